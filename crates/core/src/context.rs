@@ -1,0 +1,223 @@
+//! What a check gets to work with: the settings of the run and the findings of its dependencies.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{CheckId, Finding};
+use crate::target::Target;
+
+/// Which registration service the device is expected to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Decide from DNS: a CNAME to `enterpriseregistration.windows.net` means Entra ID.
+    #[default]
+    Auto,
+    /// Microsoft Entra ID (cloud).
+    Entra,
+    /// AD FS device registration on premises.
+    Onprem,
+}
+
+impl Mode {
+    /// The lowercase name used on the command line and in JSON.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Entra => "entra",
+            Self::Onprem => "onprem",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A mode name that is not `auto`, `entra` or `onprem`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a mode: expected auto, entra or onprem")]
+pub struct ModeError(pub String);
+
+impl FromStr for Mode {
+    type Err = ModeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Ok(Self::Auto),
+            "entra" | "entra-id" | "azure" | "aad" => Ok(Self::Entra),
+            "onprem" | "on-prem" | "adfs" => Ok(Self::Onprem),
+            _ => Err(ModeError(s.to_owned())),
+        }
+    }
+}
+
+/// A named set of DNS servers: one *view* of split-horizon DNS (`internal`, `external`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolverView {
+    /// The view's name, as reported.
+    pub name: String,
+    /// The servers to ask, in order.
+    pub servers: Vec<SocketAddr>,
+}
+
+/// Which DNS servers the run asks. One configuration per run: every name the diagnosis resolves goes
+/// through it, as on the device.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "views")]
+pub enum Resolvers {
+    /// The operating system's resolver configuration.
+    #[default]
+    System,
+    /// Explicit servers, in one or more named views; the first view is the one later steps use.
+    Views(Vec<ResolverView>),
+}
+
+/// Which certificates the TLS step trusts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrustRoots {
+    /// Trust the operating system's store.
+    pub system: bool,
+    /// Extra roots, PEM-encoded (one entry per file; a file may hold several certificates).
+    #[serde(skip)]
+    pub extra_pem: Vec<Vec<u8>>,
+}
+
+impl Default for TrustRoots {
+    fn default() -> Self {
+        Self {
+            system: true,
+            extra_pem: Vec::new(),
+        }
+    }
+}
+
+/// Everything a run is configured with. Construct with [`Settings::new`] and set fields.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Settings {
+    /// What is being diagnosed.
+    pub target: Target,
+    /// Which service is expected.
+    pub mode: Mode,
+    /// DNS servers to ask.
+    pub resolvers: Resolvers,
+    /// Certificates to trust.
+    pub trust: TrustRoots,
+    /// The HTTPS port (443 on real devices).
+    pub port: u16,
+    /// The longest one check may take.
+    #[serde(with = "crate::finding::duration_ms", rename = "check_timeout_ms")]
+    pub check_timeout: Duration,
+    /// The longest the whole run may take.
+    #[serde(with = "crate::finding::duration_ms", rename = "deadline_ms")]
+    pub deadline: Duration,
+}
+
+impl Settings {
+    /// Default per-check timeout: WinHTTP's own resolve/connect/send timeouts are of this order.
+    pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default deadline for a whole run.
+    pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
+
+    /// Settings for `target` with the defaults: auto mode, system resolvers and roots, port 443.
+    #[must_use]
+    pub fn new(target: Target) -> Self {
+        Self {
+            target,
+            mode: Mode::Auto,
+            resolvers: Resolvers::System,
+            trust: TrustRoots::default(),
+            port: 443,
+            check_timeout: Self::DEFAULT_CHECK_TIMEOUT,
+            deadline: Self::DEFAULT_DEADLINE,
+        }
+    }
+}
+
+/// What a running check sees: the settings, its deadline, and the findings of its dependencies.
+#[derive(Debug, Clone)]
+pub struct Context {
+    settings: Arc<Settings>,
+    dependencies: Vec<Arc<Finding>>,
+    deadline: Option<Instant>,
+}
+
+impl Context {
+    /// A context with no dependencies and no deadline (the runner sets both).
+    #[must_use]
+    pub fn new(settings: impl Into<Arc<Settings>>) -> Self {
+        Self {
+            settings: settings.into(),
+            dependencies: Vec::new(),
+            deadline: None,
+        }
+    }
+
+    /// The same settings with these dependency findings and this deadline.
+    #[must_use]
+    pub fn for_check(&self, dependencies: Vec<Arc<Finding>>, deadline: Option<Instant>) -> Self {
+        Self {
+            settings: Arc::clone(&self.settings),
+            dependencies,
+            deadline,
+        }
+    }
+
+    /// The run's settings.
+    #[must_use]
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The target.
+    #[must_use]
+    pub fn target(&self) -> &Target {
+        &self.settings.target
+    }
+
+    /// The instant this check must be done by, if any.
+    #[must_use]
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Time left before the deadline (`None` when there is none).
+    #[must_use]
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    /// The finding of a dependency, by id.
+    #[must_use]
+    pub fn dependency(&self, id: &str) -> Option<&Finding> {
+        self.dependencies
+            .iter()
+            .map(AsRef::as_ref)
+            .find(|f| f.check == *id)
+    }
+
+    /// All dependency findings, in the order the check declared them.
+    pub fn dependencies(&self) -> impl Iterator<Item = &Finding> {
+        self.dependencies.iter().map(AsRef::as_ref)
+    }
+
+    /// The first value of type `T` a dependency left in its [`Finding::outputs`].
+    #[must_use]
+    pub fn output<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        self.dependencies().find_map(|f| f.outputs.get::<T>())
+    }
+
+    /// The ids of the dependencies that were given (for diagnostics).
+    pub fn dependency_ids(&self) -> impl Iterator<Item = &CheckId> {
+        self.dependencies.iter().map(|f| &f.check)
+    }
+}

@@ -1,0 +1,98 @@
+//! Typed evidence: what a check observed, kept as data so tools can use it and people can read it.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{CheckId, Status, duration_ms};
+
+/// One observation attached to a [`Finding`](crate::Finding).
+///
+/// Serialized with a `kind` tag (`{"kind": "timeout", ...}`); new kinds are added as probes grow, so
+/// match with a wildcard arm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Evidence {
+    /// Free text, for what has no better shape.
+    Note {
+        /// The observation.
+        text: String,
+    },
+    /// The check did not finish in time.
+    Timeout {
+        /// The limit that ran out.
+        #[serde(with = "duration_ms", rename = "limit_ms")]
+        limit: Duration,
+        /// Which limit: the check's own or the run's deadline.
+        scope: TimeoutScope,
+    },
+    /// The check panicked; the runner caught it.
+    Panic {
+        /// The panic message.
+        message: String,
+    },
+    /// A dependency of the check did not succeed.
+    Dependency {
+        /// The dependency.
+        check: CheckId,
+        /// Its status.
+        status: Status,
+    },
+}
+
+impl Evidence {
+    /// Free-text evidence.
+    pub fn note(text: impl Into<String>) -> Self {
+        Self::Note { text: text.into() }
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Note { text } => f.write_str(text),
+            Self::Timeout { limit, scope } => {
+                write!(f, "no result within {} ({scope})", HumanDuration(*limit))
+            }
+            Self::Panic { message } => write!(f, "the check panicked: {message}"),
+            Self::Dependency { check, status } => write!(f, "dependency {check}: {status}"),
+        }
+    }
+}
+
+/// Which time limit ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum TimeoutScope {
+    /// The per-check timeout.
+    Check,
+    /// The deadline of the whole run.
+    Deadline,
+}
+
+impl fmt::Display for TimeoutScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Check => "per-check timeout",
+            Self::Deadline => "deadline of the whole run",
+        })
+    }
+}
+
+/// Formats a duration the way people read it: `850 ms`, `2.5 s`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        if ms < 1000 {
+            write!(f, "{ms} ms")
+        } else {
+            write!(f, "{:.1} s", self.0.as_secs_f64())
+        }
+    }
+}

@@ -1,0 +1,270 @@
+//! What one check found: status, failure, typed evidence, time taken and the fix.
+
+use std::any::{Any, TypeId};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::Evidence;
+use crate::failure::JoinFailure;
+
+/// The identifier of a check (`dns`, `tls`, `contract`, `adfs-node:10.0.0.4`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct CheckId(Cow<'static, str>);
+
+impl CheckId {
+    /// An id from a string literal, usable in `const` items.
+    #[must_use]
+    pub const fn new_static(id: &'static str) -> Self {
+        Self(Cow::Borrowed(id))
+    }
+
+    /// An id built at run time (one per farm node, say).
+    #[must_use]
+    pub fn new(id: impl Into<String>) -> Self {
+        Self(Cow::Owned(id.into()))
+    }
+
+    /// The id as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CheckId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&'static str> for CheckId {
+    fn from(id: &'static str) -> Self {
+        Self::new_static(id)
+    }
+}
+
+impl PartialEq<str> for CheckId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for CheckId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// The step works as Windows needs it.
+    Pass,
+    /// The step works, but something will break some devices or will break soon.
+    Warn,
+    /// A Windows device would fail at this step.
+    Fail,
+    /// The check did not run (a dependency failed, or the deadline came first).
+    Skipped,
+    /// The check itself could not do its job (bad input, internal error); says nothing about the service.
+    Error,
+}
+
+impl Status {
+    /// True for `Warn`, `Fail` and `Error`: something an admin should read.
+    #[must_use]
+    pub const fn is_problem(self) -> bool {
+        matches!(self, Self::Warn | Self::Fail | Self::Error)
+    }
+
+    /// True for `Fail`.
+    #[must_use]
+    pub const fn is_fail(self) -> bool {
+        matches!(self, Self::Fail)
+    }
+
+    /// A lowercase word for text output.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Skipped => "skipped",
+            Self::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Typed values a check hands to the checks that depend on it (resolved addresses, a captured chain).
+///
+/// Not serialized: they are for the run, the evidence is for the report.
+#[derive(Clone, Default)]
+pub struct Outputs(HashMap<TypeId, Arc<dyn Any + Send + Sync>>);
+
+impl Outputs {
+    /// Stores a value; one value per type.
+    pub fn insert<T: Any + Send + Sync>(&mut self, value: T) {
+        self.0.insert(TypeId::of::<T>(), Arc::new(value));
+    }
+
+    /// The value of type `T`, if one was stored.
+    #[must_use]
+    pub fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
+
+    /// True when nothing is stored.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Outputs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Outputs({} values)", self.0.len())
+    }
+}
+
+/// What one check found.
+///
+/// Build one with [`Finding::pass`], [`Finding::warn`], [`Finding::fail`], [`Finding::error`] or
+/// [`Finding::skipped`], then add evidence:
+///
+/// ```
+/// use wpj_core::{Evidence, Finding, JoinFailure, Status};
+///
+/// let f = Finding::fail("dns", JoinFailure::NameNotResolved, "no such name")
+///     .with_evidence(Evidence::note("NXDOMAIN from 10.0.0.53"));
+/// assert_eq!(f.status, Status::Fail);
+/// assert_eq!(f.remediation.as_deref(), Some(JoinFailure::NameNotResolved.remediation()));
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Finding {
+    /// The check that produced it.
+    pub check: CheckId,
+    /// The outcome.
+    pub status: Status,
+    /// The Windows failure this step would produce, when it fails (or, for a `Warn`, the one it risks).
+    pub failure: Option<JoinFailure>,
+    /// One line for people: what was found.
+    pub summary: String,
+    /// What was observed, typed.
+    pub evidence: Vec<Evidence>,
+    /// How long the check took (set by the runner).
+    #[serde(with = "duration_ms", rename = "elapsed_ms")]
+    pub elapsed: Duration,
+    /// How to fix it, when there is something to fix.
+    pub remediation: Option<String>,
+    /// Values for dependent checks.
+    #[serde(skip)]
+    pub outputs: Outputs,
+}
+
+impl Finding {
+    /// A finding with the given status and summary, nothing else.
+    pub fn new(check: impl Into<CheckId>, status: Status, summary: impl Into<String>) -> Self {
+        Self {
+            check: check.into(),
+            status,
+            failure: None,
+            summary: summary.into(),
+            evidence: Vec::new(),
+            elapsed: Duration::ZERO,
+            remediation: None,
+            outputs: Outputs::default(),
+        }
+    }
+
+    /// The step works.
+    pub fn pass(check: impl Into<CheckId>, summary: impl Into<String>) -> Self {
+        Self::new(check, Status::Pass, summary)
+    }
+
+    /// The step works but something is wrong; give the remediation with [`Finding::with_remediation`].
+    pub fn warn(check: impl Into<CheckId>, summary: impl Into<String>) -> Self {
+        Self::new(check, Status::Warn, summary)
+    }
+
+    /// A Windows device would fail here with `failure`; the remediation defaults to the failure's own.
+    pub fn fail(
+        check: impl Into<CheckId>,
+        failure: JoinFailure,
+        summary: impl Into<String>,
+    ) -> Self {
+        let mut f = Self::new(check, Status::Fail, summary);
+        f.failure = Some(failure);
+        f.remediation = Some(failure.remediation().to_owned());
+        f
+    }
+
+    /// The check could not do its job.
+    pub fn error(check: impl Into<CheckId>, summary: impl Into<String>) -> Self {
+        Self::new(check, Status::Error, summary)
+    }
+
+    /// The check did not run, and why.
+    pub fn skipped(check: impl Into<CheckId>, reason: impl Into<String>) -> Self {
+        Self::new(check, Status::Skipped, reason)
+    }
+
+    /// Adds one piece of evidence.
+    #[must_use]
+    pub fn with_evidence(mut self, evidence: Evidence) -> Self {
+        self.evidence.push(evidence);
+        self
+    }
+
+    /// Sets (or replaces) the remediation.
+    #[must_use]
+    pub fn with_remediation(mut self, remediation: impl Into<String>) -> Self {
+        self.remediation = Some(remediation.into());
+        self
+    }
+
+    /// Sets the failure a `Warn` risks (a `Fail` gets it from [`Finding::fail`]).
+    #[must_use]
+    pub fn with_failure(mut self, failure: JoinFailure) -> Self {
+        self.failure = Some(failure);
+        self
+    }
+
+    /// Stores a value for dependent checks (see [`Context::output`](crate::Context::output)).
+    #[must_use]
+    pub fn with_output<T: Any + Send + Sync>(mut self, value: T) -> Self {
+        self.outputs.insert(value);
+        self
+    }
+}
+
+/// Serializes a [`Duration`] as whole milliseconds (`u64`).
+pub mod duration_ms {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes the duration in milliseconds.
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Reads milliseconds into a duration.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        u64::deserialize(d).map(Duration::from_millis)
+    }
+}

@@ -1,0 +1,44 @@
+//! Core types of [`wpj`](https://docs.rs/wpj): the [`Check`] trait, [`Finding`]s, the [`Report`] and the
+//! catalogue of Workplace Join / device registration failures ([`JoinFailure`]).
+//!
+//! Everything here is data: no I/O, no printing. The probe crates (`wpj-dns`, `wpj-tls`, …)
+//! implement [`Check`]; the `wpj` crate runs them and builds the [`Report`].
+//!
+//! # Quick start
+//!
+//! ```
+//! use wpj_core::{CodeRef, JoinFailure};
+//!
+//! // What does the code in this dsregcmd line mean?
+//! let code: CodeRef = "0x801c0021/0x80072f19".parse()?;
+//! let cause = code.root_cause();
+//! assert_eq!(cause, JoinFailure::RevocationOffline);
+//! println!("{}: {} ({})", cause.hresult().unwrap(), cause.description(), cause.kb().unwrap());
+//! # Ok::<(), wpj_core::ParseCodeError>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! None. The error pages for every failure are in `docs/errors/<code>.md` of the repository.
+
+mod check;
+mod codes;
+mod context;
+mod evidence;
+mod failure;
+mod finding;
+mod parse;
+mod report;
+mod target;
+
+pub use check::Check;
+pub use codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
+pub use context::{Context, Mode, ModeError, ResolverView, Resolvers, Settings, TrustRoots};
+pub use evidence::{Evidence, HumanDuration, TimeoutScope};
+pub use failure::{JoinFailure, UnknownHresult};
+pub use finding::{CheckId, Finding, Outputs, Status, duration_ms};
+pub use parse::{CodeRef, ParseCodeError};
+pub use report::{Report, SCHEMA_VERSION, Verdict};
+pub use target::{Target, TargetError};
+
+pub use async_trait::async_trait;

@@ -1,0 +1,1 @@
+//! Lab servers for wpj tests (filled in by the testkit issue).

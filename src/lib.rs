@@ -1,0 +1,56 @@
+//! Diagnose why a Windows device cannot Workplace Join or register with its device registration
+//! service (DRS on AD FS, or Microsoft Entra ID), and say it in Windows' own terms.
+//!
+//! A device resolves `EnterpriseRegistration.<upn-suffix>`, connects to 443, validates the TLS chain
+//! (revocation included, hard-fail) and fetches `/EnrollmentServer/contract`. Each step can fail with
+//! a documented code. This crate replays that path as a [`Plan`] of [`Check`]s, runs it with the
+//! [`Runner`] (dependencies first, independent steps concurrently, everything under a deadline) and
+//! returns a [`Report`] whose [`verdict`](Report::verdict) names the first failure the device would hit,
+//! as Event 102/103/200 would, with the KB article and the fix, plus every other problem found.
+//!
+//! # Quick start
+//!
+//! ```
+//! use wpj::JoinFailure;
+//!
+//! // Explain a code from an event log.
+//! let failure: JoinFailure = "0x80072F8A".parse()?;
+//! assert_eq!(failure.kb().map(|kb| kb.to_string()).as_deref(), Some("KB3045383"));
+//! # Ok::<(), wpj::ParseCodeError>(())
+//! ```
+//!
+//! See [`Runner`] for running checks.
+//!
+//! # Crate features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `dns` | yes | the DNS step (`wpj-dns`) |
+//! | `tls` | yes | TCP, TLS and revocation (`wpj-tls`) |
+//! | `discovery` | yes | the contract request (`wpj-discovery`) |
+//! | `adfs` | no | AD FS farm checks (`wpj-adfs`) |
+//! | `eventlog` | no | reading event logs and `dsregcmd /status` offline (`wpj-eventlog`) |
+//!
+//! The manual and one page per failure code live in the repository's `docs/` folder.
+
+mod plan;
+mod progress;
+mod runner;
+
+pub use plan::{Plan, PlanError};
+pub use progress::ProgressEvent;
+pub use runner::Runner;
+pub use wpj_core::*;
+
+#[cfg(feature = "adfs")]
+pub use wpj_adfs as adfs;
+/// The core types, also re-exported at the crate root.
+pub use wpj_core as core;
+#[cfg(feature = "discovery")]
+pub use wpj_discovery as discovery;
+#[cfg(feature = "dns")]
+pub use wpj_dns as dns;
+#[cfg(feature = "eventlog")]
+pub use wpj_eventlog as eventlog;
+#[cfg(feature = "tls")]
+pub use wpj_tls as tls;
