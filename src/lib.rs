@@ -54,3 +54,8 @@ pub use wpj_dns as dns;
 pub use wpj_eventlog as eventlog;
 #[cfg(feature = "tls")]
 pub use wpj_tls as tls;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -94,66 +94,34 @@ impl Runner {
         let deadline = start + settings.deadline;
         let base = Context::new(Arc::clone(&settings));
 
-        let n = plan.len();
-        let mut dependents = vec![Vec::new(); n];
-        for (i, deps) in plan.deps.iter().enumerate() {
-            for &j in deps {
-                dependents[j].push(i);
-            }
-        }
-        let mut waiting: Vec<usize> = plan.deps.iter().map(Vec::len).collect();
-        let mut results: Vec<Option<Arc<Finding>>> = vec![None; n];
-        let mut ready: VecDeque<usize> = (0..n).filter(|&i| waiting[i] == 0).collect();
+        let mut state = Schedule::new(plan);
         let mut running = JoinSet::new();
-
         loop {
-            while let Some(i) = ready.pop_front() {
-                let deps: Vec<Arc<Finding>> = plan.deps[i]
-                    .iter()
-                    .filter_map(|&j| results[j].clone())
-                    .collect();
-                match precondition(plan, i, &deps, deadline, settings.deadline) {
-                    Some(finding) => {
-                        self.finish(
-                            i,
-                            finding,
-                            &mut results,
-                            &dependents,
-                            &mut waiting,
-                            &mut ready,
-                        );
-                    }
-                    None => {
-                        let check = Arc::clone(&plan.checks[i]);
-                        self.emit(&ProgressEvent::Started { check: check.id() });
-                        let limit = (Instant::now() + settings.check_timeout).min(deadline);
-                        let scope = if limit == deadline {
-                            TimeoutScope::Deadline
-                        } else {
-                            TimeoutScope::Check
-                        };
-                        let cx = base.for_check(deps, Some(limit));
-                        running.spawn(async move { (i, supervise(check, cx, limit, scope).await) });
-                    }
+            while let Some(i) = state.ready.pop_front() {
+                let deps = state.dependency_findings(plan, i);
+                if let Some(finding) = precondition(plan, i, &deps, deadline, settings.deadline) {
+                    self.emit_finished(&finding);
+                    state.complete(i, finding);
+                    continue;
                 }
+                let check = Arc::clone(&plan.checks[i]);
+                self.emit(&ProgressEvent::Started { check: check.id() });
+                let bound = Bound::for_check(&settings, deadline);
+                let cx = base.for_check(deps, Some(bound.at));
+                running.spawn(async move { (i, supervise(check, cx, bound).await) });
             }
             let Some(joined) = running.join_next().await else {
                 break;
             };
             // `supervise` catches the check's own panics, so the wrapper task cannot panic.
             if let Ok((i, finding)) = joined {
-                self.finish(
-                    i,
-                    finding,
-                    &mut results,
-                    &dependents,
-                    &mut waiting,
-                    &mut ready,
-                );
+                self.emit_finished(&finding);
+                state.complete(i, finding);
             }
         }
 
-        let findings = results
+        let findings = state
+            .results
             .into_iter()
             .zip(&plan.checks)
             .map(|(r, check)| match r {
@@ -170,26 +138,57 @@ impl Runner {
         )
     }
 
-    fn finish(
-        &self,
-        i: usize,
-        finding: Finding,
-        results: &mut [Option<Arc<Finding>>],
-        dependents: &[Vec<usize>],
-        waiting: &mut [usize],
-        ready: &mut VecDeque<usize>,
-    ) {
+    fn emit_finished(&self, finding: &Finding) {
+        tracing::debug!(check = %finding.check, status = %finding.status, elapsed = ?finding.elapsed, "check finished");
         self.emit(&ProgressEvent::Finished {
             check: finding.check.clone(),
             status: finding.status,
             elapsed: finding.elapsed,
         });
-        tracing::debug!(check = %finding.check, status = %finding.status, elapsed = ?finding.elapsed, "check finished");
-        results[i] = Some(Arc::new(finding));
-        for &k in &dependents[i] {
-            waiting[k] -= 1;
-            if waiting[k] == 0 {
-                ready.push_back(k);
+    }
+}
+
+/// Which checks are done, which wait, which are ready to start.
+struct Schedule {
+    results: Vec<Option<Arc<Finding>>>,
+    dependents: Vec<Vec<usize>>,
+    /// For each check, how many dependencies are still unfinished.
+    waiting: Vec<usize>,
+    ready: VecDeque<usize>,
+}
+
+impl Schedule {
+    fn new(plan: &Plan) -> Self {
+        let n = plan.len();
+        let mut dependents = vec![Vec::new(); n];
+        for (i, deps) in plan.deps.iter().enumerate() {
+            for &j in deps {
+                dependents[j].push(i);
+            }
+        }
+        let waiting: Vec<usize> = plan.deps.iter().map(Vec::len).collect();
+        Self {
+            results: vec![None; n],
+            dependents,
+            ready: (0..n).filter(|&i| waiting[i] == 0).collect(),
+            waiting,
+        }
+    }
+
+    fn dependency_findings(&self, plan: &Plan, i: usize) -> Vec<Arc<Finding>> {
+        plan.deps[i]
+            .iter()
+            .filter_map(|&j| self.results[j].clone())
+            .collect()
+    }
+
+    /// Records a result and readies the checks that were waiting only for it.
+    fn complete(&mut self, i: usize, finding: Finding) {
+        self.results[i] = Some(Arc::new(finding));
+        for &k in &self.dependents[i] {
+            self.waiting[k] -= 1;
+            if self.waiting[k] == 0 {
+                self.ready.push_back(k);
             }
         }
     }
@@ -241,40 +240,66 @@ fn precondition(
     None
 }
 
-/// Runs one check in its own task, so that a panic or an overrun cannot take the run down with it.
-async fn supervise(
-    check: Arc<dyn wpj_core::Check>,
-    cx: Context,
-    limit: Instant,
+/// The time limit a running check is held to.
+#[derive(Debug, Clone, Copy)]
+struct Bound {
+    /// When it runs out.
+    at: Instant,
+    /// The configured limit, as reported.
+    limit: Duration,
+    /// Which limit it is.
     scope: TimeoutScope,
-) -> Finding {
+}
+
+impl Bound {
+    /// The per-check timeout from now, or the run's deadline if that comes first.
+    fn for_check(settings: &Settings, deadline: Instant) -> Self {
+        let own = Instant::now() + settings.check_timeout;
+        if own < deadline {
+            Self {
+                at: own,
+                limit: settings.check_timeout,
+                scope: TimeoutScope::Check,
+            }
+        } else {
+            Self {
+                at: deadline,
+                limit: settings.deadline,
+                scope: TimeoutScope::Deadline,
+            }
+        }
+    }
+}
+
+/// Runs one check in its own task, so that a panic or an overrun cannot take the run down with it.
+async fn supervise(check: Arc<dyn wpj_core::Check>, cx: Context, bound: Bound) -> Finding {
     let id = check.id();
     let started = Instant::now();
     let span = tracing::info_span!("check", id = %id);
     let task = tokio::spawn(async move { check.run(&cx).await }.instrument(span));
     let abort = task.abort_handle();
-    let mut finding = match tokio::time::timeout_at(limit.into(), task).await {
+    let mut finding = match tokio::time::timeout_at(bound.at.into(), task).await {
         Ok(Ok(finding)) => finding,
         Ok(Err(e)) if e.is_panic() => {
-            let message = panic_message(e.into_panic());
+            let message = panic_message(&*e.into_panic());
             Finding::error(id.clone(), format!("the check panicked: {message}"))
                 .with_evidence(Evidence::Panic { message })
         }
         Ok(Err(_)) => Finding::error(id.clone(), "the check was cancelled"),
         Err(_) => {
             abort.abort();
-            let allowed = limit.saturating_duration_since(started);
             Finding::fail(
                 id.clone(),
                 JoinFailure::Timeout,
                 format!(
-                    "no result within {} ({scope})",
-                    wpj_core::HumanDuration(allowed)
+                    "no result within {} ({})",
+                    wpj_core::HumanDuration(bound.limit),
+                    bound.scope
                 ),
             )
             .with_evidence(Evidence::Timeout {
-                limit: round_ms(allowed),
-                scope,
+                limit: bound.limit,
+                scope: bound.scope,
             })
         }
     };
@@ -283,11 +308,7 @@ async fn supervise(
     finding
 }
 
-fn round_ms(d: Duration) -> Duration {
-    Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
-fn panic_message(payload: Box<dyn Any + Send>) -> String {
+fn panic_message(payload: &(dyn Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

@@ -572,6 +572,67 @@ impl JoinFailure {
     }
 }
 
+/// Everything the catalogue knows about one failure, as one serializable value (for `--format json`
+/// and for tools that show the catalogue).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct FailureInfo {
+    /// Stable kebab-case code.
+    pub code: &'static str,
+    /// The HRESULT, printed as `0x80072F8A`.
+    pub hresult: Option<Hresult>,
+    /// The same HRESULT as the signed decimal event logs print.
+    pub hresult_signed: Option<i32>,
+    /// The Win32 / WinHTTP code inside the HRESULT.
+    pub win32_code: Option<u32>,
+    /// The Windows header name.
+    pub symbol: Option<&'static str>,
+    /// The HTTP status behind an event-103 failure.
+    pub http_status: Option<u16>,
+    /// The log Windows writes to.
+    pub log: &'static str,
+    /// The event ID, where documented.
+    pub event_id: Option<u16>,
+    /// The support article, printed as `KB3045383`.
+    pub kb: Option<Kb>,
+    /// The support article's address.
+    pub kb_url: Option<String>,
+    /// When the user sees it.
+    pub message_stage: MessageStage,
+    /// What the user sees.
+    pub user_message: &'static str,
+    /// What it means.
+    pub description: &'static str,
+    /// Usual causes.
+    pub causes: &'static [&'static str],
+    /// How to fix it.
+    pub remediation: &'static str,
+}
+
+impl JoinFailure {
+    /// Everything about this failure in one value.
+    #[must_use]
+    pub fn info(self) -> FailureInfo {
+        FailureInfo {
+            code: self.code(),
+            hresult: self.hresult(),
+            hresult_signed: self.hresult().map(Hresult::as_signed),
+            win32_code: self.win32_code(),
+            symbol: self.symbol(),
+            http_status: self.http_status(),
+            log: self.log().channel(),
+            event_id: self.event_id(),
+            kb: self.kb(),
+            kb_url: self.kb().map(Kb::url),
+            message_stage: self.message_stage(),
+            user_message: self.message_stage().user_message(),
+            description: self.description(),
+            causes: self.causes(),
+            remediation: self.remediation(),
+        }
+    }
+}
+
 impl fmt::Display for JoinFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.description())
@@ -638,7 +699,8 @@ mod tests {
 
     #[test]
     fn seed_rows_match_the_reference_table() {
-        let rows: [(JoinFailure, Option<u32>, Option<u16>, u16, u32); 9] = [
+        type Row = (JoinFailure, Option<u32>, Option<u16>, u16, u32);
+        let rows: [Row; 9] = [
             (
                 JoinFailure::NameNotResolved,
                 Some(0x8007_2EE7),

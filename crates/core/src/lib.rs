@@ -35,7 +35,7 @@ pub use check::Check;
 pub use codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
 pub use context::{Context, Mode, ModeError, ResolverView, Resolvers, Settings, TrustRoots};
 pub use evidence::{Evidence, HumanDuration, TimeoutScope};
-pub use failure::{JoinFailure, UnknownHresult};
+pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
 pub use finding::{CheckId, Finding, Outputs, Status, duration_ms};
 pub use parse::{CodeRef, ParseCodeError};
 pub use report::{Report, SCHEMA_VERSION, Verdict};

@@ -149,7 +149,7 @@ fn parse_single(input: &str) -> Result<JoinFailure, ParseCodeError> {
     let readings = readings(input);
     readings
         .iter()
-        .find_map(|r| r.lookup())
+        .find_map(Reading::lookup)
         .ok_or_else(|| ParseCodeError::Unknown {
             input: input.to_owned(),
             tried: readings.iter().map(ToString::to_string).collect(),
@@ -181,7 +181,14 @@ impl fmt::Display for Reading {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Hresult(h) => write!(f, "HRESULT {h}"),
-            Self::Win32(n) => write!(f, "WinHTTP error {n} (HRESULT {})", Hresult::from_win32(*n)),
+            Self::Win32(n) => {
+                let kind = if (12_000..13_000).contains(n) {
+                    "WinHTTP"
+                } else {
+                    "Win32"
+                };
+                write!(f, "{kind} error {n} (HRESULT {})", Hresult::from_win32(*n))
+            }
             Self::Http(s) => write!(f, "HTTP status {s}"),
             Self::Name(n) => write!(f, "code or symbol name {n:?}"),
         }
@@ -193,49 +200,43 @@ fn readings(input: &str) -> Vec<Reading> {
     let lower = input.to_ascii_lowercase();
     let mut out = Vec::new();
 
-    if let Some(status) = lower
-        .strip_prefix("http")
-        .map(|rest| rest.trim_start_matches([' ', '/', ':', '-']))
+    if let Some(rest) = lower.strip_prefix("http")
+        && let Ok(status) = rest.trim_start_matches([' ', '/', ':', '-']).parse::<u16>()
     {
-        if let Ok(s) = status.parse::<u16>() {
-            out.push(Reading::Http(s));
-            return out;
-        }
+        return vec![Reading::Http(status)];
     }
-    if let Some(hex) = lower.strip_prefix("0x") {
-        if let Ok(n) = u32::from_str_radix(hex, 16) {
-            if n <= 0xFFFF {
-                out.push(Reading::Win32(n));
-            } else {
-                out.push(Reading::Hresult(Hresult(n)));
+    if let Some(hex) = lower.strip_prefix("0x")
+        && let Ok(n) = u32::from_str_radix(hex, 16)
+    {
+        return vec![if n <= 0xFFFF {
+            Reading::Win32(n)
+        } else {
+            Reading::Hresult(Hresult(n))
+        }];
+    }
+    if let Some(digits) = lower.strip_prefix('-')
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = lower.parse::<i32>()
+    {
+        #[allow(clippy::cast_sign_loss)] // same bits, as Windows logs them
+        return vec![Reading::Hresult(Hresult(n as u32))];
+    }
+    if lower.len() == 8
+        && lower.bytes().all(|b| b.is_ascii_hexdigit())
+        && let Ok(n) = u32::from_str_radix(&lower, 16)
+    {
+        out.push(Reading::Hresult(Hresult(n)));
+    }
+    if lower.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(n) = lower.parse::<u64>()
+    {
+        match n {
+            100..=599 => out.push(Reading::Http(u16::try_from(n).unwrap_or(0))),
+            12_000..=12_999 => out.push(Reading::Win32(u32::try_from(n).unwrap_or(0))),
+            0x8000_0000..=0xFFFF_FFFF => {
+                out.push(Reading::Hresult(Hresult(u32::try_from(n).unwrap_or(0))));
             }
-            return out;
-        }
-    }
-    if let Some(neg) = lower.strip_prefix('-') {
-        if neg.bytes().all(|b| b.is_ascii_digit()) {
-            if let Ok(n) = lower.parse::<i32>() {
-                #[allow(clippy::cast_sign_loss)] // same bits, as Windows logs them
-                out.push(Reading::Hresult(Hresult(n as u32)));
-                return out;
-            }
-        }
-    }
-    if lower.len() == 8 && lower.bytes().all(|b| b.is_ascii_hexdigit()) {
-        if let Ok(n) = u32::from_str_radix(&lower, 16) {
-            out.push(Reading::Hresult(Hresult(n)));
-        }
-    }
-    if lower.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(n) = lower.parse::<u64>() {
-            match n {
-                100..=599 => out.push(Reading::Http(u16::try_from(n).unwrap_or(0))),
-                12_000..=12_999 => out.push(Reading::Win32(u32::try_from(n).unwrap_or(0))),
-                0x8000_0000..=0xFFFF_FFFF => {
-                    out.push(Reading::Hresult(Hresult(u32::try_from(n).unwrap_or(0))));
-                }
-                _ => {}
-            }
+            _ => {}
         }
     }
     if out.is_empty() || !lower.bytes().all(|b| b.is_ascii_hexdigit()) {
