@@ -1,0 +1,364 @@
+//! A DNS server on loopback (UDP and TCP) that answers from a small record table, with scripted faults.
+//!
+//! It answers like a recursive resolver would to a stub: the CNAME chain followed to the end, then the
+//! A/AAAA records of the last name. Negative answers carry the lab zone's SOA, as conforming servers do.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use hickory_proto::op::{Header, HeaderCounts, ResponseCode};
+use hickory_proto::rr::rdata::{A, AAAA, CNAME, SOA};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+use hickory_server::Server;
+use hickory_server::net::runtime::Time;
+use hickory_server::server::{Request, RequestHandler, ResponseHandler, ResponseInfo};
+use hickory_server::zone_handler::MessageResponseBuilder;
+use tokio::net::{TcpListener, UdpSocket};
+
+use crate::server::TaskGuard;
+
+/// TTL of address records.
+pub const ADDRESS_TTL: u32 = 300;
+/// TTL of CNAME records.
+pub const CNAME_TTL: u32 = 3600;
+/// The SOA minimum (negative-caching TTL).
+pub const NEGATIVE_TTL: u32 = 60;
+
+/// One record in the table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsRecord {
+    /// An IPv4 address.
+    A(Ipv4Addr),
+    /// An IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// An alias (the target, without trailing dot).
+    Cname(String),
+}
+
+/// How the server misbehaves for a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DnsFault {
+    /// Answer NXDOMAIN even if records exist.
+    NxDomain,
+    /// Answer NOERROR with no records (NODATA).
+    NoData,
+    /// Answer SERVFAIL.
+    ServFail,
+    /// Answer REFUSED.
+    Refused,
+    /// Never answer (the client times out).
+    Drop,
+    /// Answer normally after this delay.
+    Delay(Duration),
+}
+
+/// The records and faults one server (one *view*) answers with.
+#[derive(Debug, Clone, Default)]
+pub struct Zone {
+    /// The zone apex (the lab domain), for the SOA of negative answers.
+    pub apex: String,
+    records: HashMap<String, Vec<DnsRecord>>,
+    faults: HashMap<String, DnsFault>,
+    fault_all: Option<DnsFault>,
+}
+
+fn key(name: &str) -> String {
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+impl Zone {
+    /// An empty zone for `apex`.
+    #[must_use]
+    pub fn new(apex: &str) -> Self {
+        Self {
+            apex: key(apex),
+            ..Self::default()
+        }
+    }
+
+    /// Adds a record for `name`.
+    #[must_use]
+    pub fn with(mut self, name: &str, record: DnsRecord) -> Self {
+        self.add(name, record);
+        self
+    }
+
+    /// Adds a record for `name`.
+    pub fn add(&mut self, name: &str, record: DnsRecord) {
+        self.records.entry(key(name)).or_default().push(record);
+    }
+
+    /// Adds an A or AAAA record.
+    pub fn add_ip(&mut self, name: &str, ip: IpAddr) {
+        self.add(
+            name,
+            match ip {
+                IpAddr::V4(v4) => DnsRecord::A(v4),
+                IpAddr::V6(v6) => DnsRecord::Aaaa(v6),
+            },
+        );
+    }
+
+    /// Scripts a fault for queries of `name`.
+    #[must_use]
+    pub fn with_fault(mut self, name: &str, fault: DnsFault) -> Self {
+        self.faults.insert(key(name), fault);
+        self
+    }
+
+    /// Scripts a fault for every query.
+    #[must_use]
+    pub fn with_fault_for_all(mut self, fault: DnsFault) -> Self {
+        self.fault_all = Some(fault);
+        self
+    }
+
+    /// The records of `name`.
+    #[must_use]
+    pub fn records(&self, name: &str) -> &[DnsRecord] {
+        self.records.get(&key(name)).map_or(&[], Vec::as_slice)
+    }
+
+    fn fault(&self, name: &str) -> Option<DnsFault> {
+        self.faults.get(name).copied().or(self.fault_all)
+    }
+
+    /// What the server answers for `name`/`qtype`: response code and answer records.
+    fn resolve(&self, name: &Name, qtype: RecordType) -> (ResponseCode, Vec<Record>) {
+        let mut answers = Vec::new();
+        let mut current = name.clone();
+        for _ in 0..16 {
+            let Some(records) = self.records.get(&key(&current.to_ascii())) else {
+                let code = if answers.is_empty() {
+                    ResponseCode::NXDomain
+                } else {
+                    ResponseCode::NoError
+                };
+                return (code, answers);
+            };
+            let alias = records.iter().find_map(|r| match r {
+                DnsRecord::Cname(target) => Some(target),
+                _ => None,
+            });
+            if let Some(target) = alias.filter(|_| qtype != RecordType::CNAME) {
+                let Ok(target) = Name::from_ascii(format!("{}.", key(target))) else {
+                    return (ResponseCode::ServFail, Vec::new());
+                };
+                answers.push(Record::from_rdata(
+                    current.clone(),
+                    CNAME_TTL,
+                    RData::CNAME(CNAME(target.clone())),
+                ));
+                current = target;
+                continue;
+            }
+            for r in records {
+                let rdata = match (r, qtype) {
+                    (DnsRecord::A(ip), RecordType::A) => RData::A(A(*ip)),
+                    (DnsRecord::Aaaa(ip), RecordType::AAAA) => RData::AAAA(AAAA(*ip)),
+                    (DnsRecord::Cname(t), RecordType::CNAME) => match Name::from_ascii(format!("{}.", key(t))) {
+                        Ok(n) => RData::CNAME(CNAME(n)),
+                        Err(_) => continue,
+                    },
+                    _ => continue,
+                };
+                let ttl = if qtype == RecordType::CNAME { CNAME_TTL } else { ADDRESS_TTL };
+                answers.push(Record::from_rdata(current.clone(), ttl, rdata));
+            }
+            return (ResponseCode::NoError, answers);
+        }
+        // A CNAME loop: what recursive servers answer.
+        (ResponseCode::ServFail, Vec::new())
+    }
+
+    fn soa(&self) -> Option<Record> {
+        let apex = Name::from_ascii(format!("{}.", self.apex)).ok()?;
+        let mname = Name::from_ascii(format!("ns.{}.", self.apex)).ok()?;
+        let rname = Name::from_ascii(format!("hostmaster.{}.", self.apex)).ok()?;
+        Some(Record::from_rdata(
+            apex,
+            NEGATIVE_TTL,
+            RData::SOA(SOA::new(mname, rname, 1, 3600, 600, 86_400, NEGATIVE_TTL)),
+        ))
+    }
+}
+
+/// The request handler: answers from a shared, editable zone.
+#[derive(Debug, Clone)]
+struct Handler {
+    zone: Arc<RwLock<Zone>>,
+}
+
+#[async_trait::async_trait]
+impl RequestHandler for Handler {
+    async fn handle_request<R: ResponseHandler, T: Time>(
+        &self,
+        request: &Request,
+        mut response_handle: R,
+    ) -> ResponseInfo {
+        let silent = || {
+            let mut metadata = request.metadata;
+            metadata.response_code = ResponseCode::ServFail;
+            ResponseInfo::from(Header {
+                metadata,
+                counts: HeaderCounts::default(),
+            })
+        };
+        let Some(query) = request.queries.queries().first() else {
+            return silent();
+        };
+        let name = query.name().clone();
+        let qtype = query.query_type();
+        let (fault, zone) = {
+            let Ok(zone) = self.zone.read() else {
+                return silent();
+            };
+            (zone.fault(&key(&name.to_string())), zone.clone())
+        };
+        let builder = MessageResponseBuilder::from_message_request(request);
+        let error = |code| builder.error_msg(&request.metadata, code);
+        let sent = match fault {
+            Some(DnsFault::Drop) => return silent(),
+            Some(DnsFault::ServFail) => response_handle.send_response(error(ResponseCode::ServFail)).await,
+            Some(DnsFault::Refused) => response_handle.send_response(error(ResponseCode::Refused)).await,
+            Some(fault @ (DnsFault::NxDomain | DnsFault::NoData)) => {
+                let code = if fault == DnsFault::NxDomain {
+                    ResponseCode::NXDomain
+                } else {
+                    ResponseCode::NoError
+                };
+                negative(request, &mut response_handle, code, &zone).await
+            }
+            Some(DnsFault::Delay(d)) => {
+                tokio::time::sleep(d).await;
+                answer(request, &mut response_handle, &zone, &name, qtype).await
+            }
+            None => answer(request, &mut response_handle, &zone, &name, qtype).await,
+        };
+        sent.unwrap_or_else(|_| silent())
+    }
+}
+
+async fn answer<R: ResponseHandler>(
+    request: &Request,
+    response_handle: &mut R,
+    zone: &Zone,
+    name: &Name,
+    qtype: RecordType,
+) -> Result<ResponseInfo, hickory_server::net::NetError> {
+    let (code, answers) = zone.resolve(name, qtype);
+    if answers.is_empty() && code != ResponseCode::ServFail {
+        return negative(request, response_handle, code, zone).await;
+    }
+    let mut metadata = hickory_proto::op::Metadata::response_from_request(&request.metadata);
+    metadata.authoritative = true;
+    metadata.recursion_available = true;
+    metadata.response_code = code;
+    let response = MessageResponseBuilder::from_message_request(request).build(
+        metadata,
+        answers.iter(),
+        [],
+        [],
+        [],
+    );
+    response_handle.send_response(response).await
+}
+
+async fn negative<R: ResponseHandler>(
+    request: &Request,
+    response_handle: &mut R,
+    code: ResponseCode,
+    zone: &Zone,
+) -> Result<ResponseInfo, hickory_server::net::NetError> {
+    let mut metadata = hickory_proto::op::Metadata::response_from_request(&request.metadata);
+    metadata.authoritative = true;
+    metadata.recursion_available = true;
+    metadata.response_code = code;
+    let soa: Vec<Record> = zone.soa().into_iter().collect();
+    let response = MessageResponseBuilder::from_message_request(request).build(
+        metadata,
+        [],
+        soa.iter(),
+        [],
+        [],
+    );
+    response_handle.send_response(response).await
+}
+
+/// A running DNS server; stops when dropped.
+#[derive(Debug)]
+pub struct DnsServer {
+    addr: SocketAddr,
+    zone: Arc<RwLock<Zone>>,
+    _task: TaskGuard,
+}
+
+impl DnsServer {
+    /// Starts a server for `zone` on `ip`, UDP and TCP on the same (random) port.
+    pub async fn start(ip: IpAddr, zone: Zone) -> std::io::Result<Self> {
+        let (udp, tcp) = bind_pair(ip).await?;
+        let addr = udp.local_addr()?;
+        let zone = Arc::new(RwLock::new(zone));
+        let mut server = Server::new(Handler {
+            zone: Arc::clone(&zone),
+        });
+        server.register_socket(udp);
+        server.register_listener(tcp, Duration::from_secs(5), 64 * 1024);
+        let task = tokio::spawn(async move {
+            let _ = server.block_until_done().await;
+        });
+        Ok(Self {
+            addr,
+            zone,
+            _task: TaskGuard::new(task.abort_handle()),
+        })
+    }
+
+    /// The address (UDP and TCP) to query.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Changes the zone while the server runs.
+    pub fn edit(&self, f: impl FnOnce(&mut Zone)) {
+        if let Ok(mut zone) = self.zone.write() {
+            f(&mut zone);
+        }
+    }
+}
+
+/// Binds UDP and TCP on the same free port.
+async fn bind_pair(ip: IpAddr) -> std::io::Result<(UdpSocket, TcpListener)> {
+    let mut last = None;
+    for _ in 0..16 {
+        let udp = UdpSocket::bind(SocketAddr::new(ip, 0)).await?;
+        match TcpListener::bind(udp.local_addr()?).await {
+            Ok(tcp) => return Ok((udp, tcp)),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no free port pair")))
+}
+
+/// A UDP socket that receives queries and never answers: a black-holed resolver.
+#[derive(Debug)]
+pub struct DeadResolver {
+    socket: UdpSocket,
+}
+
+impl DeadResolver {
+    /// Binds the socket on loopback.
+    pub async fn start() -> std::io::Result<Self> {
+        Ok(Self {
+            socket: UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).await?,
+        })
+    }
+
+    /// The address to point a resolver at.
+    pub fn addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+}

@@ -1,0 +1,203 @@
+//! A deliberately small HTTP/1.1 server side: read one request head, write one response, close.
+//!
+//! The lab's servers answer one request per connection (`Connection: close`), which every client
+//! handles and which keeps misbehaviour (stalls, drips, oversized bodies) easy to script.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// The most a request head may take before the server gives up on it.
+const MAX_HEAD: usize = 16 * 1024;
+/// How long a client may take to send its request head.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// One parsed request head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// `GET`, `HEAD`, …
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The raw query string (after `?`), empty when absent.
+    pub query: String,
+    /// Headers in order, names lowercased.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    /// The first header with this (lowercase) name.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of one query parameter.
+    #[must_use]
+    pub fn query_param(&self, name: &str) -> Option<&str> {
+        self.query.split('&').find_map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            k.eq_ignore_ascii_case(name).then_some(v)
+        })
+    }
+}
+
+/// Reads a request head; `None` when the client sent something that is not one, or nothing in time.
+pub async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let read = async {
+        loop {
+            if let Some(end) = find_head_end(&buf) {
+                buf.truncate(end);
+                return true;
+            }
+            if buf.len() > MAX_HEAD {
+                return false;
+            }
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    if !tokio::time::timeout(HEAD_TIMEOUT, read).await.unwrap_or(false) {
+        return None;
+    }
+    parse_head(std::str::from_utf8(&buf).ok()?)
+}
+
+fn find_head_end(buf: &[u8]) -> Option<usize> {
+    buf.windows(4).position(|w| w == b"\r\n\r\n")
+}
+
+fn parse_head(head: &str) -> Option<Request> {
+    let mut lines = head.split("\r\n");
+    let mut parts = lines.next()?.split(' ');
+    let method = parts.next()?.to_owned();
+    let target = parts.next()?;
+    if !parts.next()?.starts_with("HTTP/1.") {
+        return None;
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Some(Request {
+        method,
+        path: path.to_owned(),
+        query: query.to_owned(),
+        headers,
+    })
+}
+
+/// A response to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// Status code.
+    pub status: u16,
+    /// Extra headers (`Content-Length` and `Connection` are added).
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with a body of the given content type.
+    pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            headers: vec![("Content-Type".to_owned(), content_type.to_owned())],
+            body: body.into(),
+        }
+    }
+
+    /// A short plain-text response (errors).
+    #[must_use]
+    pub fn text(status: u16, body: &str) -> Self {
+        Self::new(status, "text/plain; charset=utf-8", body)
+    }
+
+    /// A redirect to `location`.
+    #[must_use]
+    pub fn redirect(status: u16, location: &str) -> Self {
+        let mut r = Self::text(status, "redirected");
+        r.headers.push(("Location".to_owned(), location.to_owned()));
+        r
+    }
+
+    /// The status line and headers, with `Content-Length` of `body_len`.
+    #[must_use]
+    pub fn head(&self, body_len: usize) -> Vec<u8> {
+        let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
+        for (n, v) in &self.headers {
+            head.push_str(&format!("{n}: {v}\r\n"));
+        }
+        head.push_str(&format!(
+            "Content-Length: {body_len}\r\nConnection: close\r\nServer: wpj-testkit\r\n\r\n"
+        ));
+        head.into_bytes()
+    }
+
+    /// Writes the whole response and flushes.
+    pub async fn write_to<S: AsyncWrite + Unpin>(&self, stream: &mut S) -> std::io::Result<()> {
+        stream.write_all(&self.head(self.body.len())).await?;
+        stream.write_all(&self.body).await?;
+        stream.flush().await
+    }
+
+    /// Writes the head, then the body one byte per `interval`: a server that drips.
+    pub async fn drip_to<S: AsyncWrite + Unpin>(
+        &self,
+        stream: &mut S,
+        interval: Duration,
+    ) -> std::io::Result<()> {
+        stream.write_all(&self.head(self.body.len())).await?;
+        stream.flush().await?;
+        for byte in &self.body {
+            tokio::time::sleep(interval).await;
+            stream.write_all(&[*byte]).await?;
+            stream.flush().await?;
+        }
+        Ok(())
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        301 => "Moved Permanently",
+        302 => "Found",
+        307 => "Temporary Redirect",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        406 => "Not Acceptable",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        _ => "Status",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_request_head() {
+        let r = parse_head(
+            "GET /EnrollmentServer/contract?api-version=1.0 HTTP/1.1\r\nHost: x\r\nAccept: application/json",
+        )
+        .unwrap();
+        assert_eq!(r.path, "/EnrollmentServer/contract");
+        assert_eq!(r.query_param("API-VERSION"), Some("1.0"));
+        assert_eq!(r.header("accept"), Some("application/json"));
+        assert!(parse_head("garbage").is_none());
+        assert!(parse_head("GET / SMTP/1.0").is_none());
+    }
+}

@@ -1,0 +1,230 @@
+//! The registration service: TLS (tokio-rustls) + HTTP/1.1 serving the discovery contract, with faults.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ServerConfig;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use crate::discovery::{ApiVersion, Service, contract_response, document_json};
+use crate::http::{Request, Response, read_request};
+use crate::server::{TaskGuard, serve};
+use crate::web::{Route, answer};
+
+/// How the server misbehaves at the connection or TLS level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TlsFault {
+    /// Behaves.
+    #[default]
+    None,
+    /// Accepts the TCP connection, then never says anything (no handshake).
+    StallBeforeHandshake,
+    /// Accepts the TCP connection and closes it at once.
+    CloseAfterAccept,
+    /// Speaks TLS 1.2 only.
+    Tls12Only,
+    /// Nothing listens: the port is closed.
+    Closed,
+}
+
+/// How the server answers the contract request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ContractFault {
+    /// A valid discovery document.
+    #[default]
+    None,
+    /// This HTTP status instead of the document (404, 503, 500, …).
+    Status(u16),
+    /// 200 with an HTML sign-in page, as a captive portal or proxy sends.
+    CaptivePortal,
+    /// 302 to another path on the same host, which serves the document.
+    RedirectSameHost,
+    /// 302 to the federation service name, which serves the document.
+    RedirectOtherHost,
+    /// 302s that never end.
+    RedirectLoop,
+    /// The document, one byte every 200 ms.
+    SlowBody,
+    /// A 4 MiB document.
+    OversizedBody,
+}
+
+/// The captive portal's page.
+pub const CAPTIVE_PORTAL_HTML: &str = "<!DOCTYPE html><html><head><title>Guest Wi-Fi</title></head>\
+<body><h1>Sign in to continue</h1><form method=\"post\" action=\"/login\"><input name=\"email\">\
+<button>Connect</button></form></body></html>";
+
+/// Size of the oversized body.
+pub const OVERSIZED_BODY_LEN: usize = 4 * 1024 * 1024;
+/// Pause between bytes of a slow body.
+pub const SLOW_BODY_INTERVAL: Duration = Duration::from_millis(200);
+
+/// What one node of the service serves.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// The lab domain (UPN suffix).
+    pub domain: String,
+    /// The port every node listens on.
+    pub port: u16,
+    /// Whose document to serve.
+    pub service: Service,
+    /// Contract behaviour.
+    pub contract: ContractFault,
+    /// `FederationMetadata.xml`, for AD FS nodes.
+    pub federation_metadata: Option<String>,
+}
+
+impl Site {
+    fn registration_host(&self) -> String {
+        format!("enterpriseregistration.{}", self.domain)
+    }
+
+    /// The route for one request.
+    fn route(&self, request: &Request) -> Route {
+        let path = request.path.to_ascii_lowercase();
+        let query = &request.query;
+        let cloud_path = format!("/{}/enrollmentserver/contract", self.domain);
+        let same_host = format!(
+            "https://{}:{}/adfs/EnrollmentServer/contract?{query}",
+            self.registration_host(),
+            self.port
+        );
+        match path.as_str() {
+            "/enrollmentserver/contract" => self.contract(request, &same_host),
+            p if p == cloud_path => self.contract(request, &same_host),
+            "/adfs/enrollmentserver/contract" => {
+                Route::Respond(contract_response(request, &self.service))
+            }
+            "/adfs/loop" => Route::Respond(Response::redirect(
+                302,
+                &format!("/EnrollmentServer/contract?{query}"),
+            )),
+            "/federationmetadata/2007-06/federationmetadata.xml" => match &self.federation_metadata {
+                Some(xml) => Route::ok("application/samlmetadata+xml", xml.clone()),
+                None => Route::status(404),
+            },
+            "/adfs/.well-known/openid-configuration" if self.federation_metadata.is_some() => {
+                Route::ok("application/json", openid_configuration(&self.service))
+            }
+            _ => Route::status(404),
+        }
+    }
+
+    fn contract(&self, request: &Request, same_host: &str) -> Route {
+        match self.contract {
+            ContractFault::None => Route::Respond(contract_response(request, &self.service)),
+            ContractFault::Status(status) => Route::Respond(Response::text(status, "lab fault")),
+            ContractFault::CaptivePortal => {
+                Route::ok("text/html; charset=utf-8", CAPTIVE_PORTAL_HTML)
+            }
+            ContractFault::RedirectSameHost => Route::Respond(Response::redirect(302, same_host)),
+            ContractFault::RedirectOtherHost => Route::Respond(Response::redirect(
+                302,
+                &format!(
+                    "https://sts.{}:{}/adfs/EnrollmentServer/contract?{}",
+                    self.domain, self.port, request.query
+                ),
+            )),
+            ContractFault::RedirectLoop => Route::Respond(Response::redirect(
+                302,
+                &format!("/adfs/loop?{}", request.query),
+            )),
+            ContractFault::SlowBody => {
+                Route::Drip(contract_response(request, &self.service), SLOW_BODY_INTERVAL)
+            }
+            ContractFault::OversizedBody => {
+                let mut doc = document_json(&self.service, ApiVersion::V1_0);
+                doc.pop();
+                doc.push_str(",\"Padding\":\"");
+                let pad = OVERSIZED_BODY_LEN.saturating_sub(doc.len() + 2);
+                doc.push_str(&"x".repeat(pad));
+                doc.push_str("\"}");
+                Route::ok("application/json", doc)
+            }
+        }
+    }
+}
+
+fn openid_configuration(service: &Service) -> String {
+    let issuer = match service {
+        Service::Adfs { sts_host } => format!("https://{sts_host}/adfs"),
+        Service::Entra { domain } => format!("https://login.microsoftonline.com/{domain}"),
+    };
+    format!(
+        "{{\"issuer\":\"{issuer}\",\"authorization_endpoint\":\"{issuer}/oauth2/authorize/\",\
+         \"token_endpoint\":\"{issuer}/oauth2/token/\",\"jwks_uri\":\"{issuer}/discovery/keys\"}}"
+    )
+}
+
+/// A TLS server config with ring, the given chain and key, TLS 1.3 and 1.2 (or 1.2 only).
+pub fn server_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    tls12_only: bool,
+) -> Result<Arc<ServerConfig>, rustls::Error> {
+    let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
+        &[&rustls::version::TLS12]
+    } else {
+        &[&rustls::version::TLS13, &rustls::version::TLS12]
+    };
+    let mut config =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(versions)?
+            .with_no_client_auth()
+            .with_single_cert(chain, key)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// A running TLS + HTTP node; stops when dropped.
+#[derive(Debug)]
+pub struct HttpsServer {
+    addr: SocketAddr,
+    _task: TaskGuard,
+}
+
+impl HttpsServer {
+    /// Serves `site` over TLS on an already-bound listener, misbehaving as `fault` says.
+    pub fn start(
+        listener: TcpListener,
+        config: Arc<ServerConfig>,
+        fault: TlsFault,
+        site: Arc<Site>,
+    ) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let acceptor = TlsAcceptor::from(config);
+        let task = serve(listener, move |stream, _| {
+            let acceptor = acceptor.clone();
+            let site = Arc::clone(&site);
+            async move {
+                match fault {
+                    TlsFault::CloseAfterAccept => return,
+                    TlsFault::StallBeforeHandshake => {
+                        let _held = stream;
+                        return std::future::pending::<()>().await;
+                    }
+                    TlsFault::None | TlsFault::Tls12Only | TlsFault::Closed => {}
+                }
+                let Ok(Ok(mut tls)) =
+                    tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
+                else {
+                    return;
+                };
+                let Some(request) = read_request(&mut tls).await else {
+                    return;
+                };
+                answer(&mut tls, site.route(&request)).await;
+            }
+        });
+        Ok(Self { addr, _task: task })
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}

@@ -1,0 +1,379 @@
+//! A throw-away PKI made with rcgen at run time: root → intermediate → leaf, CRLs, and the ways they go wrong.
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
+    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
+    KeyPair, KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+};
+use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::{Duration, OffsetDateTime};
+
+/// Serial number of every lab root.
+pub const ROOT_SERIAL: u64 = 0x01;
+/// Serial number of every lab intermediate.
+pub const INTERMEDIATE_SERIAL: u64 = 0x02;
+/// Serial number of every lab leaf.
+pub const LEAF_SERIAL: u64 = 0x1001;
+
+/// When a certificate is valid, relative to now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Validity {
+    /// From a day ago to a year from now.
+    #[default]
+    Current,
+    /// Ended thirty days ago.
+    Expired,
+    /// Starts in thirty days.
+    NotYetValid,
+}
+
+impl Validity {
+    fn window(self, now: OffsetDateTime) -> (OffsetDateTime, OffsetDateTime) {
+        match self {
+            Self::Current => (now - Duration::days(1), now + Duration::days(365)),
+            Self::Expired => (now - Duration::days(400), now - Duration::days(30)),
+            Self::NotYetValid => (now + Duration::days(30), now + Duration::days(400)),
+        }
+    }
+}
+
+/// How the leaf certificate is made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeafSpec {
+    /// DNS names in the SAN extension.
+    pub names: Vec<String>,
+    /// Validity window.
+    pub validity: Validity,
+    /// Whether the leaf carries a CRL distribution point.
+    pub cdp: bool,
+    /// Whether the leaf carries an AIA caIssuers URL pointing at the intermediate.
+    pub aia: bool,
+    /// Whether the leaf has the serverAuth extended key usage (false: clientAuth only).
+    pub server_auth: bool,
+}
+
+/// Everything needed to mint a lab PKI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PkiSpec {
+    /// Shown in the CA names.
+    pub domain: String,
+    /// Base URL of the lab's CRL/AIA server, e.g. `http://pki.contoso.test:8080`.
+    pub pki_base_url: String,
+    /// The leaf.
+    pub leaf: LeafSpec,
+}
+
+/// A certificate authority: its certificate and key.
+#[derive(Debug)]
+pub struct Authority {
+    params: CertificateParams,
+    key: KeyPair,
+    der: CertificateDer<'static>,
+}
+
+impl Authority {
+    /// The certificate, DER.
+    #[must_use]
+    pub fn der(&self) -> &CertificateDer<'static> {
+        &self.der
+    }
+
+    /// The certificate, PEM.
+    #[must_use]
+    pub fn pem(&self) -> String {
+        pem_of(&self.der)
+    }
+
+    fn issuer(&self) -> Issuer<'_, &KeyPair> {
+        Issuer::from_params(&self.params, &self.key)
+    }
+}
+
+/// How a CRL is issued.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CrlSpec {
+    /// Serials to list as revoked (key compromise, revoked an hour ago).
+    pub revoked: Vec<u64>,
+    /// Extra filler entries, to make a large CRL.
+    pub filler: usize,
+    /// Past its nextUpdate.
+    pub stale: bool,
+    /// Signed by a key that is not the CA's.
+    pub wrong_key: bool,
+}
+
+/// A minted PKI: root, intermediate, leaf (with its key), and a spare root nobody trusts.
+#[derive(Debug)]
+pub struct Pki {
+    /// The root CA.
+    pub root: Authority,
+    /// The issuing (intermediate) CA, signed by the root.
+    pub intermediate: Authority,
+    /// The leaf, signed by the intermediate.
+    pub leaf: CertificateDer<'static>,
+    leaf_key: PrivatePkcs8KeyDer<'static>,
+    /// Another root that did not sign anything here (trusting only it makes the chain untrusted).
+    pub other_root: Authority,
+    pki_base_url: String,
+}
+
+/// `http://…/root.crl`: the root's CRL (covers the intermediate).
+pub const ROOT_CRL_PATH: &str = "/pki/root.crl";
+/// `http://…/issuing.crl`: the intermediate's CRL (covers the leaf).
+pub const ISSUING_CRL_PATH: &str = "/pki/issuing.crl";
+/// `http://…/issuing.crt`: the intermediate, DER, for AIA caIssuers.
+pub const ISSUING_CERT_PATH: &str = "/pki/issuing.crt";
+
+impl Pki {
+    /// Mints root, intermediate and leaf as `spec` says.
+    pub fn generate(spec: &PkiSpec) -> Result<Self, rcgen::Error> {
+        let now = OffsetDateTime::now_utc();
+        let root = ca(&format!("wpj Lab Root CA ({})", spec.domain), ROOT_SERIAL, None, None, now)?;
+        let other_root = ca(&format!("wpj Untrusted Root CA ({})", spec.domain), ROOT_SERIAL, None, None, now)?;
+        let intermediate = ca(
+            &format!("wpj Lab Issuing CA ({})", spec.domain),
+            INTERMEDIATE_SERIAL,
+            Some(&root),
+            Some(format!("{}{ROOT_CRL_PATH}", spec.pki_base_url)),
+            now,
+        )?;
+
+        let (leaf, leaf_key) = mint_leaf(&spec.leaf, LEAF_SERIAL, &spec.pki_base_url, &intermediate, now)?;
+        Ok(Self {
+            root,
+            intermediate,
+            leaf,
+            leaf_key,
+            other_root,
+            pki_base_url: spec.pki_base_url.clone(),
+        })
+    }
+
+    /// Another leaf from the same intermediate (a farm node with its own certificate), with its key.
+    pub fn mint_leaf(
+        &self,
+        leaf: &LeafSpec,
+        serial: u64,
+    ) -> Result<(CertificateDer<'static>, PrivateKeyDer<'static>), rcgen::Error> {
+        let (cert, key) = mint_leaf(
+            leaf,
+            serial,
+            &self.pki_base_url,
+            &self.intermediate,
+            OffsetDateTime::now_utc(),
+        )?;
+        Ok((cert, PrivateKeyDer::Pkcs8(key)))
+    }
+
+    /// The leaf's private key.
+    #[must_use]
+    pub fn leaf_key(&self) -> PrivateKeyDer<'static> {
+        PrivateKeyDer::Pkcs8(self.leaf_key.clone_key())
+    }
+
+    /// The chain a server sends: leaf and intermediate, or the leaf alone.
+    #[must_use]
+    pub fn served_chain(&self, with_intermediate: bool) -> Vec<CertificateDer<'static>> {
+        let mut chain = vec![self.leaf.clone()];
+        if with_intermediate {
+            chain.push(self.intermediate.der.clone());
+        }
+        chain
+    }
+
+    /// A CRL issued by `authority` (the root or the intermediate of this PKI), DER.
+    pub fn crl(&self, authority: &Authority, spec: &CrlSpec) -> Result<Vec<u8>, rcgen::Error> {
+        let now = OffsetDateTime::now_utc();
+        let (this_update, next_update) = if spec.stale {
+            (now - Duration::days(30), now - Duration::days(1))
+        } else {
+            (now - Duration::hours(1), now + Duration::days(7))
+        };
+        let revoked_at = now - Duration::hours(1);
+        let entry = |serial: u64, reason| RevokedCertParams {
+            serial_number: SerialNumber::from(serial),
+            revocation_time: revoked_at,
+            reason_code: Some(reason),
+            invalidity_date: None,
+        };
+        let filler_start = 0x10_0000_u64;
+        let revoked_certs = spec
+            .revoked
+            .iter()
+            .map(|&s| entry(s, RevocationReason::KeyCompromise))
+            .chain((0..spec.filler as u64).map(|i| entry(filler_start + i, RevocationReason::Superseded)))
+            .collect();
+        let params = CertificateRevocationListParams {
+            this_update,
+            next_update,
+            crl_number: SerialNumber::from(1u64),
+            issuing_distribution_point: None,
+            revoked_certs,
+            key_identifier_method: KeyIdMethod::Sha256,
+        };
+        let crl = if spec.wrong_key {
+            let impostor = KeyPair::generate()?;
+            params.signed_by(&Issuer::from_params(&authority.params, &impostor))?
+        } else {
+            params.signed_by(&authority.issuer())?
+        };
+        Ok(crl.der().to_vec())
+    }
+}
+
+/// A leaf signed by `issuer`.
+fn mint_leaf(
+    spec: &LeafSpec,
+    serial: u64,
+    pki_base_url: &str,
+    issuer: &Authority,
+    now: OffsetDateTime,
+) -> Result<(CertificateDer<'static>, PrivatePkcs8KeyDer<'static>), rcgen::Error> {
+    let (not_before, not_after) = spec.validity.window(now);
+    let mut params = CertificateParams::default();
+    params.not_before = not_before;
+    params.not_after = not_after;
+    params.serial_number = Some(SerialNumber::from(serial));
+    params.distinguished_name = dn(spec.names.first().map_or("lab", String::as_str));
+    params.subject_alt_names = spec
+        .names
+        .iter()
+        .map(|n| Ok(SanType::DnsName(n.clone().try_into()?)))
+        .collect::<Result<_, rcgen::Error>>()?;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![if spec.server_auth {
+        ExtendedKeyUsagePurpose::ServerAuth
+    } else {
+        ExtendedKeyUsagePurpose::ClientAuth
+    }];
+    params.use_authority_key_identifier_extension = true;
+    if spec.cdp {
+        params.crl_distribution_points = vec![CrlDistributionPoint {
+            uris: vec![format!("{pki_base_url}{ISSUING_CRL_PATH}")],
+        }];
+    }
+    if spec.aia {
+        params
+            .custom_extensions
+            .push(aia_ca_issuers(&format!("{pki_base_url}{ISSUING_CERT_PATH}")));
+    }
+    let key = KeyPair::generate()?;
+    let cert = params.signed_by(&key, &issuer.issuer())?;
+    Ok((cert.der().clone(), PrivatePkcs8KeyDer::from(key.serialize_der())))
+}
+
+fn dn(common_name: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, "wpj testkit");
+    dn.push(DnType::CommonName, common_name);
+    dn
+}
+
+/// A CA certificate: self-signed when `parent` is `None`.
+fn ca(
+    name: &str,
+    serial: u64,
+    parent: Option<&Authority>,
+    crl_url: Option<String>,
+    now: OffsetDateTime,
+) -> Result<Authority, rcgen::Error> {
+    let mut params = CertificateParams::default();
+    params.not_before = now - Duration::days(30);
+    params.not_after = now + Duration::days(3650);
+    params.serial_number = Some(SerialNumber::from(serial));
+    params.distinguished_name = dn(name);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    params.use_authority_key_identifier_extension = parent.is_some();
+    if let Some(url) = crl_url {
+        params.crl_distribution_points = vec![CrlDistributionPoint { uris: vec![url] }];
+    }
+    let key = KeyPair::generate()?;
+    let cert = match parent {
+        Some(p) => params.signed_by(&key, &p.issuer())?,
+        None => params.self_signed(&key)?,
+    };
+    Ok(Authority {
+        der: cert.der().clone(),
+        params,
+        key,
+    })
+}
+
+/// The Authority Information Access extension with one caIssuers URL (RFC 5280 §4.2.2.1).
+fn aia_ca_issuers(url: &str) -> CustomExtension {
+    const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
+    let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
+    let description = der_tlv(0x30, &[&CA_ISSUERS[..], &location].concat());
+    let syntax = der_tlv(0x30, &description);
+    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], syntax)
+}
+
+fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let len = content.len();
+    let mut out = vec![tag];
+    if len < 0x80 {
+        out.push(u8::try_from(len).unwrap_or(0));
+    } else {
+        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        out.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
+        out.extend(bytes);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// PEM text of a DER certificate.
+#[must_use]
+pub fn pem_of(der: &[u8]) -> String {
+    let b64 = base64(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(std::str::from_utf8(line).unwrap_or_default());
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
+}
+
+/// Standard base64 with padding.
+#[must_use]
+pub fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, want) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+            assert_eq!(base64(input.as_bytes()), want);
+        }
+    }
+
+    #[test]
+    fn der_lengths() {
+        assert_eq!(der_tlv(0x04, &[1, 2]), [0x04, 2, 1, 2]);
+        let long = der_tlv(0x04, &[0; 300]);
+        assert_eq!(&long[..4], &[0x04, 0x82, 0x01, 0x2C]);
+    }
+}

@@ -1,0 +1,192 @@
+//! The scenario catalogue: one lab per failure a server can cause, plus the healthy baselines.
+
+use std::net::Ipv4Addr;
+
+use wpj_core::JoinFailure;
+
+use crate::dns::DnsFault;
+use crate::https::{ContractFault, TlsFault};
+use crate::lab::{CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
+use crate::pki::Validity;
+
+/// What a correct diagnosis of a scenario concludes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    /// Nothing fails.
+    Healthy,
+    /// Nothing fails for Windows, but something is wrong (reported as a warning).
+    Warning,
+    /// A Windows device fails with this.
+    Failure(JoinFailure),
+}
+
+impl Expected {
+    /// The failure, if one is expected.
+    #[must_use]
+    pub fn failure(self) -> Option<JoinFailure> {
+        match self {
+            Self::Failure(f) => Some(f),
+            Self::Healthy | Self::Warning => None,
+        }
+    }
+}
+
+/// A named lab configuration and the outcome it must produce.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scenario {
+    /// Stable kebab-case name (`tls-revoked-leaf`).
+    pub name: &'static str,
+    /// One line for people.
+    pub description: &'static str,
+    /// The outcome a correct diagnosis reports.
+    pub expected: Expected,
+    /// The lab.
+    pub spec: LabSpec,
+}
+
+fn scenario(
+    name: &'static str,
+    description: &'static str,
+    expected: Expected,
+    spec: LabSpec,
+) -> Scenario {
+    Scenario {
+        name,
+        description,
+        expected,
+        spec,
+    }
+}
+
+/// Number of filler entries in the large-CRL scenario.
+pub const LARGE_CRL_ENTRIES: usize = 20_000;
+
+impl Scenario {
+    /// Every scenario, healthy baselines first.
+    #[must_use]
+    pub fn all() -> Vec<Self> {
+        use Expected::{Failure, Healthy, Warning};
+        use JoinFailure as F;
+        let base = LabSpec::default;
+        let with = |f: fn(&mut LabSpec)| {
+            let mut spec = base();
+            f(&mut spec);
+            spec
+        };
+        vec![
+            scenario("healthy-onprem", "AD FS: A record, valid chain, fresh CRLs, contract 200", Healthy, base()),
+            scenario("healthy-entra", "Entra ID: CNAME to enterpriseregistration.windows.net, contract 200", Healthy, LabSpec::entra()),
+            scenario("healthy-split-horizon", "internal view → farm node, external view → proxy", Healthy,
+                with(|s| s.external_view = Some(ExternalView::Proxy))),
+            scenario("healthy-tls12-only", "the server speaks TLS 1.2 only (fine for Windows)", Healthy,
+                with(|s| s.tls = TlsFault::Tls12Only)),
+            scenario("healthy-large-crl", "the issuing CA's CRL lists 20,000 other certificates", Healthy,
+                with(|s| s.crl = CrlFault::Large(LARGE_CRL_ENTRIES))),
+            scenario("redirect-same-host", "the contract redirects to another path on the same host", Healthy,
+                with(|s| s.contract = ContractFault::RedirectSameHost)),
+            scenario("dns-nxdomain", "no EnterpriseRegistration record: NXDOMAIN", Failure(F::NameNotResolved),
+                with(|s| s.dns_fault = Some(DnsFault::NxDomain))),
+            scenario("dns-nodata", "the name exists but has no address records (NODATA)", Failure(F::NameNotResolved),
+                with(|s| s.dns_fault = Some(DnsFault::NoData))),
+            scenario("dns-servfail", "the DNS server answers SERVFAIL", Failure(F::NameNotResolved),
+                with(|s| s.dns_fault = Some(DnsFault::ServFail))),
+            scenario("dns-refused", "the DNS server answers REFUSED", Failure(F::NameNotResolved),
+                with(|s| s.dns_fault = Some(DnsFault::Refused))),
+            scenario("dns-timeout", "the DNS server never answers", Failure(F::NameNotResolved),
+                with(|s| s.dns_fault = Some(DnsFault::Drop))),
+            scenario("split-horizon-external-missing", "the record exists in the internal view only", Failure(F::NameNotResolved),
+                with(|s| s.external_view = Some(ExternalView::Fault(DnsFault::NxDomain)))),
+            scenario("split-horizon-same-answer", "the external view gives out the farm's internal address", Warning,
+                with(|s| s.external_view = Some(ExternalView::SameAsInternal))),
+            scenario("connect-refused", "nothing listens on the service port", Failure(F::CannotConnect),
+                with(|s| s.tls = TlsFault::Closed)),
+            scenario("tls-stall", "the server accepts TCP and never starts TLS", Failure(F::Timeout),
+                with(|s| s.tls = TlsFault::StallBeforeHandshake)),
+            scenario("tls-reset", "the server closes the connection right after accepting it", Failure(F::ConnectionError),
+                with(|s| s.tls = TlsFault::CloseAfterAccept)),
+            scenario("tls-untrusted-root", "the chain ends in a root the device does not trust", Failure(F::InvalidCa),
+                with(|s| s.untrusted_root = true)),
+            scenario("tls-missing-intermediate", "the server omits the intermediate; AIA can fetch it", Warning,
+                with(|s| s.omit_intermediate = true)),
+            scenario("tls-missing-intermediate-no-aia", "the server omits the intermediate and the leaf has no AIA", Failure(F::InvalidCa),
+                with(|s| {
+                    s.omit_intermediate = true;
+                    s.leaf_aia = false;
+                })),
+            scenario("tls-expired", "the server certificate expired 30 days ago", Failure(F::CertDateInvalid),
+                with(|s| s.leaf_validity = Validity::Expired)),
+            scenario("tls-not-yet-valid", "the server certificate becomes valid in 30 days", Failure(F::CertDateInvalid),
+                with(|s| s.leaf_validity = Validity::NotYetValid)),
+            scenario("tls-wrong-name", "the certificate does not name enterpriseregistration.<domain>", Failure(F::CertNameInvalid),
+                with(|s| s.leaf_wrong_name = true)),
+            scenario("tls-wrong-usage", "the certificate is for client authentication only", Failure(F::InvalidCert),
+                with(|s| s.leaf_client_auth_only = true)),
+            scenario("tls-revoked-leaf", "the server certificate is listed in its CA's CRL", Failure(F::CertRevoked),
+                with(|s| s.revoked = Revoked::Leaf)),
+            scenario("tls-revoked-intermediate", "the issuing CA is listed in the root's CRL", Failure(F::CertRevoked),
+                with(|s| s.revoked = Revoked::Intermediate)),
+            scenario("crl-server-down", "the CRL distribution point's port is closed", Failure(F::RevocationOffline),
+                with(|s| s.crl = CrlFault::Down)),
+            scenario("crl-stalled", "the CRL server accepts and never answers", Failure(F::RevocationOffline),
+                with(|s| s.crl = CrlFault::Stall)),
+            scenario("crl-not-found", "the CRL URL answers 404", Failure(F::RevocationOffline),
+                with(|s| s.crl = CrlFault::NotFound)),
+            scenario("crl-garbage", "the CRL URL answers bytes that are not a CRL", Failure(F::RevocationOffline),
+                with(|s| s.crl = CrlFault::Garbage)),
+            scenario("crl-bad-signature", "the CRL is signed by the wrong key", Failure(F::RevocationOffline),
+                with(|s| s.crl = CrlFault::BadSignature)),
+            scenario("crl-stale", "the CRL is past its nextUpdate", Failure(F::RevocationOffline),
+                with(|s| s.crl = CrlFault::Stale)),
+            scenario("crl-no-cdp", "the server certificate has no CRL distribution point", Failure(F::RevocationOffline),
+                with(|s| s.leaf_cdp = false)),
+            scenario("contract-404", "DRS not enabled: the contract answers 404", Failure(F::ContractNotFound),
+                with(|s| s.contract = ContractFault::Status(404))),
+            scenario("contract-503", "the service is stopped: the contract answers 503", Failure(F::ServiceUnavailable),
+                with(|s| s.contract = ContractFault::Status(503))),
+            scenario("contract-500", "the contract answers 500", Failure(F::HttpError),
+                with(|s| s.contract = ContractFault::Status(500))),
+            scenario("captive-portal", "a captive portal answers 200 with an HTML page", Failure(F::InvalidData),
+                with(|s| s.contract = ContractFault::CaptivePortal)),
+            scenario("redirect-other-host", "the contract redirects to another host", Failure(F::JoinRedirectNotAllowed),
+                with(|s| s.contract = ContractFault::RedirectOtherHost)),
+            scenario("redirect-loop", "the contract redirects in a loop", Failure(F::RedirectFailed),
+                with(|s| s.contract = ContractFault::RedirectLoop)),
+            scenario("slow-body", "the contract body arrives one byte every 200 ms", Failure(F::Timeout),
+                with(|s| s.contract = ContractFault::SlowBody)),
+            scenario("oversized-body", "the contract body is 4 MiB", Failure(F::InvalidData),
+                with(|s| s.contract = ContractFault::OversizedBody)),
+            scenario("adfs-farm-node-down", "two AD FS nodes; the second answers 503 and fails its probe", Failure(F::ServiceUnavailable),
+                with(|s| {
+                    s.nodes = vec![
+                        NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 2)),
+                        NodeSpec {
+                            contract: Some(ContractFault::Status(503)),
+                            probe_status: 503,
+                            ..NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 3))
+                        },
+                    ];
+                })),
+            scenario("adfs-farm-mixed-certificates", "two AD FS nodes present different (valid) certificates", Warning,
+                with(|s| {
+                    s.nodes = vec![
+                        NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 2)),
+                        NodeSpec {
+                            own_certificate: Some(Validity::Current),
+                            ..NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 4))
+                        },
+                    ];
+                })),
+        ]
+    }
+
+    /// The scenario with this name.
+    #[must_use]
+    pub fn find(name: &str) -> Option<Self> {
+        Self::all().into_iter().find(|s| s.name == name)
+    }
+
+    /// Starts the scenario's lab.
+    pub async fn start(&self) -> Result<crate::Lab, crate::LabError> {
+        crate::Lab::start(self.spec.clone()).await
+    }
+}

@@ -1,0 +1,84 @@
+//! A plain-HTTP server with a fixed route table: the lab's CRL/AIA host and the AD FS probe endpoint.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpListener;
+
+use crate::http::{Response, read_request};
+use crate::server::{TaskGuard, serve};
+
+/// What the server does for one path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Answer with this response.
+    Respond(Response),
+    /// Read the request, then send nothing and keep the connection open.
+    Stall,
+    /// Send the head at once, then the body one byte per interval.
+    Drip(Response, Duration),
+}
+
+impl Route {
+    /// A 200 with a body.
+    pub fn ok(content_type: &str, body: impl Into<Vec<u8>>) -> Self {
+        Self::Respond(Response::new(200, content_type, body))
+    }
+
+    /// A plain-text status.
+    #[must_use]
+    pub fn status(status: u16) -> Self {
+        Self::Respond(Response::text(status, "lab status"))
+    }
+}
+
+/// Serves a route table over plain HTTP; unknown paths get 404. Stops when dropped.
+#[derive(Debug)]
+pub struct WebServer {
+    addr: SocketAddr,
+    _task: TaskGuard,
+}
+
+impl WebServer {
+    /// Serves `routes` on an already-bound listener.
+    pub fn start(listener: TcpListener, routes: HashMap<String, Route>) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let routes = Arc::new(routes);
+        let task = serve(listener, move |mut stream, _| {
+            let routes = Arc::clone(&routes);
+            async move {
+                let Some(request) = read_request(&mut stream).await else {
+                    return;
+                };
+                let route = routes
+                    .get(&request.path)
+                    .cloned()
+                    .unwrap_or_else(|| Route::status(404));
+                answer(&mut stream, route).await;
+            }
+        });
+        Ok(Self { addr, _task: task })
+    }
+
+    /// The address it listens on.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+/// Carries out a route on a stream (shared with the TLS server).
+pub(crate) async fn answer<S: tokio::io::AsyncWrite + Unpin>(stream: &mut S, route: Route) {
+    let _ = match route {
+        Route::Respond(response) => response.write_to(stream).await,
+        Route::Drip(response, interval) => response.drip_to(stream, interval).await,
+        Route::Stall => {
+            std::future::pending::<()>().await;
+            Ok(())
+        }
+    };
+    let _ = stream.shutdown().await;
+}
