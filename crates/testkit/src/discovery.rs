@@ -1,5 +1,7 @@
 //! Discovery documents as MS-DVRD describes them, and the server-side rules for serving them.
 
+use std::fmt::Write as _;
+
 use crate::http::{Request, Response};
 
 /// The XML namespace of the discovery document.
@@ -102,7 +104,8 @@ pub fn document_json(service: &Service, version: ApiVersion) -> String {
         esc(&e.passive),
     );
     if version == ApiVersion::V1_2 {
-        doc.push_str(&format!(
+        let _ = write!(
+            doc,
             ",\"DeviceJoinService\":{{\"JoinEndpoint\":\"{}\",\"JoinResourceId\":\"{}\",\"ServiceVersion\":\"2.0\"}},\
              \"WebBrowserZones\":{{\"Intranet\":null,\"Trusted\":null,\"Untrusted\":null}},\
              \"KeyProvisioningService\":{{\"KeyProvisionEndpoint\":\"{}\",\"KeyProvisionResourceId\":\"{}\",\"ServiceVersion\":\"1.0\"}}",
@@ -110,17 +113,19 @@ pub fn document_json(service: &Service, version: ApiVersion) -> String {
             e.resource_id,
             esc(&e.key_provision),
             e.resource_id,
-        ));
+        );
     }
     if matches!(service, Service::Entra { .. }) {
         // Entra returns members the protocol does not define; clients must ignore them.
-        doc.push_str(",\"AzureRbacService\":{\"RbacPolicyEndpoint\":\"https:\\/\\/pas.windows.net\"}");
+        doc.push_str(
+            ",\"AzureRbacService\":{\"RbacPolicyEndpoint\":\"https:\\/\\/pas.windows.net\"}",
+        );
     }
     doc.push('}');
     doc
 }
 
-/// The XML document for `version` (DataContract order: members sorted by name).
+/// The XML document for `version` (`DataContract` order: members sorted by name).
 #[must_use]
 pub fn document_xml(service: &Service, version: ApiVersion) -> String {
     let e = service.endpoints();
@@ -131,29 +136,33 @@ pub fn document_xml(service: &Service, version: ApiVersion) -> String {
         e.auth_code, e.token
     );
     if version == ApiVersion::V1_2 {
-        x.push_str(&format!(
+        let _ = write!(
+            x,
             "<DeviceJoinService><JoinEndpoint>{}</JoinEndpoint><JoinResourceId>{}</JoinResourceId><ServiceVersion>2.0</ServiceVersion></DeviceJoinService>",
             e.join, e.resource_id
-        ));
+        );
     }
-    x.push_str(&format!(
+    let _ = write!(
+        x,
         "<DeviceRegistrationService><RegistrationEndpoint>{}</RegistrationEndpoint><RegistrationResourceId>{}</RegistrationResourceId><ServiceVersion>1.0</ServiceVersion></DeviceRegistrationService>",
         e.registration, e.resource_id
-    ));
+    );
     let federated = e
         .federated
         .map(|f| format!("<Federated>{f}</Federated>"))
         .unwrap_or_default();
-    x.push_str(&format!(
+    let _ = write!(
+        x,
         "<IdentityProviderService>{federated}<PassiveAuthEndpoint>{}</PassiveAuthEndpoint></IdentityProviderService>",
         e.passive
-    ));
+    );
     if version == ApiVersion::V1_2 {
-        x.push_str(&format!(
+        let _ = write!(
+            x,
             "<KeyProvisioningService><KeyProvisionEndpoint>{}</KeyProvisionEndpoint><KeyProvisionResourceId>{}</KeyProvisionResourceId><ServiceVersion>1.0</ServiceVersion></KeyProvisioningService>\
              <WebBrowserZones><Intranet i:nil=\"true\"/><Trusted i:nil=\"true\"/><Untrusted i:nil=\"true\"/></WebBrowserZones>",
             e.key_provision, e.resource_id
-        ));
+        );
     }
     x.push_str("</Discovery>");
     x
@@ -164,17 +173,31 @@ pub fn document_xml(service: &Service, version: ApiVersion) -> String {
 /// (else 406).
 #[must_use]
 pub fn contract_response(request: &Request, service: &Service) -> Response {
-    let Some(version) = request.query_param("api-version").and_then(ApiVersion::parse) else {
+    let Some(version) = request
+        .query_param("api-version")
+        .and_then(ApiVersion::parse)
+    else {
         return Response::text(400, "api-version must be 1.0 or 1.2");
     };
     let accept = request.header("accept").unwrap_or("").to_ascii_lowercase();
     let wants = |t: &str| accept.split(',').any(|a| a.trim().starts_with(t));
     if wants("application/json") {
-        Response::new(200, "application/json; charset=utf-8", document_json(service, version))
+        Response::new(
+            200,
+            "application/json; charset=utf-8",
+            document_json(service, version),
+        )
     } else if accept.is_empty() || wants("application/xml") || wants("text/xml") || wants("*/*") {
-        Response::new(200, "application/xml; charset=utf-8", document_xml(service, version))
+        Response::new(
+            200,
+            "application/xml; charset=utf-8",
+            document_xml(service, version),
+        )
     } else {
-        Response::text(406, "the discovery service answers application/json or application/xml")
+        Response::text(
+            406,
+            "the discovery service answers application/json or application/xml",
+        )
     }
 }
 
@@ -187,7 +210,10 @@ mod tests {
             method: "GET".into(),
             path: "/EnrollmentServer/contract".into(),
             query: query.into(),
-            headers: accept.map(|a| ("accept".into(), a.into())).into_iter().collect(),
+            headers: accept
+                .map(|a| ("accept".into(), a.into()))
+                .into_iter()
+                .collect(),
         }
     }
 
@@ -201,8 +227,14 @@ mod tests {
         assert!(json.body.starts_with(b"{\"DeviceRegistrationService\""));
         let xml = contract_response(&req("api-version=1.2", None), &adfs);
         assert!(String::from_utf8_lossy(&xml.body).contains("<DeviceJoinService>"));
-        assert_eq!(contract_response(&req("api-version=1.0", Some("text/html")), &adfs).status, 406);
-        assert_eq!(contract_response(&req("api-version=9.9", None), &adfs).status, 400);
+        assert_eq!(
+            contract_response(&req("api-version=1.0", Some("text/html")), &adfs).status,
+            406
+        );
+        assert_eq!(
+            contract_response(&req("api-version=9.9", None), &adfs).status,
+            400
+        );
         assert_eq!(contract_response(&req("", None), &adfs).status, 400);
     }
 }

@@ -158,13 +158,19 @@ impl Zone {
                 let rdata = match (r, qtype) {
                     (DnsRecord::A(ip), RecordType::A) => RData::A(A(*ip)),
                     (DnsRecord::Aaaa(ip), RecordType::AAAA) => RData::AAAA(AAAA(*ip)),
-                    (DnsRecord::Cname(t), RecordType::CNAME) => match Name::from_ascii(format!("{}.", key(t))) {
-                        Ok(n) => RData::CNAME(CNAME(n)),
-                        Err(_) => continue,
-                    },
+                    (DnsRecord::Cname(t), RecordType::CNAME) => {
+                        match Name::from_ascii(format!("{}.", key(t))) {
+                            Ok(n) => RData::CNAME(CNAME(n)),
+                            Err(_) => continue,
+                        }
+                    }
                     _ => continue,
                 };
-                let ttl = if qtype == RecordType::CNAME { CNAME_TTL } else { ADDRESS_TTL };
+                let ttl = if qtype == RecordType::CNAME {
+                    CNAME_TTL
+                } else {
+                    ADDRESS_TTL
+                };
                 answers.push(Record::from_rdata(current.clone(), ttl, rdata));
             }
             return (ResponseCode::NoError, answers);
@@ -221,8 +227,16 @@ impl RequestHandler for Handler {
         let error = |code| builder.error_msg(&request.metadata, code);
         let sent = match fault {
             Some(DnsFault::Drop) => return silent(),
-            Some(DnsFault::ServFail) => response_handle.send_response(error(ResponseCode::ServFail)).await,
-            Some(DnsFault::Refused) => response_handle.send_response(error(ResponseCode::Refused)).await,
+            Some(DnsFault::ServFail) => {
+                response_handle
+                    .send_response(error(ResponseCode::ServFail))
+                    .await
+            }
+            Some(DnsFault::Refused) => {
+                response_handle
+                    .send_response(error(ResponseCode::Refused))
+                    .await
+            }
             Some(fault @ (DnsFault::NxDomain | DnsFault::NoData)) => {
                 let code = if fault == DnsFault::NxDomain {
                     ResponseCode::NXDomain

@@ -3,6 +3,7 @@
 //! The lab's servers answer one request per connection (`Connection: close`), which every client
 //! handles and which keeps misbehaviour (stalls, drips, oversized bodies) easy to script.
 
+use std::fmt::Write as _;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -64,7 +65,10 @@ pub async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Reques
             }
         }
     };
-    if !tokio::time::timeout(HEAD_TIMEOUT, read).await.unwrap_or(false) {
+    if !tokio::time::timeout(HEAD_TIMEOUT, read)
+        .await
+        .unwrap_or(false)
+    {
         return None;
     }
     parse_head(std::str::from_utf8(&buf).ok()?)
@@ -135,11 +139,12 @@ impl Response {
     pub fn head(&self, body_len: usize) -> Vec<u8> {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (n, v) in &self.headers {
-            head.push_str(&format!("{n}: {v}\r\n"));
+            let _ = write!(head, "{n}: {v}\r\n");
         }
-        head.push_str(&format!(
+        let _ = write!(
+            head,
             "Content-Length: {body_len}\r\nConnection: close\r\nServer: wpj-testkit\r\n\r\n"
-        ));
+        );
         head.into_bytes()
     }
 

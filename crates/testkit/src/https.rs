@@ -102,7 +102,8 @@ impl Site {
                 302,
                 &format!("/EnrollmentServer/contract?{query}"),
             )),
-            "/federationmetadata/2007-06/federationmetadata.xml" => match &self.federation_metadata {
+            "/federationmetadata/2007-06/federationmetadata.xml" => match &self.federation_metadata
+            {
                 Some(xml) => Route::ok("application/samlmetadata+xml", xml.clone()),
                 None => Route::status(404),
             },
@@ -132,9 +133,10 @@ impl Site {
                 302,
                 &format!("/adfs/loop?{}", request.query),
             )),
-            ContractFault::SlowBody => {
-                Route::Drip(contract_response(request, &self.service), SLOW_BODY_INTERVAL)
-            }
+            ContractFault::SlowBody => Route::Drip(
+                contract_response(request, &self.service),
+                SLOW_BODY_INTERVAL,
+            ),
             ContractFault::OversizedBody => {
                 let mut doc = document_json(&self.service, ApiVersion::V1_0);
                 doc.pop();

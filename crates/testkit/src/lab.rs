@@ -276,10 +276,7 @@ impl Lab {
             https_port
         } else {
             let sites = node_sites(&spec, https_port)?;
-            let node_specs = spec
-                .nodes
-                .iter()
-                .chain(proxied.then_some(&spec.nodes[0]));
+            let node_specs = spec.nodes.iter().chain(proxied.then_some(&spec.nodes[0]));
             for (n, ((listener, node), site)) in
                 listeners.into_iter().zip(node_specs).zip(sites).enumerate()
             {
@@ -299,7 +296,12 @@ impl Lab {
                     None => (pki.served_chain(!spec.omit_intermediate), pki.leaf_key()),
                 };
                 let config = server_config(chain, key, spec.tls == TlsFault::Tls12Only)?;
-                https.push(HttpsServer::start(listener, config, spec.tls, Arc::new(site))?);
+                https.push(HttpsServer::start(
+                    listener,
+                    config,
+                    spec.tls,
+                    Arc::new(site),
+                )?);
             }
             https_port
         };
@@ -309,7 +311,8 @@ impl Lab {
             let ips: Vec<IpAddr> = spec.nodes.iter().map(|n| IpAddr::V4(n.ip)).collect();
             let (port, listeners) = bind_same_port(&ips).await?;
             for (listener, node) in listeners.into_iter().zip(&spec.nodes) {
-                let routes = HashMap::from([("/adfs/probe".to_owned(), Route::status(node.probe_status))]);
+                let routes =
+                    HashMap::from([("/adfs/probe".to_owned(), Route::status(node.probe_status))]);
                 web.push(WebServer::start(listener, routes)?);
             }
             Some(port)
@@ -604,7 +607,10 @@ fn zone_pointing_at(
             }
         }
         Flavour::Entra => {
-            zone.add(&registration, DnsRecord::Cname(ENTRA_REGISTRATION_HOST.to_owned()));
+            zone.add(
+                &registration,
+                DnsRecord::Cname(ENTRA_REGISTRATION_HOST.to_owned()),
+            );
             for ip in ips.clone() {
                 zone.add_ip(ENTRA_REGISTRATION_HOST, ip);
             }
@@ -613,7 +619,10 @@ fn zone_pointing_at(
     for ip in ips {
         zone.add_ip(&spec.sts_host(), ip);
     }
-    zone.add_ip(&format!("pki.{}", spec.domain), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    zone.add_ip(
+        &format!("pki.{}", spec.domain),
+        IpAddr::V4(Ipv4Addr::LOCALHOST),
+    );
     if let Some(fault) = fault {
         zone = zone.with_fault(&registration, fault);
     }

@@ -114,7 +114,7 @@ pub struct Pki {
     leaf_key: PrivatePkcs8KeyDer<'static>,
     /// Another root that did not sign anything here (trusting only it makes the chain untrusted).
     pub other_root: Authority,
-    pki_base_url: String,
+    base_url: String,
 }
 
 /// `http://…/root.crl`: the root's CRL (covers the intermediate).
@@ -128,8 +128,20 @@ impl Pki {
     /// Mints root, intermediate and leaf as `spec` says.
     pub fn generate(spec: &PkiSpec) -> Result<Self, rcgen::Error> {
         let now = OffsetDateTime::now_utc();
-        let root = ca(&format!("wpj Lab Root CA ({})", spec.domain), ROOT_SERIAL, None, None, now)?;
-        let other_root = ca(&format!("wpj Untrusted Root CA ({})", spec.domain), ROOT_SERIAL, None, None, now)?;
+        let root = ca(
+            &format!("wpj Lab Root CA ({})", spec.domain),
+            ROOT_SERIAL,
+            None,
+            None,
+            now,
+        )?;
+        let other_root = ca(
+            &format!("wpj Untrusted Root CA ({})", spec.domain),
+            ROOT_SERIAL,
+            None,
+            None,
+            now,
+        )?;
         let intermediate = ca(
             &format!("wpj Lab Issuing CA ({})", spec.domain),
             INTERMEDIATE_SERIAL,
@@ -138,14 +150,20 @@ impl Pki {
             now,
         )?;
 
-        let (leaf, leaf_key) = mint_leaf(&spec.leaf, LEAF_SERIAL, &spec.pki_base_url, &intermediate, now)?;
+        let (leaf, leaf_key) = mint_leaf(
+            &spec.leaf,
+            LEAF_SERIAL,
+            &spec.pki_base_url,
+            &intermediate,
+            now,
+        )?;
         Ok(Self {
             root,
             intermediate,
             leaf,
             leaf_key,
             other_root,
-            pki_base_url: spec.pki_base_url.clone(),
+            base_url: spec.pki_base_url.clone(),
         })
     }
 
@@ -158,7 +176,7 @@ impl Pki {
         let (cert, key) = mint_leaf(
             leaf,
             serial,
-            &self.pki_base_url,
+            &self.base_url,
             &self.intermediate,
             OffsetDateTime::now_utc(),
         )?;
@@ -201,7 +219,10 @@ impl Pki {
             .revoked
             .iter()
             .map(|&s| entry(s, RevocationReason::KeyCompromise))
-            .chain((0..spec.filler as u64).map(|i| entry(filler_start + i, RevocationReason::Superseded)))
+            .chain(
+                (0..spec.filler as u64)
+                    .map(|i| entry(filler_start + i, RevocationReason::Superseded)),
+            )
             .collect();
         let params = CertificateRevocationListParams {
             this_update,
@@ -253,13 +274,16 @@ fn mint_leaf(
         }];
     }
     if spec.aia {
-        params
-            .custom_extensions
-            .push(aia_ca_issuers(&format!("{pki_base_url}{ISSUING_CERT_PATH}")));
+        params.custom_extensions.push(aia_ca_issuers(&format!(
+            "{pki_base_url}{ISSUING_CERT_PATH}"
+        )));
     }
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &issuer.issuer())?;
-    Ok((cert.der().clone(), PrivatePkcs8KeyDer::from(key.serialize_der())))
+    Ok((
+        cert.der().clone(),
+        PrivatePkcs8KeyDer::from(key.serialize_der()),
+    ))
 }
 
 fn dn(common_name: &str) -> DistinguishedName {
@@ -319,7 +343,11 @@ fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     if len < 0x80 {
         out.push(u8::try_from(len).unwrap_or(0));
     } else {
-        let bytes: Vec<u8> = len.to_be_bytes().into_iter().skip_while(|b| *b == 0).collect();
+        let bytes: Vec<u8> = len
+            .to_be_bytes()
+            .into_iter()
+            .skip_while(|b| *b == 0)
+            .collect();
         out.push(0x80 | u8::try_from(bytes.len()).unwrap_or(0));
         out.extend(bytes);
     }
@@ -346,7 +374,11 @@ pub fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -365,7 +397,13 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        for (input, want) in [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foobar", "Zm9vYmFy")] {
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
             assert_eq!(base64(input.as_bytes()), want);
         }
     }

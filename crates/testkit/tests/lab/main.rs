@@ -1,0 +1,9 @@
+//! Proves with plain clients (hickory-resolver, tokio-rustls, reqwest, webpki, x509-parser) that each
+//! lab fault is really there.
+
+mod adfs;
+mod clients;
+mod dns;
+mod lifecycle;
+mod pki;
+mod service;
