@@ -1,0 +1,202 @@
+//! `lab`: run a testkit lab on loopback and say how to point `dig`, `openssl` and `curl` at it.
+//!
+//! ```text
+//! cargo run --example lab -- list
+//! cargo run --example lab -- serve tls-revoked-leaf
+//! cargo run --example lab -- serve healthy-onprem --format json
+//! ```
+//!
+//! The lab runs until Ctrl-C. Exit codes: 0 stopped normally, 2 usage error or the lab could not start.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+use wpj_testkit::{Expected, Lab, Scenario};
+
+/// Run a wpj testkit lab: real DNS, PKI/CRL and registration-service servers on 127.0.0.0/8.
+#[derive(Debug, Parser)]
+#[command(name = "lab", version)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the scenarios.
+    List,
+    /// Start one scenario's lab and keep it running until Ctrl-C.
+    Serve {
+        /// Scenario name (see `list`).
+        scenario: String,
+        /// How to print the lab's endpoints.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// The endpoints of a running lab, for `--format json`.
+#[derive(Debug, Serialize)]
+struct Endpoints {
+    schema_version: u32,
+    scenario: String,
+    expected: Option<String>,
+    domain: String,
+    registration_name: String,
+    dns: Vec<(String, String)>,
+    https_addr: String,
+    https_port: u16,
+    contract_url: String,
+    issuing_crl_url: String,
+    root_crl_url: String,
+    pki_addr: String,
+    trust_root_file: PathBuf,
+    startup_ms: f64,
+}
+
+fn expected_text(expected: Expected) -> String {
+    match expected {
+        Expected::Healthy => "healthy".to_owned(),
+        Expected::Warning => "warning".to_owned(),
+        Expected::Failure(f) => match f.hresult() {
+            Some(h) => format!("{h} {}", f.code()),
+            None => f.code().to_owned(),
+        },
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    match args.command {
+        Command::List => {
+            let all = Scenario::all();
+            let width = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
+            for s in &all {
+                println!(
+                    "{:<width$}  {:<40}  {}",
+                    s.name,
+                    expected_text(s.expected),
+                    s.description
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Serve { scenario, format } => serve(&scenario, format).await,
+    }
+}
+
+async fn serve(name: &str, format: Format) -> ExitCode {
+    let Some(scenario) = Scenario::find(name) else {
+        eprintln!("lab: no scenario named {name:?}; `lab list` shows them");
+        return ExitCode::from(2);
+    };
+    let lab = match scenario.start().await {
+        Ok(lab) => lab,
+        Err(e) => {
+            eprintln!("lab: could not start {name}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("wpj-lab-{}", std::process::id()));
+    let root = dir.join("root.pem");
+    if let Err(e) =
+        std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&root, lab.trust_root_pem()))
+    {
+        eprintln!("lab: could not write {}: {e}", root.display());
+        return ExitCode::from(2);
+    }
+    let endpoints = endpoints(&scenario, &lab, root);
+    match format {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string(&endpoints).expect("serializable")
+        ),
+        Format::Text => print!("{}", instructions(&scenario, &endpoints)),
+    }
+    eprintln!("lab: running; Ctrl-C stops it");
+    let _ = tokio::signal::ctrl_c().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    ExitCode::SUCCESS
+}
+
+fn endpoints(scenario: &Scenario, lab: &Lab, trust_root_file: PathBuf) -> Endpoints {
+    let node = lab.nodes()[0];
+    Endpoints {
+        schema_version: 1,
+        scenario: scenario.name.to_owned(),
+        expected: scenario.expected.failure().map(|f| f.code().to_owned()),
+        domain: lab.domain().to_owned(),
+        registration_name: lab.registration_name(),
+        dns: lab
+            .views()
+            .into_iter()
+            .map(|v| (v.name, v.servers[0].to_string()))
+            .collect(),
+        https_addr: format!("{node}:{}", lab.https_port()),
+        https_port: lab.https_port(),
+        contract_url: format!(
+            "https://{}:{}/EnrollmentServer/contract?api-version=1.0",
+            lab.registration_name(),
+            lab.https_port()
+        ),
+        issuing_crl_url: lab.issuing_crl_url(),
+        root_crl_url: lab.root_crl_url(),
+        pki_addr: lab
+            .pki_base_url()
+            .rsplit(':')
+            .next()
+            .map(|port| format!("127.0.0.1:{port}"))
+            .unwrap_or_default(),
+        trust_root_file,
+        startup_ms: lab.startup_time().as_secs_f64() * 1000.0,
+    }
+}
+
+fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
+    let mut out = format!(
+        "Lab {:?}: {}\n  expected: {}\n  started in {:.1} ms\n\n",
+        scenario.name,
+        scenario.description,
+        expected_text(scenario.expected),
+        e.startup_ms
+    );
+    for (view, addr) in &e.dns {
+        let (ip, port) = addr.rsplit_once(':').unwrap_or((addr, "53"));
+        out.push_str(&format!(
+            "DNS ({view} view) {addr}\n  dig @{ip} -p {port} {} A\n",
+            e.registration_name
+        ));
+    }
+    let (https_ip, _) = e.https_addr.rsplit_once(':').unwrap_or((&e.https_addr, ""));
+    let pki_port = e.pki_addr.rsplit(':').next().unwrap_or_default();
+    let root = e.trust_root_file.display();
+    out.push_str(&format!(
+        "\nRegistration service {addr}\n  \
+         openssl s_client -connect {addr} -servername {name} -CAfile {root} -showcerts </dev/null\n  \
+         curl --cacert {root} --resolve {name}:{port}:{https_ip} -H 'Accept: application/json' '{url}'\n",
+        addr = e.https_addr,
+        name = e.registration_name,
+        port = e.https_port,
+        url = e.contract_url,
+    ));
+    out.push_str(&format!(
+        "\nCRLs (plain HTTP on {pki})\n  \
+         curl -s --resolve pki.{domain}:{pki_port}:127.0.0.1 {issuing} | openssl crl -inform DER -noout -text\n  \
+         curl -s --resolve pki.{domain}:{pki_port}:127.0.0.1 {root_crl} | openssl crl -inform DER -noout -text\n\n\
+         Trust root: {root}\n",
+        pki = e.pki_addr,
+        domain = e.domain,
+        issuing = e.issuing_crl_url,
+        root_crl = e.root_crl_url,
+    ));
+    out
+}
