@@ -223,6 +223,24 @@ fn markdown_page(f: JoinFailure) -> String {
         let _ = writeln!(out, "- {cause}");
     }
     let _ = writeln!(out, "\n## Fix\n\n{}\n", info.remediation);
+    let scenarios: Vec<wpj_testkit::Scenario> = wpj_testkit::Scenario::all()
+        .into_iter()
+        .filter(|s| s.expected.failure() == Some(f))
+        .collect();
+    if !scenarios.is_empty() {
+        let _ = writeln!(
+            out,
+            "## Reproduce it\n\nThe testkit lab recreates it on loopback (real DNS, TLS, CRL and HTTP servers):\n"
+        );
+        for s in &scenarios {
+            let _ = writeln!(out, "- `{}`: {}", s.name, s.description);
+        }
+        let _ = writeln!(
+            out,
+            "\n```sh\ncargo run --example lab -- serve {}\n```\n",
+            scenarios[0].name
+        );
+    }
     let _ = writeln!(
         out,
         "## Explain it\n\n```sh\ncargo run --example explain -- {}\n```",

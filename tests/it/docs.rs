@@ -63,3 +63,35 @@ fn codes_and_hresults_are_unique() {
         }
     }
 }
+
+#[test]
+fn every_scenario_is_listed_on_the_page_of_the_failure_it_produces() {
+    for scenario in wpj_testkit::Scenario::all() {
+        let Some(f) = scenario.expected.failure() else {
+            continue;
+        };
+        let page = std::fs::read_to_string(errors_dir().join(format!("{}.md", f.code()))).unwrap();
+        assert!(
+            page.contains(&format!("- `{}`:", scenario.name)),
+            "{}.md does not list scenario {}",
+            f.code(),
+            scenario.name
+        );
+    }
+}
+
+#[test]
+fn pages_are_what_the_generator_writes() {
+    // Regenerate with: cargo run --example explain -- --markdown <code> > docs/errors/<code>.md
+    for f in JoinFailure::ALL {
+        let out = crate::support::run_example("explain", &["--markdown", f.code()]);
+        assert!(out.status.success());
+        let page = std::fs::read_to_string(errors_dir().join(format!("{}.md", f.code()))).unwrap();
+        assert_eq!(
+            page,
+            String::from_utf8(out.stdout).unwrap(),
+            "docs/errors/{}.md is stale",
+            f.code()
+        );
+    }
+}
