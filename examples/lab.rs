@@ -8,6 +8,7 @@
 //!
 //! The lab runs until Ctrl-C. Exit codes: 0 stopped normally, 2 usage error or the lab could not start.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -171,15 +172,17 @@ fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
     );
     for (view, addr) in &e.dns {
         let (ip, port) = addr.rsplit_once(':').unwrap_or((addr, "53"));
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "DNS ({view} view) {addr}\n  dig @{ip} -p {port} {} A\n",
             e.registration_name
-        ));
+        );
     }
     let (https_ip, _) = e.https_addr.rsplit_once(':').unwrap_or((&e.https_addr, ""));
     let pki_port = e.pki_addr.rsplit(':').next().unwrap_or_default();
     let root = e.trust_root_file.display();
-    out.push_str(&format!(
+    let _ = write!(
+        out,
         "\nRegistration service {addr}\n  \
          openssl s_client -connect {addr} -servername {name} -CAfile {root} -showcerts </dev/null\n  \
          curl --cacert {root} --resolve {name}:{port}:{https_ip} -H 'Accept: application/json' '{url}'\n",
@@ -187,8 +190,9 @@ fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
         name = e.registration_name,
         port = e.https_port,
         url = e.contract_url,
-    ));
-    out.push_str(&format!(
+    );
+    let _ = write!(
+        out,
         "\nCRLs (plain HTTP on {pki})\n  \
          curl -s --resolve pki.{domain}:{pki_port}:127.0.0.1 {issuing} | openssl crl -inform DER -noout -text\n  \
          curl -s --resolve pki.{domain}:{pki_port}:127.0.0.1 {root_crl} | openssl crl -inform DER -noout -text\n\n\
@@ -197,6 +201,6 @@ fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
         domain = e.domain,
         issuing = e.issuing_crl_url,
         root_crl = e.root_crl_url,
-    ));
+    );
     out
 }
