@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
+#[cfg(feature = "dns")]
+mod dns;
 mod docs;
 mod explain;
 mod runner;

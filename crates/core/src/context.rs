@@ -113,6 +113,9 @@ pub struct Settings {
     pub trust: TrustRoots,
     /// The HTTPS port (443 on real devices).
     pub port: u16,
+    /// How long to wait for one DNS server's answer (Windows' own DNS client starts at 1 s).
+    #[serde(with = "crate::finding::duration_ms", rename = "dns_timeout_ms")]
+    pub dns_timeout: Duration,
     /// The longest one check may take.
     #[serde(with = "crate::finding::duration_ms", rename = "check_timeout_ms")]
     pub check_timeout: Duration,
@@ -124,6 +127,8 @@ pub struct Settings {
 impl Settings {
     /// Default per-check timeout: WinHTTP's own resolve/connect/send timeouts are of this order.
     pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+    /// Default time to wait for one DNS server.
+    pub const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(2);
     /// Default deadline for a whole run.
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -136,6 +141,7 @@ impl Settings {
             resolvers: Resolvers::System,
             trust: TrustRoots::default(),
             port: 443,
+            dns_timeout: Self::DEFAULT_DNS_TIMEOUT,
             check_timeout: Self::DEFAULT_CHECK_TIMEOUT,
             deadline: Self::DEFAULT_DEADLINE,
         }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::finding::{CheckId, Status, duration_ms};
+use crate::resolution::{DnsLookup, ServiceKind};
 
 /// One observation attached to a [`Finding`](crate::Finding).
 ///
@@ -40,6 +41,15 @@ pub enum Evidence {
         /// Its status.
         status: Status,
     },
+    /// What one DNS server answered for a name.
+    Dns(DnsLookup),
+    /// Which registration service DNS leads to, and why.
+    Service {
+        /// The service.
+        service: ServiceKind,
+        /// The evidence for it (`CNAME to enterpriseregistration.windows.net`).
+        reason: String,
+    },
 }
 
 impl Evidence {
@@ -58,6 +68,8 @@ impl fmt::Display for Evidence {
             }
             Self::Panic { message } => write!(f, "the check panicked: {message}"),
             Self::Dependency { check, status } => write!(f, "dependency {check}: {status}"),
+            Self::Dns(lookup) => write!(f, "{lookup}"),
+            Self::Service { service, reason } => write!(f, "service: {service} ({reason})"),
         }
     }
 }

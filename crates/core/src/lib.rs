@@ -29,6 +29,7 @@ mod failure;
 mod finding;
 mod parse;
 mod report;
+mod resolution;
 mod target;
 
 pub use check::Check;
@@ -39,6 +40,9 @@ pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
 pub use finding::{CheckId, Finding, Outputs, Status, duration_ms};
 pub use parse::{CodeRef, ParseCodeError};
 pub use report::{Report, SCHEMA_VERSION, Verdict};
+pub use resolution::{
+    AddressRecord, CnameHop, DnsLookup, DnsOutcome, ResolvedAddresses, ServiceKind,
+};
 pub use target::{Target, TargetError};
 
 pub use async_trait::async_trait;
