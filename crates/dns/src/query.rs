@@ -23,7 +23,7 @@ pub(crate) fn single_server_resolver(server: SocketAddr, timeout: Duration) -> T
     let name_server = NameServerConfig::new(server.ip(), true, vec![udp, tcp]);
     let mut opts = ResolverOpts::default();
     opts.timeout = timeout;
-    opts.attempts = 1;
+    opts.attempts = 0; // hickory counts retries: one try, bounded by `timeout`
     opts.cache_size = 0;
     opts.use_hosts_file = ResolveHosts::Never;
     opts.preserve_intermediates = true;
