@@ -6,3 +6,5 @@ mod docs;
 mod explain;
 mod runner;
 mod support;
+#[cfg(feature = "tls")]
+mod tls;

@@ -116,6 +116,10 @@ pub struct Settings {
     /// How long to wait for one DNS server's answer (Windows' own DNS client starts at 1 s).
     #[serde(with = "crate::finding::duration_ms", rename = "dns_timeout_ms")]
     pub dns_timeout: Duration,
+    /// How long one network operation may take: a TCP connect, a TLS handshake, one HTTP request
+    /// (CRL, AIA, contract). A black-holed address costs this, not the run's deadline.
+    #[serde(with = "crate::finding::duration_ms", rename = "network_timeout_ms")]
+    pub network_timeout: Duration,
     /// The longest one check may take.
     #[serde(with = "crate::finding::duration_ms", rename = "check_timeout_ms")]
     pub check_timeout: Duration,
@@ -129,6 +133,8 @@ impl Settings {
     pub const DEFAULT_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
     /// Default time to wait for one DNS server.
     pub const DEFAULT_DNS_TIMEOUT: Duration = Duration::from_secs(2);
+    /// Default time for one connect, handshake or request.
+    pub const DEFAULT_NETWORK_TIMEOUT: Duration = Duration::from_secs(5);
     /// Default deadline for a whole run.
     pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(30);
 
@@ -142,6 +148,7 @@ impl Settings {
             trust: TrustRoots::default(),
             port: 443,
             dns_timeout: Self::DEFAULT_DNS_TIMEOUT,
+            network_timeout: Self::DEFAULT_NETWORK_TIMEOUT,
             check_timeout: Self::DEFAULT_CHECK_TIMEOUT,
             deadline: Self::DEFAULT_DEADLINE,
         }

@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::failure::JoinFailure;
 use crate::finding::{CheckId, Status, duration_ms};
 use crate::resolution::{DnsLookup, ServiceKind};
+use crate::tls::{CertificateInfo, ConnectAttempt, RevocationInfo, TlsSession};
 
 /// One observation attached to a [`Finding`](crate::Finding).
 ///
@@ -43,6 +45,25 @@ pub enum Evidence {
     },
     /// What one DNS server answered for a name.
     Dns(DnsLookup),
+    /// One TCP connection attempt.
+    Connect(ConnectAttempt),
+    /// The negotiated TLS session.
+    Tls(TlsSession),
+    /// One certificate of the chain.
+    Certificate(CertificateInfo),
+    /// One problem with the certificate chain (all of them are reported, not just the first).
+    CertificateProblem {
+        /// The chain position it concerns (0 = leaf).
+        position: usize,
+        /// The Windows failure it would cause on its own.
+        failure: JoinFailure,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Revocation of one certificate.
+    Revocation(RevocationInfo),
+    /// One CRL download (also inside [`Evidence::Revocation`]).
+    Crl(crate::tls::CrlFetch),
     /// Which registration service DNS leads to, and why.
     Service {
         /// The service.
@@ -70,6 +91,19 @@ impl fmt::Display for Evidence {
             Self::Dependency { check, status } => write!(f, "dependency {check}: {status}"),
             Self::Dns(lookup) => write!(f, "{lookup}"),
             Self::Service { service, reason } => write!(f, "service: {service} ({reason})"),
+            Self::Connect(c) => write!(f, "{c}"),
+            Self::Tls(t) => write!(f, "{t}"),
+            Self::Certificate(c) => write!(f, "{c}"),
+            Self::CertificateProblem {
+                position,
+                failure,
+                detail,
+            } => match failure.hresult() {
+                Some(h) => write!(f, "cert #{position}: {detail} ({h})"),
+                None => write!(f, "cert #{position}: {detail}"),
+            },
+            Self::Revocation(r) => write!(f, "{r}"),
+            Self::Crl(c) => write!(f, "{c}"),
         }
     }
 }

@@ -31,6 +31,7 @@ mod parse;
 mod report;
 mod resolution;
 mod target;
+mod tls;
 
 pub use check::Check;
 pub use codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
@@ -44,5 +45,9 @@ pub use resolution::{
     AddressRecord, CnameHop, DnsLookup, DnsOutcome, ResolvedAddresses, ServiceKind,
 };
 pub use target::{Target, TargetError};
+pub use tls::{
+    CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, RevocationInfo,
+    RevocationStatus, TlsSession,
+};
 
 pub use async_trait::async_trait;

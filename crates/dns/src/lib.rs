@@ -32,8 +32,10 @@
 
 mod assess;
 mod check;
+mod host;
 mod query;
 mod views;
 
 pub use assess::{ENTRA_REGISTRATION_HOST, classify};
 pub use check::DnsCheck;
+pub use host::HostResolver;

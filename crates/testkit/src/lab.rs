@@ -75,6 +75,8 @@ pub enum CrlFault {
     BadSignature,
     /// A CRL past its nextUpdate.
     Stale,
+    /// A valid CRL whose nextUpdate is two hours away.
+    ExpiringSoon,
     /// A valid CRL listing this many (unrelated) revoked serials.
     Large(usize),
 }
@@ -526,6 +528,7 @@ fn pki_routes(spec: &LabSpec, pki: &Pki) -> Result<HashMap<String, Route>, rcgen
             _ => 0,
         },
         stale: spec.crl == CrlFault::Stale,
+        expiring: spec.crl == CrlFault::ExpiringSoon,
         wrong_key: spec.crl == CrlFault::BadSignature,
     };
     let issuing_route = match spec.crl {

@@ -98,6 +98,8 @@ pub struct CrlSpec {
     pub filler: usize,
     /// Past its nextUpdate.
     pub stale: bool,
+    /// nextUpdate two hours from now (cached copies run out soon).
+    pub expiring: bool,
     /// Signed by a key that is not the CA's.
     pub wrong_key: bool,
 }
@@ -204,6 +206,8 @@ impl Pki {
         let now = OffsetDateTime::now_utc();
         let (this_update, next_update) = if spec.stale {
             (now - Duration::days(30), now - Duration::days(1))
+        } else if spec.expiring {
+            (now - Duration::days(7), now + Duration::hours(2))
         } else {
             (now - Duration::hours(1), now + Duration::days(7))
         };
@@ -302,7 +306,7 @@ fn ca(
     now: OffsetDateTime,
 ) -> Result<Authority, rcgen::Error> {
     let mut params = CertificateParams::default();
-    params.not_before = now - Duration::days(30);
+    params.not_before = now - Duration::days(3650);
     params.not_after = now + Duration::days(3650);
     params.serial_number = Some(SerialNumber::from(serial));
     params.distinguished_name = dn(name);

@@ -264,6 +264,12 @@ impl Scenario {
                 with(|s| s.crl = CrlFault::Stale),
             ),
             scenario(
+                "crl-expiring-soon",
+                "the CRL is valid but its nextUpdate is two hours away",
+                Warning,
+                with(|s| s.crl = CrlFault::ExpiringSoon),
+            ),
+            scenario(
                 "crl-no-cdp",
                 "the server certificate has no CRL distribution point",
                 Failure(F::RevocationOffline),

@@ -1,3 +1,70 @@
-//! Placeholder for the `wpj-tls` probe; its checks arrive with their own issue.
+//! TCP, TLS and revocation checks of [`wpj`](https://docs.rs/wpj), as a Windows device performs them.
 //!
-//! The crate exists now so that the `tls` feature of `wpj` has something to forward to.
+//! - [`ConnectCheck`] (`tcp`): every resolved address, concurrently → 0x80072EFD when none connects.
+//! - [`TlsCheck`] (`tls`): the handshake with SNI `enterpriseregistration.<suffix>` on an inspection
+//!   connection (the chain is captured even when untrusted; handshake signatures are still checked),
+//!   then validation with webpki in Windows' terms → 0x80072F0D, 0x80072F05, 0x80072F06, 0x80072F89,
+//!   0x80072EE2, 0x80072EFE — every problem reported, not just the first.
+//! - [`RevocationCheck`] (`revocation`): every CRL of every non-root certificate, concurrently,
+//!   size-capped and time-bounded, judged good / revoked / unknown → 0x80072F8A, 0x80072F19 (hard-fail).
+//!
+//! Names in CRL and AIA URLs are resolved through the run's own DNS servers
+//! ([`wpj_dns::HostResolver`]), so the diagnosis sees what the device sees.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wpj_core::{Check, Context, Settings, Target};
+//! use wpj_tls::{ConnectCheck, RevocationCheck, TlsCheck};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The `wpj` crate's runner does this chaining (and the timeouts) for you.
+//! let cx = Context::new(Settings::new(Target::parse("contoso.com")?));
+//! let dns = Arc::new(wpj_dns::DnsCheck.run(&cx).await);
+//! let tcp = Arc::new(ConnectCheck.run(&cx.for_check(vec![dns], None)).await);
+//! let tls = Arc::new(TlsCheck.run(&cx.for_check(vec![tcp], None)).await);
+//! let revocation = RevocationCheck.run(&cx.for_check(vec![Arc::clone(&tls)], None)).await;
+//! println!("{}: {}\n{}: {}", tls.status, tls.summary, revocation.status, revocation.summary);
+//! # Ok(()) }
+//! ```
+//!
+//! # Crate features
+//!
+//! None; ring is the only crypto provider.
+
+mod certificate;
+mod connect;
+mod crl;
+mod fetch;
+mod handshake;
+mod revocation;
+mod roots;
+mod tls_check;
+mod validate;
+
+use std::sync::Arc;
+
+pub use connect::{ConnectCheck, Reachable};
+pub use crl::{CrlTimes, crl_times};
+pub use fetch::USER_AGENT;
+pub use revocation::{CRL_CAP, EXPIRY_WARNING, RevocationCheck};
+pub use roots::TrustStore;
+pub use tls_check::{CapturedChain, TlsCheck};
+
+/// A verifying rustls client configuration (ring) trusting `store`: what every HTTPS request of the
+/// library uses.
+#[must_use]
+pub fn client_config(store: &TrustStore) -> rustls::ClientConfig {
+    let mut roots = rustls::RootCertStore::empty();
+    for der in store.roots() {
+        // Roots were filtered to valid anchors when the store was loaded.
+        let _ = roots.add(der.clone());
+    }
+    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|e| unreachable!("ring supports the default versions: {e}"))
+        .with_root_certificates(roots)
+        .with_no_client_auth()
+}

@@ -1,0 +1,136 @@
+//! The TCP step: every resolved address, concurrently.
+
+use std::io::ErrorKind;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+use tokio::net::TcpStream;
+use wpj_core::{
+    Check, CheckId, ConnectAttempt, ConnectOutcome, Context, Evidence, Finding, JoinFailure,
+    ResolvedAddresses,
+};
+use wpj_dns::DnsCheck;
+
+/// The addresses that accepted a TCP connection, in the order Windows would try them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reachable(pub Vec<SocketAddr>);
+
+/// Connects to every address the DNS step found, on the configured port, concurrently.
+///
+/// All fail → `Fail` with [`JoinFailure::CannotConnect`] (0x80072EFD, KB3045381), each address with
+/// its own cause; some fail → `Warn` naming them (Windows tries addresses in turn, so some devices
+/// fail or wait). Each attempt is bounded by [`Settings::network_timeout`](wpj_core::Settings).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectCheck;
+
+impl ConnectCheck {
+    /// The check's id.
+    pub const ID: CheckId = CheckId::new_static("tcp");
+}
+
+/// Connects once, classifying the outcome.
+pub(crate) async fn connect(
+    address: SocketAddr,
+    timeout: Duration,
+) -> (ConnectAttempt, Option<TcpStream>) {
+    let started = Instant::now();
+    let result = tokio::time::timeout(timeout, TcpStream::connect(address)).await;
+    let (outcome, detail, stream) = match result {
+        Ok(Ok(stream)) => (ConnectOutcome::Connected, None, Some(stream)),
+        Err(_) => (ConnectOutcome::TimedOut, None, None),
+        Ok(Err(e)) => {
+            let outcome = match e.kind() {
+                ErrorKind::ConnectionRefused => ConnectOutcome::Refused,
+                ErrorKind::HostUnreachable
+                | ErrorKind::NetworkUnreachable
+                | ErrorKind::AddrNotAvailable => ConnectOutcome::Unreachable,
+                ErrorKind::TimedOut => ConnectOutcome::TimedOut,
+                _ => ConnectOutcome::Error,
+            };
+            (outcome, Some(e.to_string()), None)
+        }
+    };
+    (
+        ConnectAttempt {
+            address,
+            outcome,
+            detail,
+            elapsed: started.elapsed(),
+        },
+        stream,
+    )
+}
+
+#[async_trait]
+impl Check for ConnectCheck {
+    fn id(&self) -> CheckId {
+        Self::ID
+    }
+
+    fn depends_on(&self) -> &[CheckId] {
+        const DEPS: &[CheckId] = &[DnsCheck::ID];
+        DEPS
+    }
+
+    async fn run(&self, cx: &Context) -> Finding {
+        let Some(resolved) = cx.output::<ResolvedAddresses>() else {
+            return Finding::error(Self::ID, "the DNS step gave no addresses to connect to");
+        };
+        let settings = cx.settings();
+        let addresses: Vec<SocketAddr> = resolved
+            .addresses
+            .iter()
+            .map(|ip| SocketAddr::new(*ip, settings.port))
+            .collect();
+        let attempts: Vec<ConnectAttempt> = join_all(
+            addresses
+                .iter()
+                .map(|a| async { connect(*a, settings.network_timeout).await.0 }),
+        )
+        .await;
+        let reachable: Vec<SocketAddr> = attempts
+            .iter()
+            .filter(|a| a.outcome == ConnectOutcome::Connected)
+            .map(|a| a.address)
+            .collect();
+        let failed: Vec<String> = attempts
+            .iter()
+            .filter(|a| a.outcome != ConnectOutcome::Connected)
+            .map(|a| format!("{} {}", a.address, a.outcome))
+            .collect();
+        let name = &resolved.name;
+        let mut finding = if reachable.is_empty() {
+            Finding::fail(
+                Self::ID,
+                JoinFailure::CannotConnect,
+                format!(
+                    "no TCP connection to {name} on port {}: {}",
+                    settings.port,
+                    failed.join(", ")
+                ),
+            )
+        } else if !failed.is_empty() {
+            Finding::warn(
+                Self::ID,
+                format!(
+                    "{} of {} addresses of {name} accept connections on port {}; {} — devices that try those first fail or wait",
+                    reachable.len(),
+                    attempts.len(),
+                    settings.port,
+                    failed.join(", ")
+                ),
+            )
+            .with_failure(JoinFailure::CannotConnect)
+            .with_remediation(
+                "Take the failing addresses out of DNS (or the load balancer), or make them listen on the port.",
+            )
+        } else {
+            let list: Vec<String> = reachable.iter().map(ToString::to_string).collect();
+            Finding::pass(Self::ID, format!("connected to {}", list.join(", ")))
+        };
+        finding.evidence = attempts.into_iter().map(Evidence::Connect).collect();
+        finding.with_output(Reachable(reachable))
+    }
+}

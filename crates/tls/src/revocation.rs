@@ -1,0 +1,361 @@
+//! The revocation step: every CRL of every non-root certificate, fetched concurrently and judged
+//! three ways (good, revoked, unknown), hard-fail as Windows does.
+
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+use rustls_pki_types::CertificateDer;
+use time::OffsetDateTime;
+use webpki::{
+    BorrowedCertRevocationList, CertRevocationList, EndEntityCert, ExpirationPolicy,
+    RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
+};
+use wpj_core::{
+    Check, CheckId, Context, CrlFetch, Evidence, Finding, JoinFailure, RevocationInfo,
+    RevocationStatus,
+};
+use wpj_dns::HostResolver;
+
+use crate::certificate::{Parsed, path_time, unix};
+use crate::crl::crl_times;
+use crate::fetch::Fetcher;
+use crate::roots::TrustStore;
+use crate::tls_check::{CapturedChain, TlsCheck};
+use crate::validate::AnyUsage;
+
+/// The largest CRL downloaded (public CAs publish CRLs of tens of megabytes).
+pub const CRL_CAP: usize = 64 * 1024 * 1024;
+/// A CRL whose nextUpdate is closer than this is reported: cached copies run out soon.
+pub const EXPIRY_WARNING: Duration = Duration::from_secs(24 * 3600);
+
+/// Checks revocation of every non-root certificate in the chain through its CRL distribution
+/// points: revoked anywhere → 0x80072F8A (KB3045383) naming the certificate; unknown anywhere
+/// (CDP unreachable, timed out, HTTP error, not a CRL, bad signature, expired CRL, no CDP, only
+/// `ldap://`) → 0x80072F19 (KB3045384), because Windows treats an unknown status as a failure.
+/// Each CRL's thisUpdate/nextUpdate is reported; a CRL that expires within a day is a `Warn`.
+///
+/// It runs even when the TLS step failed, as long as a chain was captured: a name mismatch and a
+/// revoked certificate are both worth knowing.
+#[derive(Debug, Clone, Default)]
+pub struct RevocationCheck;
+
+impl RevocationCheck {
+    /// The check's id.
+    pub const ID: CheckId = CheckId::new_static("revocation");
+}
+
+/// One certificate to check: its position, itself, and the path it sits in.
+struct Subject<'a> {
+    position: usize,
+    path: &'a [CertificateDer<'static>],
+}
+
+#[async_trait]
+impl Check for RevocationCheck {
+    fn id(&self) -> CheckId {
+        Self::ID
+    }
+
+    fn depends_on(&self) -> &[CheckId] {
+        const DEPS: &[CheckId] = &[TlsCheck::ID];
+        DEPS
+    }
+
+    fn runs_after_failure(&self) -> bool {
+        true
+    }
+
+    async fn run(&self, cx: &Context) -> Finding {
+        let Some(chain) = cx.output::<CapturedChain>() else {
+            return Finding::skipped(Self::ID, "not run: no certificate chain was captured");
+        };
+        // A trusted path when there is one; else the chain as served, its top taken as the issuer.
+        let path: &[CertificateDer<'static>] = match &chain.path {
+            Some(path) => path,
+            None if chain.served.len() > 1 => &chain.served,
+            None => {
+                return Finding::skipped(
+                    Self::ID,
+                    "not run: the leaf's issuer is unknown, so its CRL signature cannot be checked",
+                );
+            }
+        };
+        let settings = cx.settings();
+        let fetcher = match TrustStore::load(&settings.trust)
+            .and_then(|store| HostResolver::from_settings(settings).map(|r| (r, store)))
+            .and_then(|(r, store)| Fetcher::new(r, crate::client_config(&store)))
+        {
+            Ok(f) => f,
+            Err(e) => return Finding::error(Self::ID, e),
+        };
+        let now = OffsetDateTime::now_utc();
+        let subjects: Vec<Subject<'_>> = (0..path.len() - 1)
+            .map(|position| Subject { position, path })
+            .collect();
+        let infos = join_all(
+            subjects
+                .iter()
+                .map(|s| check_one(s, &fetcher, settings.network_timeout, now)),
+        )
+        .await;
+        judge(infos, now, chain.path.is_some())
+    }
+}
+
+async fn check_one(
+    s: &Subject<'_>,
+    fetcher: &Fetcher,
+    timeout: Duration,
+    now: OffsetDateTime,
+) -> RevocationInfo {
+    let cert = &s.path[s.position];
+    let parsed = Parsed::new(cert);
+    let (subject, serial, urls, ocsp) = parsed.as_ref().map_or_else(
+        || {
+            (
+                String::from("(unparseable)"),
+                String::new(),
+                Vec::new(),
+                Vec::new(),
+            )
+        },
+        |p| (p.subject(), p.serial_hex(), p.crl_urls(), p.ocsp_urls()),
+    );
+    let unknown = |why: String, crls| RevocationInfo {
+        position: s.position,
+        subject: subject.clone(),
+        serial: serial.clone(),
+        status: RevocationStatus::Unknown { why },
+        crls,
+    };
+    if urls.is_empty() {
+        let ocsp_note = if ocsp.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (it names OCSP responder {}, which is not checked here)",
+                ocsp.join(", ")
+            )
+        };
+        return unknown(
+            format!("the certificate has no CRL distribution point{ocsp_note}"),
+            Vec::new(),
+        );
+    }
+    let downloads = join_all(urls.iter().map(|url| async move {
+        let started = Instant::now();
+        let body = fetcher.get(url, CRL_CAP, timeout).await;
+        (url, body, started.elapsed())
+    }))
+    .await;
+
+    let mut crls = Vec::new();
+    let mut status: Option<RevocationStatus> = None;
+    let mut reasons = Vec::new();
+    for (url, body, elapsed) in downloads {
+        let mut fetch = CrlFetch {
+            url: url.clone(),
+            outcome: String::new(),
+            bytes: None,
+            this_update: None,
+            next_update: None,
+            elapsed,
+        };
+        match body {
+            Err(e) => fetch.outcome = e.to_string(),
+            Ok(body) => {
+                fetch.bytes = Some(body.len());
+                let verdict = judge_crl(&body, s, now);
+                if let Some(times) = crl_times(&body) {
+                    fetch.this_update = Some(times.this_update);
+                    fetch.next_update = times.next_update;
+                }
+                match verdict {
+                    Ok(found) => {
+                        "ok".clone_into(&mut fetch.outcome);
+                        // A revocation is final; a good answer only counts if nothing said revoked.
+                        if matches!(found, RevocationStatus::Revoked { .. }) || status.is_none() {
+                            status = Some(found);
+                        }
+                    }
+                    Err(why) => fetch.outcome = why,
+                }
+            }
+        }
+        if fetch.outcome != "ok" {
+            reasons.push(format!("{}: {}", fetch.url, fetch.outcome));
+        }
+        crls.push(fetch);
+    }
+    match status {
+        Some(status) => RevocationInfo {
+            position: s.position,
+            subject,
+            serial,
+            status,
+            crls,
+        },
+        None => unknown(reasons.join("; "), crls),
+    }
+}
+
+/// What one downloaded CRL says about the certificate at `s.position`, or why it says nothing.
+fn judge_crl(
+    body: &[u8],
+    s: &Subject<'_>,
+    now: OffsetDateTime,
+) -> Result<RevocationStatus, String> {
+    let crl = CertRevocationList::from(
+        BorrowedCertRevocationList::from_der(body).map_err(|e| format!("not a CRL ({e})"))?,
+    );
+    let cert = EndEntityCert::try_from(&s.path[s.position])
+        .map_err(|e| format!("certificate unreadable ({e})"))?;
+    if crl.issuer() != cert.issuer() {
+        return Err("the CRL was issued by another CA than the certificate's issuer".to_owned());
+    }
+    if let Some(found) = crl
+        .find_serial(cert.serial())
+        .map_err(|e| format!("not a CRL ({e})"))?
+    {
+        // Verify the signature before believing the entry.
+        verify_with(s.path, &crl, now)?;
+        let revoked_at = OffsetDateTime::from_unix_timestamp(
+            i64::try_from(found.revocation_date.as_secs()).unwrap_or(i64::MAX),
+        )
+        .ok();
+        return Ok(RevocationStatus::Revoked {
+            revoked_at,
+            reason: found.reason_code.map(|r| format!("{r:?}")),
+        });
+    }
+    verify_with(s.path, &crl, now)?;
+    match crl_times(body).and_then(|t| t.next_update) {
+        Some(next) if next < now => Err(format!(
+            "expired CRL (nextUpdate {} has passed; the CA has not published a fresh one)",
+            next.date()
+        )),
+        _ => Ok(RevocationStatus::Good),
+    }
+}
+
+/// Verifies `path` with this one CRL applied: checks the CRL's signature against the issuer's key and
+/// whether it lists the certificate. Other certificates without a CRL are allowed here.
+fn verify_with(
+    path: &[CertificateDer<'static>],
+    crl: &CertRevocationList<'_>,
+    now: OffsetDateTime,
+) -> Result<(), String> {
+    let anchor_der = &path[path.len() - 1];
+    let anchor = webpki::anchor_from_trusted_cert(anchor_der)
+        .map_err(|e| format!("issuer unreadable ({e})"))?;
+    let ee =
+        EndEntityCert::try_from(&path[0]).map_err(|e| format!("certificate unreadable ({e})"))?;
+    let lists = [crl];
+    let options = RevocationOptionsBuilder::new(&lists)
+        .map_err(|_| "no CRL".to_owned())?
+        .with_depth(RevocationCheckDepth::Chain)
+        .with_status_policy(UnknownStatusPolicy::Allow)
+        .with_expiration_policy(ExpirationPolicy::Ignore)
+        .build();
+    let parsed: Vec<Parsed<'_>> = path.iter().filter_map(Parsed::new).collect();
+    let time = unix(path_time(&parsed, now));
+    match ee.verify_for_usage(
+        webpki::ALL_VERIFICATION_ALGS,
+        &[anchor],
+        &path[1..path.len() - 1],
+        time,
+        AnyUsage,
+        Some(options),
+        None,
+    ) {
+        Ok(_) | Err(webpki::Error::CertRevoked) => Ok(()),
+        Err(webpki::Error::InvalidCrlSignatureForPublicKey) => {
+            Err("bad signature (the CRL is not signed by the certificate's issuer)".to_owned())
+        }
+        Err(e) => Err(format!("could not be verified ({e})")),
+    }
+}
+
+fn judge(infos: Vec<RevocationInfo>, now: OffsetDateTime, trusted: bool) -> Finding {
+    let id = RevocationCheck::ID;
+    let revoked: Vec<&RevocationInfo> = infos
+        .iter()
+        .filter(|i| matches!(i.status, RevocationStatus::Revoked { .. }))
+        .collect();
+    let unknown: Vec<&RevocationInfo> = infos
+        .iter()
+        .filter(|i| matches!(i.status, RevocationStatus::Unknown { .. }))
+        .collect();
+    let describe = |i: &RevocationInfo| {
+        let role = if i.position == 0 {
+            "the server certificate"
+        } else {
+            "the intermediate"
+        };
+        format!("{role} {} (serial {})", i.subject, i.serial)
+    };
+    let mut finding = if let Some(first) = revoked.first() {
+        let RevocationStatus::Revoked { revoked_at, reason } = &first.status else {
+            unreachable!("filtered on Revoked")
+        };
+        let when = revoked_at.map_or_else(String::new, |t| format!(" on {}", t.date()));
+        let why = reason
+            .as_ref()
+            .map_or_else(String::new, |r| format!(" ({r})"));
+        Finding::fail(
+            id,
+            JoinFailure::CertRevoked,
+            format!("{} was revoked{when}{why}", describe(first)),
+        )
+    } else if let Some(first) = unknown.first() {
+        let RevocationStatus::Unknown { why } = &first.status else {
+            unreachable!("filtered on Unknown")
+        };
+        Finding::fail(
+            id,
+            JoinFailure::RevocationOffline,
+            format!(
+                "the revocation status of {} cannot be determined: {why}. Windows treats this as a failure (hard-fail), unlike most browsers",
+                describe(first)
+            ),
+        )
+    } else {
+        let soon: Vec<String> = infos
+            .iter()
+            .flat_map(|i| &i.crls)
+            .filter_map(|c| {
+                let next = c.next_update?;
+                let left = next - now;
+                (left < time::Duration::try_from(EXPIRY_WARNING).unwrap_or(time::Duration::DAY))
+                    .then(|| format!("{} expires {} (in {} h)", c.url, next, left.whole_hours()))
+            })
+            .collect();
+        let checked = format!(
+            "{} certificate(s) checked against their CRLs: none revoked",
+            infos.len()
+        );
+        if soon.is_empty() {
+            Finding::pass(id, checked)
+        } else {
+            Finding::warn(
+                id,
+                format!(
+                    "{checked}; but {}: devices with a cached copy keep working until then, and fail afterwards unless a fresh CRL is published",
+                    soon.join(", ")
+                ),
+            )
+            .with_failure(JoinFailure::RevocationOffline)
+            .with_remediation("Publish a fresh CRL before the current one's nextUpdate (check the CA's CRL publishing schedule).")
+        }
+    };
+    if !trusted {
+        finding = finding.with_evidence(Evidence::note(
+            "the chain does not reach a trusted root; revocation was checked along the chain as served",
+        ));
+    }
+    finding
+        .evidence
+        .extend(infos.into_iter().map(Evidence::Revocation));
+    finding
+}

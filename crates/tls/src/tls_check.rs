@@ -1,0 +1,189 @@
+//! The TLS step: handshake on an inspection connection, then the chain judged as Windows judges it.
+
+use std::net::SocketAddr;
+
+use async_trait::async_trait;
+use rustls_pki_types::CertificateDer;
+use time::OffsetDateTime;
+use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure};
+use wpj_dns::HostResolver;
+
+use crate::connect::{ConnectCheck, Reachable};
+use crate::fetch::Fetcher;
+use crate::handshake::{HandshakeFailure, handshake};
+use crate::roots::TrustStore;
+use crate::validate::{Assessment, assess};
+
+/// The chain the server presented, and the trusted path built from it (for the revocation step).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CapturedChain {
+    /// The server that presented it.
+    pub address: SocketAddr,
+    /// The SNI sent.
+    pub sni: String,
+    /// The certificates as sent, leaf first.
+    pub served: Vec<CertificateDer<'static>>,
+    /// Leaf, intermediates and trust anchor, when a path to a trusted root was built.
+    pub path: Option<Vec<CertificateDer<'static>>>,
+}
+
+/// Which failure speaks for several chain problems: the one a user can least work around first.
+const PRIORITY: [JoinFailure; 4] = [
+    JoinFailure::InvalidCa,
+    JoinFailure::CertDateInvalid,
+    JoinFailure::CertNameInvalid,
+    JoinFailure::InvalidCert,
+];
+
+/// Handshakes with SNI `enterpriseregistration.<suffix>` on the first reachable address, records
+/// version, cipher and ALPN, captures the chain even when it is untrusted, and validates it:
+/// untrusted root or missing intermediate → 0x80072F0D (a missing intermediate that AIA can fetch is
+/// a `Warn`: Windows copes, other clients fail); expired or not yet valid → 0x80072F05; name not
+/// covered → 0x80072F06 (the SANs it does cover are shown); wrong usage → 0x80072F89. Every problem
+/// is listed as [`Evidence::CertificateProblem`]. A stalled server → 0x80072EE2; a reset or a
+/// protocol mismatch → 0x80072EFE.
+#[derive(Debug, Clone, Default)]
+pub struct TlsCheck;
+
+impl TlsCheck {
+    /// The check's id.
+    pub const ID: CheckId = CheckId::new_static("tls");
+}
+
+#[async_trait]
+impl Check for TlsCheck {
+    fn id(&self) -> CheckId {
+        Self::ID
+    }
+
+    fn depends_on(&self) -> &[CheckId] {
+        const DEPS: &[CheckId] = &[ConnectCheck::ID];
+        DEPS
+    }
+
+    async fn run(&self, cx: &Context) -> Finding {
+        let Some(address) = cx.output::<Reachable>().and_then(|r| r.0.first().copied()) else {
+            return Finding::error(Self::ID, "the TCP step gave no reachable address");
+        };
+        let settings = cx.settings();
+        let store = match TrustStore::load(&settings.trust) {
+            Ok(store) => store,
+            Err(e) => return Finding::error(Self::ID, e),
+        };
+        let fetcher = match HostResolver::from_settings(settings)
+            .and_then(|r| Fetcher::new(r, crate::client_config(&store)))
+        {
+            Ok(f) => f,
+            Err(e) => return Finding::error(Self::ID, e),
+        };
+        let sni = settings.target.registration_name();
+        let timeout = settings.network_timeout;
+        let shake = match handshake(address, &sni, timeout).await {
+            Ok(h) => h,
+            Err(failure) => return handshake_failed(address, failure, timeout),
+        };
+        let assessment = assess(
+            &shake.chain,
+            &store,
+            &sni,
+            OffsetDateTime::now_utc(),
+            &fetcher,
+            timeout,
+        )
+        .await;
+        let mut finding = judge(&assessment, &shake.session.version, &sni);
+        finding.evidence.push(Evidence::Tls(shake.session));
+        finding.evidence.extend(
+            assessment
+                .certificates
+                .iter()
+                .cloned()
+                .map(Evidence::Certificate),
+        );
+        finding.evidence.extend(
+            assessment
+                .problems
+                .iter()
+                .map(|p| Evidence::CertificateProblem {
+                    position: p.position,
+                    failure: p.failure,
+                    detail: p.detail.clone(),
+                }),
+        );
+        finding.with_output(CapturedChain {
+            address,
+            sni,
+            served: shake.chain,
+            path: assessment.path,
+        })
+    }
+}
+
+fn handshake_failed(
+    address: SocketAddr,
+    failure: HandshakeFailure,
+    timeout: std::time::Duration,
+) -> Finding {
+    match failure {
+        HandshakeFailure::Connect(attempt) => Finding::fail(
+            TlsCheck::ID,
+            JoinFailure::CannotConnect,
+            format!("the connection for the handshake failed: {attempt}"),
+        )
+        .with_evidence(Evidence::Connect(attempt)),
+        HandshakeFailure::TimedOut => Finding::fail(
+            TlsCheck::ID,
+            JoinFailure::Timeout,
+            format!(
+                "{address} accepted the connection but did not complete a TLS handshake within {}",
+                wpj_core::HumanDuration(timeout)
+            ),
+        ),
+        HandshakeFailure::Reset(e) => Finding::fail(
+            TlsCheck::ID,
+            JoinFailure::ConnectionError,
+            format!("{address} closed or reset the connection during the TLS handshake ({e})"),
+        ),
+        HandshakeFailure::Protocol(e) => Finding::fail(
+            TlsCheck::ID,
+            JoinFailure::ConnectionError,
+            format!("no TLS session with {address}: {e}"),
+        ),
+    }
+}
+
+fn judge(a: &Assessment, version: &str, sni: &str) -> Finding {
+    if let Some(primary) = PRIORITY
+        .iter()
+        .find(|f| a.problems.iter().any(|p| p.failure == **f))
+    {
+        let details: Vec<&str> = a.problems.iter().map(|p| p.detail.as_str()).collect();
+        let mut finding = Finding::fail(TlsCheck::ID, *primary, details.join("; "));
+        if a.problems.len() > 1 {
+            let fixes: Vec<&str> = PRIORITY
+                .iter()
+                .filter(|f| a.problems.iter().any(|p| p.failure == **f))
+                .map(|f| f.remediation())
+                .collect();
+            finding = finding.with_remediation(fixes.join(" "));
+        }
+        return finding;
+    }
+    let leaf = a.certificates.first();
+    let expiry = leaf.map_or_else(String::new, |c| {
+        format!(", valid until {}", c.not_after.date())
+    });
+    let root = a
+        .certificates
+        .iter()
+        .find(|c| c.source == wpj_core::CertificateSource::TrustStore)
+        .map_or_else(String::new, |c| format!(", chains to {}", c.subject));
+    let summary = format!("{version}, certificate for {sni}{expiry}{root}");
+    if a.warnings.is_empty() {
+        Finding::pass(TlsCheck::ID, summary)
+    } else {
+        Finding::warn(TlsCheck::ID, format!("{summary}; but {}", a.warnings.join("; ")))
+            .with_failure(JoinFailure::InvalidCa)
+            .with_remediation("Configure the server (AD FS and the proxy) to send the full chain: install the intermediate certificate in the machine's Intermediate Certification Authorities store.")
+    }
+}

@@ -1,0 +1,436 @@
+//! TCP, TLS and revocation against real lab servers and real CRLs.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use wpj::tls::{ConnectCheck, RevocationCheck, TlsCheck};
+use wpj::{
+    CertificateSource, ConnectOutcome, Evidence, Finding, JoinFailure, Plan, Report,
+    RevocationStatus, Runner, Settings, Status,
+};
+use wpj_testkit::dns::DnsRecord;
+use wpj_testkit::lab::{CrlFault, Revoked};
+use wpj_testkit::pki::Validity;
+use wpj_testkit::{Lab, LabSpec, Scenario};
+
+async fn lab(name: &str) -> Lab {
+    Scenario::find(name)
+        .expect(name)
+        .start()
+        .await
+        .expect("lab")
+}
+
+/// Short timeouts: the lab answers in microseconds, and its faults must end in typed failures.
+fn quick(lab: &Lab) -> Settings {
+    let mut s = lab.settings();
+    s.network_timeout = Duration::from_millis(700);
+    s.dns_timeout = Duration::from_millis(700);
+    s
+}
+
+async fn diagnose(settings: Settings) -> Report {
+    let plan = Plan::new(vec![
+        Box::new(wpj::dns::DnsCheck),
+        Box::new(ConnectCheck),
+        Box::new(TlsCheck),
+        Box::new(RevocationCheck),
+    ])
+    .unwrap();
+    Runner::new().run(&plan, settings).await
+}
+
+async fn diagnose_scenario(name: &str) -> Report {
+    let lab = lab(name).await;
+    diagnose(quick(&lab)).await
+}
+
+fn step<'r>(report: &'r Report, id: &str) -> &'r Finding {
+    report
+        .finding(id)
+        .unwrap_or_else(|| panic!("no {id} finding"))
+}
+
+fn problems(f: &Finding) -> Vec<(usize, JoinFailure, String)> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::CertificateProblem {
+                position,
+                failure,
+                detail,
+            } => Some((*position, *failure, detail.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn revocations(f: &Finding) -> Vec<&wpj::RevocationInfo> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Revocation(r) => Some(r),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn healthy_chain_passes_every_step() {
+    let report = diagnose_scenario("healthy-onprem").await;
+    for id in ["dns", "tcp", "tls", "revocation"] {
+        assert_eq!(
+            step(&report, id).status,
+            Status::Pass,
+            "{id}: {:?}",
+            step(&report, id)
+        );
+    }
+    assert!(report.verdict().is_none());
+    let tls = step(&report, "tls");
+    let session = tls
+        .evidence
+        .iter()
+        .find_map(|e| match e {
+            Evidence::Tls(s) => Some(s),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(session.version, "TLSv1_3");
+    assert_eq!(session.sni, "enterpriseregistration.contoso.test");
+    assert_eq!(session.alpn.as_deref(), Some("http/1.1"));
+    let certs: Vec<_> = tls
+        .evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Certificate(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(certs.len(), 3, "leaf, intermediate, root");
+    assert_eq!(
+        certs[0].dns_names,
+        ["enterpriseregistration.contoso.test", "sts.contoso.test"]
+    );
+    assert_eq!(
+        certs[0].crl_urls,
+        [format!(
+            "http://pki.contoso.test:{}/pki/issuing.crl",
+            port_of(&certs[0].crl_urls[0])
+        )]
+    );
+    assert_eq!(certs[2].source, CertificateSource::TrustStore);
+    assert_eq!(certs[0].sha256.len(), 64);
+    let rev = revocations(step(&report, "revocation"));
+    assert_eq!(rev.len(), 2, "leaf and intermediate");
+    assert!(rev.iter().all(|r| r.status == RevocationStatus::Good));
+    assert!(rev.iter().all(|r| r.crls[0].next_update.is_some()));
+}
+
+fn port_of(url: &str) -> u16 {
+    url.rsplit(':')
+        .next()
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn tls12_only_is_recorded() {
+    let report = diagnose_scenario("healthy-tls12-only").await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.status, Status::Pass);
+    assert!(tls.summary.starts_with("TLSv1_2"), "{}", tls.summary);
+}
+
+#[tokio::test]
+async fn connection_refused_is_cannot_connect_and_later_steps_are_skipped() {
+    let report = diagnose_scenario("connect-refused").await;
+    let tcp = step(&report, "tcp");
+    assert_eq!(tcp.failure, Some(JoinFailure::CannotConnect));
+    assert!(
+        matches!(&tcp.evidence[0], Evidence::Connect(a) if a.outcome == ConnectOutcome::Refused)
+    );
+    assert_eq!(step(&report, "tls").status, Status::Skipped);
+    assert_eq!(step(&report, "revocation").status, Status::Skipped);
+    let v = report.verdict().unwrap();
+    assert_eq!(v.hresult.unwrap().to_string(), "0x80072EFD");
+    assert_eq!(v.kb.unwrap().to_string(), "KB3045381");
+}
+
+#[tokio::test]
+async fn some_addresses_failing_is_a_warning_naming_them() {
+    let lab = lab("healthy-onprem").await;
+    lab.dns("internal").unwrap().edit(|zone| {
+        zone.add(
+            "enterpriseregistration.contoso.test",
+            DnsRecord::A(Ipv4Addr::new(127, 0, 0, 2)),
+        );
+    });
+    let report = diagnose(quick(&lab)).await;
+    let tcp = step(&report, "tcp");
+    assert_eq!(tcp.status, Status::Warn, "{tcp:?}");
+    assert!(tcp.summary.contains("127.0.0.2"), "{}", tcp.summary);
+    assert_eq!(step(&report, "tls").status, Status::Pass);
+}
+
+#[tokio::test]
+async fn a_stalled_handshake_times_out_and_a_reset_is_a_connection_error() {
+    let report = diagnose_scenario("tls-stall").await;
+    assert_eq!(step(&report, "tcp").status, Status::Pass);
+    let tls = step(&report, "tls");
+    assert_eq!(tls.failure, Some(JoinFailure::Timeout), "{tls:?}");
+    assert!(
+        !tls.evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::Timeout { .. })),
+        "its own timeout, not the runner's"
+    );
+    assert_eq!(
+        report.verdict().unwrap().hresult.unwrap().to_string(),
+        "0x80072EE2"
+    );
+
+    let report = diagnose_scenario("tls-reset").await;
+    assert_eq!(
+        step(&report, "tls").failure,
+        Some(JoinFailure::ConnectionError)
+    );
+}
+
+#[tokio::test]
+async fn untrusted_root_is_invalid_ca() {
+    let report = diagnose_scenario("tls-untrusted-root").await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.failure, Some(JoinFailure::InvalidCa));
+    assert!(
+        tls.summary.contains("which is not a trusted root"),
+        "{}",
+        tls.summary
+    );
+    assert_eq!(
+        report.verdict().unwrap().kb.unwrap().to_string(),
+        "KB3045382"
+    );
+}
+
+#[tokio::test]
+async fn missing_intermediate_fetched_through_aia_is_a_warning() {
+    let report = diagnose_scenario("tls-missing-intermediate").await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.status, Status::Warn, "{tls:?}");
+    assert!(
+        tls.summary.contains("does not send its intermediate"),
+        "{}",
+        tls.summary
+    );
+    assert!(
+        tls.evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::Certificate(c) if c.source == CertificateSource::Aia))
+    );
+    // The path built with the fetched intermediate lets revocation run on the whole chain.
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.status, Status::Pass, "{rev:?}");
+    assert_eq!(revocations(rev).len(), 2);
+}
+
+#[tokio::test]
+async fn missing_intermediate_without_aia_or_with_aia_down_is_invalid_ca() {
+    let report = diagnose_scenario("tls-missing-intermediate-no-aia").await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.failure, Some(JoinFailure::InvalidCa));
+    assert!(tls.summary.contains("no AIA URL"), "{}", tls.summary);
+
+    let lab = Lab::start(LabSpec {
+        omit_intermediate: true,
+        crl: CrlFault::Down,
+        ..LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = diagnose(quick(&lab)).await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.failure, Some(JoinFailure::InvalidCa));
+    assert!(
+        tls.summary
+            .contains("fetching the intermediate through AIA failed"),
+        "{}",
+        tls.summary
+    );
+    assert!(tls.summary.contains("cannot connect"), "{}", tls.summary);
+}
+
+#[tokio::test]
+async fn dates_name_and_usage() {
+    for (scenario, failure, text) in [
+        ("tls-expired", JoinFailure::CertDateInvalid, "expired on"),
+        (
+            "tls-not-yet-valid",
+            JoinFailure::CertDateInvalid,
+            "is not valid before",
+        ),
+        (
+            "tls-wrong-name",
+            JoinFailure::CertNameInvalid,
+            "names adfs.contoso.test, sts.contoso.test, not enterpriseregistration.contoso.test",
+        ),
+        (
+            "tls-wrong-usage",
+            JoinFailure::InvalidCert,
+            "(clientAuth) does not include server authentication",
+        ),
+    ] {
+        let report = diagnose_scenario(scenario).await;
+        let tls = step(&report, "tls");
+        assert_eq!(tls.failure, Some(failure), "{scenario}: {tls:?}");
+        assert!(tls.summary.contains(text), "{scenario}: {}", tls.summary);
+        assert_eq!(problems(tls).len(), 1, "{scenario}: exactly this problem");
+        // The chain itself is trusted, so revocation is still checked.
+        assert_eq!(
+            step(&report, "revocation").status,
+            Status::Pass,
+            "{scenario}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_chain_with_several_problems_reports_all_of_them() {
+    let lab = Lab::start(LabSpec {
+        leaf_validity: Validity::Expired,
+        leaf_wrong_name: true,
+        revoked: Revoked::Leaf,
+        ..LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = diagnose(quick(&lab)).await;
+    let tls = step(&report, "tls");
+    let found: Vec<JoinFailure> = problems(tls).iter().map(|p| p.1).collect();
+    assert_eq!(
+        found,
+        [JoinFailure::CertNameInvalid, JoinFailure::CertDateInvalid]
+    );
+    assert_eq!(
+        tls.failure,
+        Some(JoinFailure::CertDateInvalid),
+        "dates outrank the name"
+    );
+    let rev = step(&report, "revocation");
+    assert_eq!(
+        rev.failure,
+        Some(JoinFailure::CertRevoked),
+        "revocation still checked: {rev:?}"
+    );
+    assert_eq!(
+        report.verdict().unwrap().failure,
+        JoinFailure::CertDateInvalid
+    );
+    assert_eq!(report.problems().count(), 2);
+}
+
+#[tokio::test]
+async fn revoked_leaf_and_revoked_intermediate() {
+    let report = diagnose_scenario("tls-revoked-leaf").await;
+    assert_eq!(step(&report, "tls").status, Status::Pass);
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.failure, Some(JoinFailure::CertRevoked));
+    assert!(
+        rev.summary.starts_with("the server certificate"),
+        "{}",
+        rev.summary
+    );
+    assert!(rev.summary.contains("serial 1001"), "{}", rev.summary);
+    assert!(rev.summary.contains("KeyCompromise"), "{}", rev.summary);
+    let v = report.verdict().unwrap();
+    assert_eq!(
+        (v.hresult.unwrap().to_string(), v.kb.unwrap().to_string()),
+        ("0x80072F8A".into(), "KB3045383".into())
+    );
+
+    let report = diagnose_scenario("tls-revoked-intermediate").await;
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.failure, Some(JoinFailure::CertRevoked));
+    assert!(
+        rev.summary.starts_with("the intermediate"),
+        "{}",
+        rev.summary
+    );
+    let infos = revocations(rev);
+    assert_eq!(
+        infos[0].status,
+        RevocationStatus::Good,
+        "the leaf itself is fine"
+    );
+    assert!(matches!(infos[1].status, RevocationStatus::Revoked { .. }));
+}
+
+#[tokio::test]
+async fn every_crl_fault_is_revocation_offline_with_its_cause() {
+    for (scenario, cause) in [
+        ("crl-server-down", "cannot connect"),
+        ("crl-stalled", "timed out"),
+        ("crl-not-found", "HTTP 404"),
+        ("crl-garbage", "not a CRL"),
+        ("crl-bad-signature", "bad signature"),
+        ("crl-stale", "expired CRL"),
+        ("crl-no-cdp", "no CRL distribution point"),
+    ] {
+        let report = diagnose_scenario(scenario).await;
+        let rev = step(&report, "revocation");
+        assert_eq!(
+            rev.failure,
+            Some(JoinFailure::RevocationOffline),
+            "{scenario}: {rev:?}"
+        );
+        assert!(rev.summary.contains(cause), "{scenario}: {}", rev.summary);
+        assert!(rev.summary.contains("hard-fail"), "{scenario}");
+        let v = report.verdict().unwrap();
+        assert_eq!(v.hresult.unwrap().to_string(), "0x80072F19", "{scenario}");
+        assert_eq!(v.kb.unwrap().to_string(), "KB3045384", "{scenario}");
+        assert!(
+            !rev.evidence
+                .iter()
+                .any(|e| matches!(e, Evidence::Timeout { .. })),
+            "{scenario}: ended by its own bounds"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_crl_expiring_soon_is_a_warning_with_its_next_update() {
+    let report = diagnose_scenario("crl-expiring-soon").await;
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.status, Status::Warn, "{rev:?}");
+    assert!(rev.summary.contains("cached copy"), "{}", rev.summary);
+    assert!(report.verdict().is_none());
+}
+
+#[tokio::test]
+async fn a_large_crl_is_handled() {
+    let report = diagnose_scenario("healthy-large-crl").await;
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.status, Status::Pass, "{rev:?}");
+    let bytes = revocations(rev)[0].crls[0].bytes.unwrap();
+    assert!(bytes > 20_000 * 20, "{bytes} bytes");
+}
+
+#[tokio::test]
+async fn bad_trust_input_is_an_error_not_a_diagnosis() {
+    let lab = lab("healthy-onprem").await;
+    let mut settings = quick(&lab);
+    settings.trust.extra_pem = vec![b"not a certificate".to_vec()];
+    let report = diagnose(settings).await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.status, Status::Error, "{tls:?}");
+    assert!(
+        tls.summary.contains("extra trust root #1"),
+        "{}",
+        tls.summary
+    );
+    assert!(report.verdict().is_none());
+}
