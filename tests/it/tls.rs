@@ -169,11 +169,25 @@ async fn some_addresses_failing_is_a_warning_naming_them() {
             "enterpriseregistration.contoso.test",
             DnsRecord::A(Ipv4Addr::new(127, 0, 0, 2)),
         );
+        zone.add(
+            "enterpriseregistration.contoso.test",
+            DnsRecord::Aaaa(std::net::Ipv6Addr::LOCALHOST),
+        );
     });
     let report = diagnose(quick(&lab)).await;
     let tcp = step(&report, "tcp");
     assert_eq!(tcp.status, Status::Warn, "{tcp:?}");
     assert!(tcp.summary.contains("127.0.0.2"), "{}", tcp.summary);
+    assert!(
+        tcp.summary.contains("[::1]"),
+        "IPv6 tried too: {}",
+        tcp.summary
+    );
+    assert!(
+        tcp.summary.starts_with("1 of 3 addresses"),
+        "{}",
+        tcp.summary
+    );
     assert_eq!(step(&report, "tls").status, Status::Pass);
 }
 

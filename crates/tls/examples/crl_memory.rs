@@ -1,0 +1,103 @@
+//! Peak memory of parsing a CRL file and looking up a serial, webpki borrowed vs owned form.
+//!
+//! ```text
+//! cargo run --release -p wpj-tls --example crl_memory -- write 1000000 /tmp/1m.crl
+//! cargo run --release -p wpj-tls --example crl_memory -- borrowed /tmp/1m.crl
+//! cargo run --release -p wpj-tls --example crl_memory -- owned /tmp/1m.crl
+//! ```
+//!
+//! Prints the file size and the growth of the process's peak resident set (`VmHWM`) caused by
+//! parsing and one full-scan lookup, after the file is already in memory.
+
+use std::process::ExitCode;
+
+use webpki::{BorrowedCertRevocationList, CertRevocationList, OwnedCertRevocationList};
+use wpj_testkit::pki::{CrlSpec, LeafSpec, Pki, PkiSpec, Validity};
+
+fn peak_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["write", n, path] => {
+            let Ok(n) = n.parse::<usize>() else {
+                eprintln!("crl_memory: {n:?} is not a number");
+                return ExitCode::from(2);
+            };
+            let pki = Pki::generate(&PkiSpec {
+                domain: "bench.test".into(),
+                pki_base_url: "http://pki.bench.test".into(),
+                leaf: LeafSpec {
+                    names: vec!["enterpriseregistration.bench.test".into()],
+                    validity: Validity::Current,
+                    cdp: true,
+                    aia: false,
+                    server_auth: true,
+                },
+            })
+            .expect("pki");
+            let der = pki
+                .crl(
+                    &pki.intermediate,
+                    &CrlSpec {
+                        filler: n,
+                        ..CrlSpec::default()
+                    },
+                )
+                .expect("crl");
+            if let Err(e) = std::fs::write(path, &der) {
+                eprintln!("crl_memory: {path}: {e}");
+                return ExitCode::from(2);
+            }
+            println!("wrote {} bytes", der.len());
+            ExitCode::SUCCESS
+        }
+        [mode @ ("borrowed" | "owned"), path] => {
+            let der = match std::fs::read(path) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!("crl_memory: {path}: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let before = peak_kib();
+            let started = std::time::Instant::now();
+            let crl = if *mode == "borrowed" {
+                CertRevocationList::from(BorrowedCertRevocationList::from_der(&der).expect("CRL"))
+            } else {
+                CertRevocationList::from(OwnedCertRevocationList::from_der(&der).expect("CRL"))
+            };
+            let found = crl.find_serial(&[0x7F, 0xFF, 0xFF]).expect("CRL").is_some();
+            let elapsed = started.elapsed();
+            let after = peak_kib();
+            println!(
+                "{mode}: file {} KiB, parse+lookup {:.1} ms, peak RSS growth {} KiB, found={found}",
+                der.len() / 1024,
+                elapsed.as_secs_f64() * 1000.0,
+                after.saturating_sub(before)
+            );
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!(
+                "usage: crl_memory write <entries> <file> | crl_memory borrowed|owned <file>"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
