@@ -36,6 +36,8 @@
 mod plan;
 mod progress;
 mod runner;
+#[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
+mod standard;
 
 pub use plan::{Plan, PlanError};
 pub use progress::ProgressEvent;

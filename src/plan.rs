@@ -38,6 +38,8 @@ pub struct Plan {
     pub(crate) checks: Vec<Arc<dyn Check>>,
     /// For each check, the indexes of its dependencies.
     pub(crate) deps: Vec<Vec<usize>>,
+    /// For each check, its dependencies and theirs: direct ones first, then breadth-first.
+    pub(crate) ancestors: Vec<Vec<usize>>,
 }
 
 impl Plan {
@@ -70,12 +72,17 @@ impl Plan {
         for (pos, &i) in order.iter().enumerate() {
             position[i] = pos;
         }
-        let deps = order
+        let deps: Vec<Vec<usize>> = order
             .iter()
             .map(|&i| deps[i].iter().map(|&j| position[j]).collect())
             .collect();
+        let ancestors = (0..deps.len()).map(|i| ancestors_of(&deps, i)).collect();
         let checks = order.iter().map(|&i| Arc::clone(&checks[i])).collect();
-        Ok(Self { checks, deps })
+        Ok(Self {
+            checks,
+            deps,
+            ancestors,
+        })
     }
 
     /// The checks, in plan order.
@@ -106,6 +113,19 @@ impl fmt::Debug for Plan {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.ids()).finish()
     }
+}
+
+/// Every check `i` depends on, directly or not: direct dependencies first, then breadth-first.
+fn ancestors_of(deps: &[Vec<usize>], i: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let mut queue: std::collections::VecDeque<usize> = deps[i].iter().copied().collect();
+    while let Some(j) = queue.pop_front() {
+        if !out.contains(&j) {
+            out.push(j);
+            queue.extend(deps[j].iter().copied());
+        }
+    }
+    out
 }
 
 /// Kahn's algorithm, always taking the lowest ready index; on a cycle, the indexes left over.

@@ -175,8 +175,9 @@ impl Schedule {
         }
     }
 
+    /// The findings of the check's dependencies and theirs (all finished before it starts).
     fn dependency_findings(&self, plan: &Plan, i: usize) -> Vec<Arc<Finding>> {
-        plan.deps[i]
+        plan.ancestors[i]
             .iter()
             .filter_map(|&j| self.results[j].clone())
             .collect()
@@ -203,7 +204,8 @@ fn precondition(
     run_deadline: Duration,
 ) -> Option<Finding> {
     let check = &plan.checks[i];
-    let failed: Vec<&Finding> = deps
+    // `deps` lists the direct dependencies first; only they decide.
+    let failed: Vec<&Finding> = deps[..plan.deps[i].len()]
         .iter()
         .map(AsRef::as_ref)
         .filter(|d| !matches!(d.status, Status::Pass | Status::Warn))

@@ -1,5 +1,7 @@
 //! Integration tests: one binary, one module per area.
 
+#[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
+mod discovery;
 #[cfg(feature = "dns")]
 mod dns;
 mod docs;

@@ -374,3 +374,15 @@ async fn the_report_is_json_with_a_schema_version() {
     );
     assert!(text.contains("(KB3045383)"), "{text}");
 }
+
+#[tokio::test]
+async fn outputs_of_indirect_dependencies_are_visible_too() {
+    let plan = Plan::new(vec![
+        toy("producer", &[], Behaviour::Output(7)),
+        toy("middle", &["producer"], Behaviour::Pass),
+        toy("consumer", &["middle"], Behaviour::ReadOutput),
+    ])
+    .unwrap();
+    let report = Runner::new().run(&plan, quick()).await;
+    assert_eq!(report.finding("consumer").unwrap().summary, "read 7");
+}

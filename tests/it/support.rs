@@ -25,3 +25,28 @@ pub(crate) fn run_example(name: &str, args: &[&str]) -> Output {
         .output()
         .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()))
 }
+
+/// Settings for a lab with short network timeouts: the lab answers in microseconds, and its faults
+/// must end in typed failures well before the runner's own limits.
+pub(crate) fn quick(lab: &wpj_testkit::Lab) -> wpj::Settings {
+    let mut s = lab.settings();
+    s.network_timeout = std::time::Duration::from_millis(700);
+    s.dns_timeout = std::time::Duration::from_millis(700);
+    s
+}
+
+/// Starts a scenario's lab.
+pub(crate) async fn lab(name: &str) -> wpj_testkit::Lab {
+    wpj_testkit::Scenario::find(name)
+        .unwrap_or_else(|| panic!("no scenario {name}"))
+        .start()
+        .await
+        .expect("lab starts")
+}
+
+/// One finding of a report, by check id.
+pub(crate) fn step<'r>(report: &'r wpj::Report, id: &str) -> &'r wpj::Finding {
+    report
+        .finding(id)
+        .unwrap_or_else(|| panic!("no {id} finding"))
+}

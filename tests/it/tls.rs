@@ -1,7 +1,6 @@
 //! TCP, TLS and revocation against real lab servers and real CRLs.
 
 use std::net::Ipv4Addr;
-use std::time::Duration;
 
 use wpj::tls::{ConnectCheck, RevocationCheck, TlsCheck};
 use wpj::{
@@ -11,24 +10,11 @@ use wpj::{
 use wpj_testkit::dns::DnsRecord;
 use wpj_testkit::lab::{CrlFault, Revoked};
 use wpj_testkit::pki::Validity;
-use wpj_testkit::{Lab, LabSpec, Scenario};
+use wpj_testkit::{Lab, LabSpec};
 
-async fn lab(name: &str) -> Lab {
-    Scenario::find(name)
-        .expect(name)
-        .start()
-        .await
-        .expect("lab")
-}
+use crate::support::{lab, quick, step};
 
-/// Short timeouts: the lab answers in microseconds, and its faults must end in typed failures.
-fn quick(lab: &Lab) -> Settings {
-    let mut s = lab.settings();
-    s.network_timeout = Duration::from_millis(700);
-    s.dns_timeout = Duration::from_millis(700);
-    s
-}
-
+/// The DNS, TCP, TLS and revocation steps.
 async fn diagnose(settings: Settings) -> Report {
     let plan = Plan::new(vec![
         Box::new(wpj::dns::DnsCheck),
@@ -43,12 +29,6 @@ async fn diagnose(settings: Settings) -> Report {
 async fn diagnose_scenario(name: &str) -> Report {
     let lab = lab(name).await;
     diagnose(quick(&lab)).await
-}
-
-fn step<'r>(report: &'r Report, id: &str) -> &'r Finding {
-    report
-        .finding(id)
-        .unwrap_or_else(|| panic!("no {id} finding"))
 }
 
 fn problems(f: &Finding) -> Vec<(usize, JoinFailure, String)> {

@@ -120,6 +120,12 @@ pub struct Settings {
     /// (CRL, AIA, contract). A black-holed address costs this, not the run's deadline.
     #[serde(with = "crate::finding::duration_ms", rename = "network_timeout_ms")]
     pub network_timeout: Duration,
+    /// The discovery protocol versions to request (`1.0` for Windows 8.1, `1.2` for Windows 10+).
+    pub api_versions: Vec<String>,
+    /// Also request the contract without `Accept`, to check the XML answer.
+    pub check_xml: bool,
+    /// An HTTPS proxy for the discovery requests (`http://proxy:8080`); `None` reads `HTTPS_PROXY`.
+    pub proxy: Option<String>,
     /// The longest one check may take.
     #[serde(with = "crate::finding::duration_ms", rename = "check_timeout_ms")]
     pub check_timeout: Duration,
@@ -149,13 +155,17 @@ impl Settings {
             port: 443,
             dns_timeout: Self::DEFAULT_DNS_TIMEOUT,
             network_timeout: Self::DEFAULT_NETWORK_TIMEOUT,
+            api_versions: vec!["1.0".to_owned()],
+            check_xml: false,
+            proxy: None,
             check_timeout: Self::DEFAULT_CHECK_TIMEOUT,
             deadline: Self::DEFAULT_DEADLINE,
         }
     }
 }
 
-/// What a running check sees: the settings, its deadline, and the findings of its dependencies.
+/// What a running check sees: the settings, its deadline, and the findings of its dependencies and
+/// of theirs (the direct ones first).
 #[derive(Debug, Clone)]
 pub struct Context {
     settings: Arc<Settings>,

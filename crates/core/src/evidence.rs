@@ -64,6 +64,10 @@ pub enum Evidence {
     Revocation(RevocationInfo),
     /// One CRL download (also inside [`Evidence::Revocation`]).
     Crl(crate::tls::CrlFetch),
+    /// One HTTP request of the discovery step.
+    Http(crate::http::HttpExchange),
+    /// The discovery document that came back.
+    Document(crate::http::DiscoveryDocument),
     /// Which registration service DNS leads to, and why.
     Service {
         /// The service.
@@ -104,6 +108,8 @@ impl fmt::Display for Evidence {
             },
             Self::Revocation(r) => write!(f, "{r}"),
             Self::Crl(c) => write!(f, "{c}"),
+            Self::Http(h) => write!(f, "{h}"),
+            Self::Document(d) => write!(f, "{d}"),
         }
     }
 }

@@ -27,6 +27,7 @@ mod context;
 mod evidence;
 mod failure;
 mod finding;
+mod http;
 mod parse;
 mod report;
 mod resolution;
@@ -39,6 +40,7 @@ pub use context::{Context, Mode, ModeError, ResolverView, Resolvers, Settings, T
 pub use evidence::{Evidence, HumanDuration, TimeoutScope};
 pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
 pub use finding::{CheckId, Finding, Outputs, Status, duration_ms};
+pub use http::{DiscoveryDocument, HttpExchange};
 pub use parse::{CodeRef, ParseCodeError};
 pub use report::{Report, SCHEMA_VERSION, Verdict};
 pub use resolution::{

@@ -1,3 +1,42 @@
-//! Placeholder for the `wpj-discovery` probe; its checks arrive with their own issue.
+//! The discovery step of [`wpj`](https://docs.rs/wpj): `GET /EnrollmentServer/contract` as a Windows
+//! device sends it, and the MS-DVRD discovery document judged as Windows would judge it.
 //!
-//! The crate exists now so that the `discovery` feature of `wpj` has something to forward to.
+//! [`ContractCheck`] (`contract`) maps the answer to event 103 (404 → KB3045386, 503 → KB3045388,
+//! other statuses), redirect failures (0x8018000B, 0x80072F7C), pages that are not documents
+//! (0x8007000D) and stalls (0x80072EE2), and keeps every request and the document as evidence. When
+//! the certificate failed, it looks past it over an inspection connection, so one run shows every
+//! fault.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use wpj_core::{Check, Context, Settings, Target};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // The `wpj` crate's runner chains the steps (and bounds them) for you.
+//! let mut settings = Settings::new(Target::parse("contoso.com")?);
+//! settings.api_versions = vec!["1.0".into(), "1.2".into()];
+//! let cx = Context::new(settings);
+//! let dns = Arc::new(wpj_dns::DnsCheck.run(&cx).await);
+//! let tcp = Arc::new(wpj_tls::ConnectCheck.run(&cx.for_check(vec![Arc::clone(&dns)], None)).await);
+//! let tls = Arc::new(wpj_tls::TlsCheck.run(&cx.for_check(vec![Arc::clone(&tcp)], None)).await);
+//! let contract = wpj_discovery::ContractCheck
+//!     .run(&cx.for_check(vec![dns, tcp, tls], None))
+//!     .await;
+//! println!("{}: {}", contract.status, contract.summary);
+//! # Ok(()) }
+//! ```
+//!
+//! # Crate features
+//!
+//! None.
+
+mod check;
+mod client;
+mod document;
+
+pub use check::{ContractCheck, MAX_REDIRECTS};
+pub use client::BODY_CAP;
+pub use document::XML_NAMESPACE;

@@ -50,6 +50,8 @@ pub enum ContractFault {
     SlowBody,
     /// A 4 MiB document.
     OversizedBody,
+    /// A JSON document without its `IdentityProviderService` member.
+    IncompleteDocument,
 }
 
 /// The captive portal's page.
@@ -137,6 +139,13 @@ impl Site {
                 contract_response(request, &self.service),
                 SLOW_BODY_INTERVAL,
             ),
+            ContractFault::IncompleteDocument => {
+                let doc = document_json(&self.service, ApiVersion::V1_0);
+                let cut = doc
+                    .find(",\"IdentityProviderService\"")
+                    .unwrap_or(doc.len() - 1);
+                Route::ok("application/json", format!("{}}}", &doc[..cut]))
+            }
             ContractFault::OversizedBody => {
                 let mut doc = document_json(&self.service, ApiVersion::V1_0);
                 doc.pop();

@@ -28,6 +28,7 @@ pub mod http;
 pub mod https;
 pub mod lab;
 pub mod pki;
+pub mod proxy;
 pub mod scenario;
 pub mod server;
 pub mod web;

@@ -300,6 +300,12 @@ impl Scenario {
                 with(|s| s.contract = ContractFault::CaptivePortal),
             ),
             scenario(
+                "incomplete-document",
+                "the discovery document lacks IdentityProviderService",
+                Failure(F::InvalidData),
+                with(|s| s.contract = ContractFault::IncompleteDocument),
+            ),
+            scenario(
                 "redirect-other-host",
                 "the contract redirects to another host",
                 Failure(F::JoinRedirectNotAllowed),

@@ -62,11 +62,12 @@ impl fmt::Display for DnsFailure {
 
 impl StdError for DnsFailure {}
 
-/// Adapts [`HostResolver`] to reqwest.
-#[derive(Debug)]
-struct Resolve(HostResolver);
+/// Adapts [`HostResolver`] to reqwest, so HTTP clients resolve through the run's DNS servers.
+/// A failed lookup travels through reqwest's error chain; [`dns_failure`] gets it back.
+#[derive(Debug, Clone)]
+pub struct ReqwestResolver(pub HostResolver);
 
-impl reqwest::dns::Resolve for Resolve {
+impl reqwest::dns::Resolve for ReqwestResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let resolver = self.0.clone();
         let host = name.as_str().to_owned();
@@ -92,7 +93,7 @@ impl Fetcher {
     pub(crate) fn new(resolver: HostResolver, tls: rustls::ClientConfig) -> Result<Self, String> {
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
-            .dns_resolver(Arc::new(Resolve(resolver)))
+            .dns_resolver(Arc::new(ReqwestResolver(resolver)))
             .redirect(reqwest::redirect::Policy::limited(3))
             .no_proxy()
             .user_agent(USER_AGENT)
@@ -148,22 +149,37 @@ impl Fetcher {
     }
 }
 
-fn classify(e: &reqwest::Error) -> FetchError {
+/// The DNS failure behind a reqwest error, when a [`ReqwestResolver`] lookup caused it.
+#[must_use]
+pub fn dns_failure(e: &reqwest::Error) -> Option<DnsLookup> {
     let mut source: Option<&(dyn StdError + 'static)> = Some(e);
     while let Some(s) = source {
         if let Some(dns) = s.downcast_ref::<DnsFailure>() {
-            return FetchError::Dns(Box::new(dns.0.clone()));
+            return Some(dns.0.clone());
         }
         source = s.source();
+    }
+    None
+}
+
+/// The innermost error message (the OS or TLS error behind reqwest's wrappers).
+#[must_use]
+pub fn root_cause(e: &(dyn StdError + 'static)) -> String {
+    let mut root = e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    root.to_string()
+}
+
+fn classify(e: &reqwest::Error) -> FetchError {
+    if let Some(lookup) = dns_failure(e) {
+        return FetchError::Dns(Box::new(lookup));
     }
     if e.is_timeout() {
         FetchError::TimedOut
     } else if e.is_connect() {
-        let mut root: &dyn StdError = e;
-        while let Some(next) = root.source() {
-            root = next;
-        }
-        FetchError::Connect(root.to_string())
+        FetchError::Connect(root_cause(e))
     } else {
         FetchError::Other(e.to_string())
     }

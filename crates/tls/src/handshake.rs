@@ -73,6 +73,34 @@ impl ServerCertVerifier for Recorder {
     }
 }
 
+/// A client configuration that records the server's chain and accepts it (handshake signatures
+/// are still verified), offering ALPN `http/1.1`.
+fn recording_config() -> Result<(Arc<rustls::ClientConfig>, Arc<Recorder>), String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let recorder = Arc::new(Recorder {
+        provider: Arc::clone(&provider),
+        chain: Mutex::new(Vec::new()),
+    });
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::clone(&recorder) as Arc<dyn ServerCertVerifier>)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok((Arc::new(config), recorder))
+}
+
+/// A client configuration for an *inspection* connection: any certificate chain is accepted (the
+/// handshake signatures are still verified). Used to look past a certificate failure — never to
+/// decide that a connection is trustworthy.
+#[must_use]
+pub fn inspection_config() -> rustls::ClientConfig {
+    let (config, _) = recording_config()
+        .unwrap_or_else(|e| unreachable!("ring supports the default versions: {e}"));
+    Arc::unwrap_or_clone(config)
+}
+
 /// A completed handshake.
 #[derive(Debug)]
 pub(crate) struct Handshake {
@@ -99,25 +127,14 @@ pub(crate) async fn handshake(
     sni: &str,
     timeout: Duration,
 ) -> Result<Handshake, HandshakeFailure> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let recorder = Arc::new(Recorder {
-        provider: Arc::clone(&provider),
-        chain: Mutex::new(Vec::new()),
-    });
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| HandshakeFailure::Protocol(e.to_string()))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::clone(&recorder) as Arc<dyn ServerCertVerifier>)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let (config, recorder) = recording_config().map_err(HandshakeFailure::Protocol)?;
     let server_name = ServerName::try_from(sni.to_owned())
         .map_err(|e| HandshakeFailure::Protocol(format!("invalid server name {sni:?}: {e}")))?;
 
     let work = async {
         let (attempt, stream) = connect(address, timeout).await;
         let stream: TcpStream = stream.ok_or(HandshakeFailure::Connect(attempt))?;
-        TlsConnector::from(Arc::new(config))
+        TlsConnector::from(config)
             .connect(server_name, stream)
             .await
             .map_err(|e| classify(&e))

@@ -48,7 +48,8 @@ use std::sync::Arc;
 
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};
-pub use fetch::USER_AGENT;
+pub use fetch::{ReqwestResolver, USER_AGENT, dns_failure, root_cause};
+pub use handshake::inspection_config;
 pub use revocation::{CRL_CAP, EXPIRY_WARNING, RevocationCheck};
 pub use roots::TrustStore;
 pub use tls_check::{CapturedChain, TlsCheck};

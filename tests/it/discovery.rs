@@ -1,0 +1,355 @@
+//! The contract request against the lab's registration service: statuses, redirects, documents,
+//! portals, stalls, proxies, and results masked by an earlier failure.
+
+use wpj::{Evidence, Finding, JoinFailure, Plan, Report, Runner, Settings, Status};
+use wpj_testkit::https::ContractFault;
+use wpj_testkit::lab::Revoked;
+use wpj_testkit::proxy::ConnectProxy;
+use wpj_testkit::{Lab, LabSpec};
+
+use crate::support::{lab, quick, step};
+
+async fn diagnose(settings: Settings) -> Report {
+    Runner::new().run(&Plan::standard(), settings).await
+}
+
+async fn contract_of(scenario: &str) -> (Report, Finding) {
+    let lab = lab(scenario).await;
+    let report = diagnose(quick(&lab)).await;
+    let contract = step(&report, "contract").clone();
+    (report, contract)
+}
+
+fn exchanges(f: &Finding) -> Vec<&wpj::HttpExchange> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Http(h) => Some(h),
+            _ => None,
+        })
+        .collect()
+}
+
+fn documents(f: &Finding) -> Vec<&wpj::DiscoveryDocument> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Document(d) => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn healthy_contract_is_a_valid_document() {
+    let (report, contract) = contract_of("healthy-onprem").await;
+    assert_eq!(contract.status, Status::Pass, "{contract:?}");
+    assert!(report.verdict().is_none(), "{report}");
+    assert!(contract.summary.contains("registration at https://sts.contoso.test/EnrollmentServer/DeviceEnrollmentWebService.svc"), "{}", contract.summary);
+    let ex = exchanges(&contract);
+    assert_eq!(ex.len(), 1);
+    assert_eq!(ex[0].status, Some(200));
+    assert_eq!(ex[0].accept.as_deref(), Some("application/json"));
+    assert_eq!(ex[0].path, "direct");
+    assert!(!ex[0].inspection);
+    assert_eq!(documents(&contract)[0].format, "json");
+}
+
+#[tokio::test]
+async fn both_versions_in_json_and_xml() {
+    let lab = lab("healthy-onprem").await;
+    let mut settings = quick(&lab);
+    settings.api_versions = vec!["1.0".into(), "1.2".into()];
+    settings.check_xml = true;
+    let report = diagnose(settings).await;
+    let contract = step(&report, "contract");
+    assert_eq!(contract.status, Status::Pass, "{contract:?}");
+    let docs = documents(contract);
+    let shape: Vec<(&str, &str)> = docs
+        .iter()
+        .map(|d| (d.api_version.as_str(), d.format.as_str()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            ("1.0", "json"),
+            ("1.0", "xml"),
+            ("1.2", "json"),
+            ("1.2", "xml")
+        ]
+    );
+    assert_eq!(
+        docs[3].get("DeviceJoinService.JoinEndpoint"),
+        Some("https://sts.contoso.test/EnrollmentServer/device/")
+    );
+    assert_eq!(
+        docs[1].get("DeviceRegistrationService.RegistrationResourceId"),
+        Some("urn:ms-drs:sts.contoso.test")
+    );
+}
+
+#[tokio::test]
+async fn entra_also_asks_the_cloud_endpoint() {
+    let (_, contract) = contract_of("healthy-entra").await;
+    assert_eq!(contract.status, Status::Pass, "{contract:?}");
+    assert!(
+        contract
+            .summary
+            .contains("Microsoft Entra ID's own discovery endpoint answers for fabrikam.test"),
+        "{}",
+        contract.summary
+    );
+    let ex = exchanges(&contract);
+    assert_eq!(ex.len(), 2);
+    assert!(
+        ex[1]
+            .url
+            .starts_with("https://enterpriseregistration.windows.net:"),
+        "{}",
+        ex[1].url
+    );
+    assert!(
+        ex[1]
+            .url
+            .contains("/fabrikam.test/enrollmentserver/contract?api-version=1.0")
+    );
+}
+
+#[tokio::test]
+async fn error_statuses_are_event_103() {
+    for (scenario, failure, kb) in [
+        (
+            "contract-404",
+            JoinFailure::ContractNotFound,
+            Some("KB3045386"),
+        ),
+        (
+            "contract-503",
+            JoinFailure::ServiceUnavailable,
+            Some("KB3045388"),
+        ),
+        ("contract-500", JoinFailure::HttpError, None),
+    ] {
+        let (report, contract) = contract_of(scenario).await;
+        assert_eq!(contract.failure, Some(failure), "{scenario}");
+        let v = report.verdict().unwrap();
+        assert_eq!(v.failure, failure, "{scenario}");
+        assert_eq!(v.event.unwrap().id, 103, "{scenario}");
+        assert_eq!(v.kb.map(|k| k.to_string()).as_deref(), kb, "{scenario}");
+        let status = exchanges(&contract)[0].status.unwrap();
+        assert!(
+            contract.summary.contains(&format!("HTTP {status}")),
+            "{scenario}: {}",
+            contract.summary
+        );
+    }
+    let (report, _) = contract_of("contract-404").await;
+    assert!(
+        report
+            .verdict()
+            .unwrap()
+            .to_string()
+            .starts_with("A Windows device would fail with event 103, HTTP 404"),
+        "{}",
+        report.verdict().unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_captive_portal_page_is_invalid_data_with_an_excerpt() {
+    let (report, contract) = contract_of("captive-portal").await;
+    assert_eq!(contract.failure, Some(JoinFailure::InvalidData));
+    assert!(
+        contract.summary.contains("an HTML page"),
+        "{}",
+        contract.summary
+    );
+    assert!(
+        contract.summary.contains("Guest Wi-Fi"),
+        "{}",
+        contract.summary
+    );
+    assert_eq!(
+        report.verdict().unwrap().hresult.unwrap().to_string(),
+        "0x8007000D"
+    );
+    assert!(
+        exchanges(&contract)[0]
+            .body_excerpt
+            .as_deref()
+            .unwrap()
+            .contains("<!DOCTYPE html>")
+    );
+}
+
+#[tokio::test]
+async fn a_document_missing_members_is_invalid_data() {
+    let (_, contract) = contract_of("incomplete-document").await;
+    assert_eq!(contract.failure, Some(JoinFailure::InvalidData));
+    assert!(
+        contract
+            .summary
+            .contains("required members missing: IdentityProviderService.PassiveAuthEndpoint"),
+        "{}",
+        contract.summary
+    );
+}
+
+#[tokio::test]
+async fn redirects() {
+    let (_, same) = contract_of("redirect-same-host").await;
+    assert_eq!(same.status, Status::Pass, "{same:?}");
+    assert!(
+        same.summary.contains("after 1 redirect"),
+        "{}",
+        same.summary
+    );
+    let hops: Vec<Option<u16>> = exchanges(&same).iter().map(|e| e.status).collect();
+    assert_eq!(hops, [Some(302), Some(200)]);
+
+    let (report, other) = contract_of("redirect-other-host").await;
+    assert_eq!(other.failure, Some(JoinFailure::JoinRedirectNotAllowed));
+    assert!(
+        other.summary.contains("sts.contoso.test"),
+        "{}",
+        other.summary
+    );
+    assert_eq!(exchanges(&other).len(), 1, "not followed");
+    assert_eq!(
+        report.verdict().unwrap().hresult.unwrap().to_string(),
+        "0x8018000B"
+    );
+
+    let (report, looping) = contract_of("redirect-loop").await;
+    assert_eq!(looping.failure, Some(JoinFailure::RedirectFailed));
+    assert!(looping.summary.contains("loop"), "{}", looping.summary);
+    assert_eq!(
+        exchanges(&looping).len(),
+        2,
+        "contract → /adfs/loop → contract again"
+    );
+    assert_eq!(
+        report.verdict().unwrap().hresult.unwrap().to_string(),
+        "0x80072F7C"
+    );
+}
+
+#[tokio::test]
+async fn slow_and_oversized_bodies() {
+    let (report, slow) = contract_of("slow-body").await;
+    assert_eq!(slow.failure, Some(JoinFailure::Timeout), "{slow:?}");
+    assert_eq!(exchanges(&slow)[0].status, Some(200), "the head arrived");
+    assert_eq!(
+        report.verdict().unwrap().hresult.unwrap().to_string(),
+        "0x80072EE2"
+    );
+    assert!(
+        !slow
+            .evidence
+            .iter()
+            .any(|e| matches!(e, Evidence::Timeout { .. }))
+    );
+
+    let (_, big) = contract_of("oversized-body").await;
+    assert_eq!(big.failure, Some(JoinFailure::InvalidData));
+    assert!(
+        big.summary.contains("larger than 1048576 bytes"),
+        "{}",
+        big.summary
+    );
+}
+
+#[tokio::test]
+async fn a_404_behind_a_revoked_certificate_is_reported_but_the_verdict_stays_revoked() {
+    let lab = Lab::start(LabSpec {
+        revoked: Revoked::Leaf,
+        contract: ContractFault::Status(404),
+        ..LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = diagnose(quick(&lab)).await;
+    assert_eq!(report.verdict().unwrap().failure, JoinFailure::CertRevoked);
+    assert_eq!(
+        step(&report, "contract").failure,
+        Some(JoinFailure::ContractNotFound)
+    );
+    let text = report.to_string();
+    assert!(text.contains("0x80072F8A"), "{text}");
+    assert!(
+        text.contains("Also found:") && text.contains("contract [fail] api-version 1.0: HTTP 404"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn behind_an_untrusted_certificate_the_contract_is_fetched_over_an_inspection_connection() {
+    let lab = Lab::start(LabSpec {
+        untrusted_root: true,
+        contract: ContractFault::Status(404),
+        ..LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = diagnose(quick(&lab)).await;
+    assert_eq!(report.verdict().unwrap().failure, JoinFailure::InvalidCa);
+    let contract = step(&report, "contract");
+    assert_eq!(contract.failure, Some(JoinFailure::ContractNotFound));
+    assert!(
+        contract
+            .summary
+            .starts_with("behind the certificate failure: "),
+        "{}",
+        contract.summary
+    );
+    assert!(exchanges(contract)[0].inspection);
+
+    let healthy_behind = Lab::start(LabSpec {
+        untrusted_root: true,
+        ..LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = diagnose(quick(&healthy_behind)).await;
+    let contract = step(&report, "contract");
+    assert_eq!(
+        contract.status,
+        Status::Pass,
+        "the service itself works: {contract:?}"
+    );
+    assert!(report.has_failures());
+}
+
+#[tokio::test]
+async fn an_explicit_proxy_is_used_and_recorded() {
+    let lab = lab("healthy-onprem").await;
+    let target = std::net::SocketAddr::new(lab.nodes()[0], lab.https_port());
+    let proxy = ConnectProxy::start(target).await.unwrap();
+    let mut settings = quick(&lab);
+    settings.proxy = Some(format!("http://{}", proxy.addr()));
+    let report = diagnose(settings).await;
+    let contract = step(&report, "contract");
+    assert_eq!(contract.status, Status::Pass, "{contract:?}");
+    assert_eq!(
+        exchanges(contract)[0].path,
+        format!("proxy http://{}", proxy.addr())
+    );
+    assert_eq!(
+        proxy.requests(),
+        [format!(
+            "enterpriseregistration.contoso.test:{}",
+            lab.https_port()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_bad_proxy_setting_is_an_error() {
+    let lab = lab("healthy-onprem").await;
+    let mut settings = quick(&lab);
+    settings.proxy = Some("::not a url::".into());
+    let report = diagnose(settings).await;
+    let contract = step(&report, "contract");
+    assert_eq!(contract.status, Status::Error, "{contract:?}");
+    assert!(contract.summary.contains("proxy"), "{}", contract.summary);
+}
