@@ -353,3 +353,27 @@ async fn a_bad_proxy_setting_is_an_error() {
     assert_eq!(contract.status, Status::Error, "{contract:?}");
     assert!(contract.summary.contains("proxy"), "{}", contract.summary);
 }
+
+#[tokio::test]
+async fn every_node_of_a_farm_is_asked() {
+    let (report, contract) = contract_of("adfs-farm-node-down").await;
+    assert_eq!(
+        contract.failure,
+        Some(JoinFailure::ServiceUnavailable),
+        "{contract:?}"
+    );
+    assert!(
+        contract.summary.starts_with("on 127.0.0.3:"),
+        "{}",
+        contract.summary
+    );
+    assert_eq!(
+        report.verdict().unwrap().kb.unwrap().to_string(),
+        "KB3045388"
+    );
+    let asked: Vec<_> = exchanges(&contract)
+        .iter()
+        .map(|e| e.address.unwrap().ip().to_string())
+        .collect();
+    assert_eq!(asked, ["127.0.0.2", "127.0.0.3"]);
+}

@@ -428,3 +428,49 @@ async fn bad_trust_input_is_an_error_not_a_diagnosis() {
     );
     assert!(report.verdict().is_none());
 }
+
+#[tokio::test]
+async fn farm_nodes_with_different_certificates() {
+    let report = diagnose_scenario("adfs-farm-mixed-certificates").await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.status, Status::Warn, "{tls:?}");
+    assert!(
+        tls.summary
+            .contains("the nodes present different certificates (127.0.0.2:"),
+        "{}",
+        tls.summary
+    );
+    assert!(tls.summary.contains("; 127.0.0.4:"), "{}", tls.summary);
+    assert!(
+        tls.summary.contains(": serial 1001, valid until"),
+        "{}",
+        tls.summary
+    );
+    assert!(
+        tls.summary.contains(": serial 1003, valid until"),
+        "{}",
+        tls.summary
+    );
+
+    let lab = Lab::start(LabSpec {
+        nodes: vec![
+            wpj_testkit::NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 2)),
+            wpj_testkit::NodeSpec {
+                own_certificate: Some(Validity::Expired),
+                ..wpj_testkit::NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 4))
+            },
+        ],
+        ..LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = diagnose(quick(&lab)).await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.failure, Some(JoinFailure::CertDateInvalid), "{tls:?}");
+    assert!(tls.summary.contains("127.0.0.4:"), "{}", tls.summary);
+    assert!(
+        tls.summary.contains("presents another certificate"),
+        "{}",
+        tls.summary
+    );
+}

@@ -12,6 +12,8 @@ use crate::finding::duration_ms;
 pub struct HttpExchange {
     /// The URL requested.
     pub url: String,
+    /// The server address the request was sent to, when it was pinned to one node.
+    pub address: Option<std::net::SocketAddr>,
     /// The `Accept` header sent, if any.
     pub accept: Option<String>,
     /// The status, when a response came.
@@ -36,6 +38,9 @@ pub struct HttpExchange {
 impl fmt::Display for HttpExchange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "GET {}", self.url)?;
+        if let Some(address) = self.address {
+            write!(f, " at {address}")?;
+        }
         if let Some(a) = &self.accept {
             write!(f, " (Accept: {a})")?;
         }

@@ -40,6 +40,8 @@ impl ContractCheck {
 
 /// How one request chain ended.
 struct Outcome {
+    /// The node asked, when there are several.
+    node: Option<std::net::SocketAddr>,
     api_version: String,
     accept: Option<&'static str>,
     exchanges: Vec<HttpExchange>,
@@ -90,15 +92,21 @@ impl Check for ContractCheck {
             } else {
                 inspection_config()
             };
-            let main = Client::new(
-                tls,
-                !tls_ok,
-                &target.registration_name(),
-                addresses,
-                resolver.clone(),
-                proxy.as_deref(),
-                settings.network_timeout,
-            )?;
+            // One client per node: a device may land on any of them.
+            let nodes = addresses
+                .iter()
+                .map(|address| {
+                    Client::new(
+                        tls.clone(),
+                        !tls_ok,
+                        &target.registration_name(),
+                        std::slice::from_ref(address),
+                        resolver.clone(),
+                        proxy.as_deref(),
+                        settings.network_timeout,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             let cloud = Client::new(
                 client_config(&store),
                 false,
@@ -108,9 +116,9 @@ impl Check for ContractCheck {
                 proxy.as_deref(),
                 settings.network_timeout,
             )?;
-            Ok((main, cloud))
+            Ok((nodes, cloud))
         });
-        let (client, cloud) = match setup {
+        let (nodes, cloud) = match setup {
             Ok(clients) => clients,
             Err(e) => return Finding::error(Self::ID, e),
         };
@@ -124,16 +132,24 @@ impl Check for ContractCheck {
         } else {
             &[Some("application/json")]
         };
-        let mut outcomes = Vec::new();
-        for version in &settings.api_versions {
-            for accept in accepts {
-                let url = format!(
-                    "https://{}{port}/EnrollmentServer/contract?api-version={version}",
-                    target.registration_name()
-                );
-                outcomes.push(walk(&client, url, *accept, version, target, service).await);
+        let mut requests = Vec::new();
+        for (node, address) in nodes.iter().zip(addresses) {
+            for version in &settings.api_versions {
+                for accept in accepts {
+                    let url = format!(
+                        "https://{}{port}/EnrollmentServer/contract?api-version={version}",
+                        target.registration_name()
+                    );
+                    let on = (addresses.len() > 1).then_some(*address);
+                    requests.push(async move {
+                        let mut outcome = walk(node, url, *accept, version, target, service).await;
+                        outcome.node = on;
+                        outcome
+                    });
+                }
             }
         }
+        let outcomes = futures_util::future::join_all(requests).await;
         let cloud_note = if service == Some(ServiceKind::Entra) {
             let url = format!(
                 "https://enterpriseregistration.windows.net{port}/{}/enrollmentserver/contract?api-version=1.0",
@@ -173,6 +189,7 @@ async fn walk(
     service: Option<ServiceKind>,
 ) -> Outcome {
     let mut out = Outcome {
+        node: None,
         api_version: api_version.to_owned(),
         accept,
         exchanges: Vec::new(),
@@ -335,9 +352,10 @@ fn answer(
 }
 
 fn label(o: &Outcome) -> String {
+    let on = o.node.map_or_else(String::new, |n| format!("on {n}, "));
     match o.accept {
-        Some(_) => format!("api-version {}", o.api_version),
-        None => format!("api-version {} without Accept (XML)", o.api_version),
+        Some(_) => format!("{on}api-version {}", o.api_version),
+        None => format!("{on}api-version {} without Accept (XML)", o.api_version),
     }
 }
 

@@ -45,6 +45,8 @@ pub(crate) struct Client {
     path: String,
     inspection: bool,
     timeout: Duration,
+    /// The one address requests go to, when pinned.
+    address: Option<SocketAddr>,
 }
 
 /// The proxy to use: explicit, else `HTTPS_PROXY` / `https_proxy` from the environment.
@@ -90,6 +92,7 @@ impl Client {
             path,
             inspection,
             timeout,
+            address: (addresses.len() == 1).then(|| addresses[0]),
         })
     }
 
@@ -102,6 +105,7 @@ impl Client {
         let started = Instant::now();
         let mut exchange = HttpExchange {
             url: url.to_owned(),
+            address: self.address,
             accept: accept.map(str::to_owned),
             status: None,
             headers: Vec::new(),

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use async_trait::async_trait;
+use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure};
@@ -62,7 +63,8 @@ impl Check for TlsCheck {
     }
 
     async fn run(&self, cx: &Context) -> Finding {
-        let Some(address) = cx.output::<Reachable>().and_then(|r| r.0.first().copied()) else {
+        let Some(Reachable(addresses)) = cx.output::<Reachable>().filter(|r| !r.0.is_empty())
+        else {
             return Finding::error(Self::ID, "the TCP step gave no reachable address");
         };
         let settings = cx.settings();
@@ -78,20 +80,39 @@ impl Check for TlsCheck {
         };
         let sni = settings.target.registration_name();
         let timeout = settings.network_timeout;
-        let shake = match handshake(address, &sni, timeout).await {
+        let now = OffsetDateTime::now_utc();
+        // Every node a device may land on, concurrently; the first address is the one Windows uses.
+        let mut shakes = join_all(addresses.iter().map(|a| handshake(*a, &sni, timeout))).await;
+        let first = shakes.remove(0);
+        let address = addresses[0];
+        let shake = match first {
             Ok(h) => h,
             Err(failure) => return handshake_failed(address, failure, timeout),
         };
-        let assessment = assess(
+        let assessment = assess(&shake.chain, &store, &sni, now, &fetcher, timeout).await;
+        let mut others = other_nodes(
+            &addresses[1..],
+            shakes,
             &shake.chain,
             &store,
             &sni,
-            OffsetDateTime::now_utc(),
+            now,
             &fetcher,
             timeout,
         )
         .await;
+        if let (false, Some(c)) = (others.different.is_empty(), assessment.certificates.first()) {
+            let first = format!(
+                "{address}: serial {}, valid until {}",
+                c.serial,
+                c.not_after.date()
+            );
+            others.different.insert(0, first);
+        }
         let mut finding = judge(&assessment, &shake.session.version, &sni);
+        if finding.status != wpj_core::Status::Fail {
+            finding = others.apply(finding);
+        }
         finding.evidence.push(Evidence::Tls(shake.session));
         finding.evidence.extend(
             assessment
@@ -117,6 +138,90 @@ impl Check for TlsCheck {
             path: assessment.path,
         })
     }
+}
+
+/// What the other nodes behind the name present.
+#[derive(Debug, Default)]
+struct OtherNodes {
+    /// A device landing on these fails: (failure, what).
+    failures: Vec<(JoinFailure, String)>,
+    /// Nodes presenting a different, valid certificate.
+    different: Vec<String>,
+}
+
+impl OtherNodes {
+    /// Folds the other nodes' problems into the first node's (passing) finding.
+    fn apply(self, finding: Finding) -> Finding {
+        if let Some((failure, _)) = self.failures.first() {
+            let details: Vec<&str> = self.failures.iter().map(|(_, d)| d.as_str()).collect();
+            return Finding::fail(
+                TlsCheck::ID,
+                *failure,
+                format!("{}; but {}", finding.summary, details.join("; ")),
+            );
+        }
+        if self.different.is_empty() {
+            return finding;
+        }
+        let summary = format!(
+            "{}; but the nodes present different certificates ({}): renewals must reach every node",
+            finding.summary,
+            self.different.join("; ")
+        );
+        let remediation = "Install the same, current certificate on every AD FS node and proxy.";
+        let mut warned = Finding::warn(TlsCheck::ID, summary).with_remediation(remediation);
+        if finding.status == wpj_core::Status::Warn {
+            warned.remediation = finding.remediation.map(|r| format!("{r} {remediation}"));
+        }
+        warned
+    }
+}
+
+/// Judges the chains of the other addresses against the first node's.
+#[allow(clippy::too_many_arguments)] // one call site; the pieces are all distinct
+async fn other_nodes(
+    addresses: &[SocketAddr],
+    shakes: Vec<Result<crate::handshake::Handshake, HandshakeFailure>>,
+    first_chain: &[CertificateDer<'static>],
+    store: &TrustStore,
+    sni: &str,
+    now: OffsetDateTime,
+    fetcher: &Fetcher,
+    timeout: std::time::Duration,
+) -> OtherNodes {
+    let mut out = OtherNodes::default();
+    for (address, shake) in addresses.iter().zip(shakes) {
+        let shake = match shake {
+            Ok(s) => s,
+            Err(failure) => {
+                let f = handshake_failed(*address, failure, timeout);
+                out.failures
+                    .push((f.failure.unwrap_or(JoinFailure::ConnectionError), f.summary));
+                continue;
+            }
+        };
+        if shake.chain.first() == first_chain.first() {
+            continue;
+        }
+        let a = assess(&shake.chain, store, sni, now, fetcher, timeout).await;
+        if let Some(p) = PRIORITY
+            .iter()
+            .find_map(|f| a.problems.iter().find(|p| p.failure == *f))
+        {
+            out.failures.push((
+                p.failure,
+                format!("{address} presents another certificate: {}", p.detail),
+            ));
+        } else {
+            let leaf = a.certificates.first();
+            out.different.push(format!(
+                "{address}: serial {}, valid until {}",
+                leaf.map_or("?", |c| c.serial.as_str()),
+                leaf.map_or_else(|| "?".to_owned(), |c| c.not_after.date().to_string())
+            ));
+        }
+    }
+    out
 }
 
 fn handshake_failed(
