@@ -42,6 +42,8 @@ mod standard;
 pub use plan::{Plan, PlanError};
 pub use progress::ProgressEvent;
 pub use runner::Runner;
+#[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
+pub use standard::diagnose;
 pub use wpj_core::*;
 
 #[cfg(feature = "adfs")]

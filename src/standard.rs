@@ -1,6 +1,24 @@
 //! The standard plan: the path a Windows device takes to find its registration service.
 
+use wpj_core::{Report, Settings};
+
 use crate::plan::Plan;
+use crate::runner::Runner;
+
+/// Runs the [standard plan](Plan::standard) for `settings`: the whole discovery path, every fault.
+///
+/// ```no_run
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let report = wpj::diagnose(wpj::Settings::new("alice@contoso.com".parse()?)).await;
+/// if let Some(verdict) = report.verdict() {
+///     println!("{verdict}\nFix: {}", verdict.remediation);
+/// }
+/// # Ok(()) }
+/// ```
+pub async fn diagnose(settings: impl Into<std::sync::Arc<Settings>>) -> Report {
+    Runner::new().run(&Plan::standard(), settings).await
+}
 
 impl Plan {
     /// DNS → TCP → TLS → revocation → contract, as a Windows device performs discovery.

@@ -1,12 +1,16 @@
 //! The contract check: `GET /EnrollmentServer/contract` as the device sends it, judged as Windows would.
 
 use async_trait::async_trait;
+use rustls_pki_types::CertificateDer;
 use wpj_core::{
     Check, CheckId, Context, DiscoveryDocument, Evidence, Finding, HttpExchange, JoinFailure, Mode,
     ResolvedAddresses, ServiceKind, Status, Target,
 };
 use wpj_dns::HostResolver;
-use wpj_tls::{CapturedChain, Reachable, TlsCheck, TrustStore, client_config, inspection_config};
+use wpj_tls::{
+    CapturedChain, Reachable, TlsCheck, TrustStore, client_config, inspection_config,
+    verifying_config,
+};
 
 use crate::client::{BODY_CAP, Client, RequestError, Response, proxy_setting};
 use crate::document::{Judgement, Parsed, judge, parse};
@@ -87,10 +91,11 @@ impl Check for ContractCheck {
         let setup = TrustStore::load(&settings.trust).and_then(|store| {
             let resolver = HostResolver::from_settings(settings)?;
             let proxy = proxy_setting(settings.proxy.as_deref());
-            let tls = if tls_ok {
-                client_config(&store)
-            } else {
-                inspection_config()
+            let tls = match (tls_ok, cx.output::<CapturedChain>()) {
+                // Verify as Windows does, with the intermediates it had (AIA included).
+                (true, Some(chain)) => verifying_config(&store, &intermediates(chain)),
+                (true, None) => client_config(&store),
+                (false, _) => inspection_config(),
             };
             // One client per node: a device may land on any of them.
             let nodes = addresses
@@ -170,6 +175,15 @@ impl Check for ContractCheck {
             None
         };
         compose(&outcomes, cloud_note, tls_ok, target)
+    }
+}
+
+/// The intermediates of the chain the TLS step built (or, without a path, those the server sent).
+fn intermediates(chain: &CapturedChain) -> Vec<CertificateDer<'static>> {
+    match &chain.path {
+        Some(path) if path.len() > 2 => path[1..path.len() - 1].to_vec(),
+        Some(_) => Vec::new(),
+        None => chain.served.iter().skip(1).cloned().collect(),
     }
 }
 
@@ -293,6 +307,10 @@ fn request_failure(e: &RequestError, url: &str) -> (JoinFailure, String) {
         ),
         RequestError::Dns(why) => (JoinFailure::NameNotResolved, why.clone()),
         RequestError::Connect(why) => (JoinFailure::CannotConnect, format!("{url}: {why}")),
+        RequestError::Tls(why) => (
+            JoinFailure::SecureFailure,
+            format!("the TLS connection for {url} failed: {why}"),
+        ),
         RequestError::Other(why) => (
             JoinFailure::InvalidServerResponse,
             format!("{url} did not give a usable HTTP answer: {why}"),

@@ -25,6 +25,8 @@ pub(crate) enum RequestError {
     Dns(String),
     /// No connection.
     Connect(String),
+    /// The TLS layer refused the connection (certificate, protocol).
+    Tls(String),
     /// Anything else (TLS, malformed HTTP).
     Other(String),
 }
@@ -126,9 +128,10 @@ impl Client {
                     wpj_core::HumanDuration(self.timeout)
                 ),
                 RequestError::TooLarge(_) => format!("the body is larger than {BODY_CAP} bytes"),
-                RequestError::Dns(e) | RequestError::Connect(e) | RequestError::Other(e) => {
-                    e.clone()
-                }
+                RequestError::Dns(e)
+                | RequestError::Connect(e)
+                | RequestError::Tls(e)
+                | RequestError::Other(e) => e.clone(),
             });
         }
         exchange.elapsed = started.elapsed();
@@ -206,6 +209,13 @@ fn classify(e: &reqwest::Error) -> RequestError {
             "{} does not resolve: {}",
             lookup.name, lookup.outcome
         ));
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            return RequestError::Tls(tls.to_string());
+        }
+        source = s.source();
     }
     if e.is_timeout() {
         RequestError::TimedOut

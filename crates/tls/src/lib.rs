@@ -43,16 +43,17 @@ mod revocation;
 mod roots;
 mod tls_check;
 mod validate;
+mod verifier;
 
 use std::sync::Arc;
 
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};
 pub use fetch::{ReqwestResolver, USER_AGENT, dns_failure, root_cause};
-pub use handshake::inspection_config;
 pub use revocation::{CRL_CAP, EXPIRY_WARNING, RevocationCheck};
 pub use roots::TrustStore;
 pub use tls_check::{CapturedChain, TlsCheck};
+pub use verifier::{inspection_config, verifying_config};
 
 /// A verifying rustls client configuration (ring) trusting `store`: what every HTTPS request of the
 /// library uses.

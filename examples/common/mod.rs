@@ -1,0 +1,306 @@
+//! Pieces the `diagnose` and `fleet` demos share: reading options into [`Settings`], styling for
+//! terminals, and comparing a lab scenario's expectation with what a diagnosis found.
+
+// Each example uses a different part of this module.
+#![allow(dead_code)]
+
+use std::io::IsTerminal as _;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use wpj::{Mode, Report, ResolverView, Resolvers, Settings, Status, Target};
+use wpj_testkit::Expected;
+
+/// Options every demo that diagnoses takes.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct DiagnoseOptions {
+    /// Which service to expect.
+    #[arg(long, value_enum, default_value_t = ModeArg::Auto)]
+    pub(crate) mode: ModeArg,
+    /// A DNS server to ask, `[NAME=]IP[:PORT]`; repeat for several; names make split-horizon views
+    /// (e.g. `internal=10.0.0.53 --dns-server external=8.8.8.8`). Default: the system's resolvers.
+    #[arg(long = "dns-server", value_name = "[NAME=]IP[:PORT]")]
+    pub(crate) dns_servers: Vec<String>,
+    /// A PEM file of extra trusted roots; repeatable.
+    #[arg(long = "ca-file", value_name = "PEM")]
+    pub(crate) ca_files: Vec<std::path::PathBuf>,
+    /// Trust only the `--ca-file` roots, not the system store.
+    #[arg(long)]
+    pub(crate) no_system_roots: bool,
+    /// The HTTPS port (443 on real devices).
+    #[arg(long, default_value_t = 443)]
+    pub(crate) port: u16,
+    /// Discovery protocol version(s) to request.
+    #[arg(long = "api-version", value_enum, default_value_t = ApiVersionArg::V1_0)]
+    pub(crate) api_version: ApiVersionArg,
+    /// Also request the contract without `Accept` (the XML answer).
+    #[arg(long)]
+    pub(crate) xml: bool,
+    /// Time allowed per step, e.g. `10s`, `500ms` (network operations get half of it).
+    #[arg(long, value_parser = parse_duration, default_value = "10s")]
+    pub(crate) timeout: Duration,
+    /// Time allowed for the whole run, e.g. `30s`.
+    #[arg(long, value_parser = parse_duration, default_value = "30s")]
+    pub(crate) deadline: Duration,
+    /// An HTTPS proxy for the discovery request (default: `HTTPS_PROXY`).
+    #[arg(long)]
+    pub(crate) proxy: Option<String>,
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ModeArg {
+    /// Decide from DNS.
+    Auto,
+    /// Microsoft Entra ID.
+    Entra,
+    /// AD FS on premises.
+    Onprem,
+}
+
+/// `--api-version`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ApiVersionArg {
+    /// Windows 8.1.
+    #[value(name = "1.0")]
+    V1_0,
+    /// Windows 10 and later.
+    #[value(name = "1.2")]
+    V1_2,
+    /// Both.
+    Both,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// For people.
+    Text,
+    /// One JSON document (see docs/json-schema.md).
+    Json,
+}
+
+/// `10s`, `500ms`, `2m`, or plain seconds.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (number, unit) = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .map_or((s, "s"), |i| (&s[..i], &s[i..]));
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration like 10s or 500ms"))?;
+    let secs = match unit {
+        "ms" => value / 1000.0,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("{s:?}: unit must be ms, s or m")),
+    };
+    if !(0.001..=3600.0).contains(&secs) {
+        return Err(format!("{s:?} is out of range (1ms to 1h)"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// `[NAME=]IP[:PORT]` → (view name, address).
+pub(crate) fn parse_dns_server(s: &str) -> Result<(String, SocketAddr), String> {
+    let (name, addr) = match s.split_once('=') {
+        Some((n, a)) if !n.trim().is_empty() => (n.trim().to_owned(), a.trim()),
+        Some(_) => {
+            return Err(format!(
+                "--dns-server {s:?}: the view name before '=' is empty"
+            ));
+        }
+        None => ("default".to_owned(), s.trim()),
+    };
+    let socket = addr
+        .parse::<SocketAddr>()
+        .or_else(|_| {
+            addr.trim_matches(['[', ']'])
+                .parse::<IpAddr>()
+                .map(|ip| SocketAddr::new(ip, 53))
+        })
+        .map_err(|_| format!("--dns-server {s:?}: {addr:?} is not an IP address or IP:PORT"))?;
+    Ok((name, socket))
+}
+
+impl DiagnoseOptions {
+    /// The settings for diagnosing `target`; `Err` is a one-line message for bad input.
+    pub(crate) fn settings(&self, target: &str) -> Result<Settings, String> {
+        let target = Target::parse(target).map_err(|e| e.to_string())?;
+        let mut settings = Settings::new(target);
+        self.apply(&mut settings)?;
+        Ok(settings)
+    }
+
+    /// Applies everything but the target and the resolvers' defaults to `settings`.
+    pub(crate) fn apply(&self, settings: &mut Settings) -> Result<(), String> {
+        settings.mode = match self.mode {
+            ModeArg::Auto => Mode::Auto,
+            ModeArg::Entra => Mode::Entra,
+            ModeArg::Onprem => Mode::Onprem,
+        };
+        if !self.dns_servers.is_empty() {
+            let mut views: Vec<ResolverView> = Vec::new();
+            for spec in &self.dns_servers {
+                let (name, addr) = parse_dns_server(spec)?;
+                match views.iter_mut().find(|v| v.name == name) {
+                    Some(v) => v.servers.push(addr),
+                    None => views.push(ResolverView {
+                        name,
+                        servers: vec![addr],
+                    }),
+                }
+            }
+            settings.resolvers = Resolvers::Views(views);
+        }
+        for file in &self.ca_files {
+            let pem =
+                std::fs::read(file).map_err(|e| format!("--ca-file {}: {e}", file.display()))?;
+            settings.trust.extra_pem.push(pem);
+        }
+        if self.no_system_roots {
+            if self.ca_files.is_empty() {
+                return Err("--no-system-roots needs at least one --ca-file".to_owned());
+            }
+            settings.trust.system = false;
+        }
+        settings.port = self.port;
+        settings.api_versions = match self.api_version {
+            ApiVersionArg::V1_0 => vec!["1.0".into()],
+            ApiVersionArg::V1_2 => vec!["1.2".into()],
+            ApiVersionArg::Both => vec!["1.0".into(), "1.2".into()],
+        };
+        settings.check_xml = self.xml;
+        settings.check_timeout = self.timeout;
+        settings.network_timeout = self.timeout / 2;
+        settings.dns_timeout = (self.timeout / 2).min(Settings::DEFAULT_DNS_TIMEOUT);
+        settings.deadline = self.deadline;
+        settings.proxy.clone_from(&self.proxy);
+        Ok(())
+    }
+}
+
+/// Terminal styling: colour and symbols only on a terminal, never with `NO_COLOR`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Style {
+    pub(crate) colour: bool,
+    pub(crate) unicode: bool,
+}
+
+impl Style {
+    /// Styling for stdout.
+    pub(crate) fn detect() -> Self {
+        let tty = std::io::stdout().is_terminal();
+        Self {
+            colour: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            unicode: tty,
+        }
+    }
+
+    /// Plain ASCII, no colour (files, pipes, tests).
+    pub(crate) const PLAIN: Self = Self {
+        colour: false,
+        unicode: false,
+    };
+
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+
+    pub(crate) fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    pub(crate) fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+
+    pub(crate) fn red(self, text: &str) -> String {
+        self.paint("31;1", text)
+    }
+
+    pub(crate) fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    /// The status mark: `✔ ✘ ! – ?` on terminals, `[PASS]`-style tags elsewhere.
+    pub(crate) fn status(self, status: Status) -> String {
+        let (symbol, tag, code) = match status {
+            Status::Pass => ("✔", "[PASS]", "32"),
+            Status::Warn => ("!", "[WARN]", "33;1"),
+            Status::Fail => ("✘", "[FAIL]", "31;1"),
+            Status::Skipped => ("–", "[SKIP]", "2"),
+            Status::Error => ("?", "[ERR ]", "35;1"),
+        };
+        self.paint(code, if self.unicode { symbol } else { tag })
+    }
+}
+
+/// What a report amounts to, in the terms of [`Expected`].
+pub(crate) fn outcome(report: &Report) -> Expected {
+    match report.verdict() {
+        Some(v) => Expected::Failure(v.failure),
+        None if report.findings().iter().any(|f| f.status.is_problem()) => Expected::Warning,
+        None => Expected::Healthy,
+    }
+}
+
+/// `healthy`, `warning`, or `0x80072F8A cert-revoked`.
+pub(crate) fn describe(expected: Expected) -> String {
+    match expected {
+        Expected::Healthy => "healthy".to_owned(),
+        Expected::Warning => "warning".to_owned(),
+        Expected::Failure(f) => match (f.hresult(), f.http_status()) {
+            (Some(h), _) => format!("{h} {}", f.code()),
+            (None, Some(s)) => format!("HTTP {s} {}", f.code()),
+            (None, None) => f.code().to_owned(),
+        },
+    }
+}
+
+/// Timeouts for diagnosing a lab: the lab answers in microseconds, so its faults show fast.
+pub(crate) fn lab_settings(lab: &wpj_testkit::Lab) -> Settings {
+    let mut settings = lab.settings();
+    settings.network_timeout = Duration::from_secs(1);
+    settings.dns_timeout = Duration::from_secs(1);
+    settings.check_timeout = Duration::from_secs(5);
+    settings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("ten").is_err());
+        assert!(parse_duration("5h").is_err());
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn dns_servers() {
+        assert_eq!(
+            parse_dns_server("internal=10.0.0.53"),
+            Ok(("internal".into(), "10.0.0.53:53".parse().unwrap()))
+        );
+        assert_eq!(
+            parse_dns_server("[::1]:5353").unwrap().1,
+            "[::1]:5353".parse().unwrap()
+        );
+        assert_eq!(
+            parse_dns_server("::1").unwrap().1,
+            "[::1]:53".parse().unwrap()
+        );
+        assert!(parse_dns_server("=1.2.3.4").is_err());
+        assert!(parse_dns_server("dns.example").is_err());
+    }
+}
