@@ -1,6 +1,8 @@
 //! Integration tests: one binary, one module per area.
 
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
+mod demo;
+#[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 mod discovery;
 #[cfg(feature = "dns")]
 mod dns;

@@ -1,0 +1,232 @@
+//! The `diagnose` and `fleet` demos: every scenario as a library call and as a process, JSON shape,
+//! exit codes, bad input, and text snapshots.
+
+use std::path::Path;
+
+use regex::Regex;
+use wpj_testkit::{Expected, Scenario};
+
+use crate::support::run_example;
+
+fn outcome(report: &wpj::Report) -> Expected {
+    match report.verdict() {
+        Some(v) => Expected::Failure(v.failure),
+        None if report.findings().iter().any(|f| f.status.is_problem()) => Expected::Warning,
+        None => Expected::Healthy,
+    }
+}
+
+fn lab_settings(lab: &wpj_testkit::Lab) -> wpj::Settings {
+    let mut s = lab.settings();
+    s.network_timeout = std::time::Duration::from_secs(1);
+    s.dns_timeout = std::time::Duration::from_secs(1);
+    s.check_timeout = std::time::Duration::from_secs(5);
+    s
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_scenario_as_a_library_call() {
+    let all = Scenario::all();
+    let runs = all.iter().map(|s| async move {
+        let lab = s.start().await.expect("lab");
+        (s, wpj::diagnose(lab_settings(&lab)).await)
+    });
+    for (scenario, report) in futures_util::future::join_all(runs).await {
+        assert_eq!(
+            outcome(&report),
+            scenario.expected,
+            "{}: {report}",
+            scenario.name
+        );
+    }
+}
+
+#[test]
+fn every_scenario_as_a_process_with_json() {
+    let out = run_example("diagnose", &["--demo", "all", "--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(rows.len(), Scenario::all().len());
+    let hresult = Regex::new(r"^0x[0-9A-F]{8}$").unwrap();
+    let kb = Regex::new(r"^KB\d+$").unwrap();
+    for row in &rows {
+        assert_eq!(row["matches"], true, "{}", row["scenario"]);
+        let report = &row["report"];
+        // The documented shape (docs/json-schema.md).
+        assert_eq!(report["schema_version"], 1);
+        assert!(report["target"].is_string());
+        assert!(report["mode"].is_string());
+        assert!(report["started_at"].is_string());
+        assert!(report["elapsed_ms"].is_u64());
+        let findings = report["findings"].as_array().unwrap();
+        assert_eq!(findings.len(), 5);
+        for f in findings {
+            for key in ["check", "status", "summary", "evidence", "elapsed_ms"] {
+                assert!(!f[key].is_null(), "{} lacks {key}", row["scenario"]);
+            }
+            for e in f["evidence"].as_array().unwrap() {
+                assert!(e["kind"].is_string(), "evidence without kind: {e}");
+            }
+        }
+        let verdict = &report["verdict"];
+        if !verdict.is_null() {
+            if let Some(h) = verdict["hresult"].as_str() {
+                assert!(hresult.is_match(h), "{h}");
+            }
+            if let Some(k) = verdict["kb"].as_str() {
+                assert!(kb.is_match(k), "{k}");
+            }
+            assert!(verdict["failure"].is_string());
+            assert!(verdict["remediation"].is_string());
+        }
+    }
+}
+
+#[test]
+fn exit_codes_of_single_demos() {
+    for (scenario, code) in [
+        ("healthy-onprem", 0),
+        ("tls-missing-intermediate", 0),
+        ("tls-revoked-leaf", 1),
+        ("dns-nxdomain", 1),
+    ] {
+        let out = run_example("diagnose", &["--demo", scenario]);
+        assert_eq!(out.status.code(), Some(code), "{scenario}");
+    }
+}
+
+#[test]
+fn bad_input_is_one_line_on_stderr_and_exit_2() {
+    let missing = std::env::temp_dir().join("wpj-no-such-file.pem");
+    let cases: Vec<Vec<String>> = vec![
+        vec!["not a domain!".into()],
+        vec!["alice@".into()],
+        vec![
+            "contoso.test".into(),
+            "--ca-file".into(),
+            missing.display().to_string(),
+        ],
+        vec![
+            "contoso.test".into(),
+            "--dns-server".into(),
+            "dns.example".into(),
+        ],
+        vec!["contoso.test".into(), "--timeout".into(), "soon".into()],
+        vec!["contoso.test".into(), "--no-system-roots".into()],
+        vec!["--demo".into(), "no-such-scenario".into()],
+        vec![],
+    ];
+    for args in cases {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_example("diagnose", &refs);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.trim().is_empty(), "{args:?}");
+    }
+    let out = run_example("diagnose", &["not a domain!"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("diagnose: \"not a domain!\" is not a valid domain name"),
+        "{stderr}"
+    );
+}
+
+/// Replaces what changes from run to run: ports, dates, durations.
+fn normalise(text: &str) -> String {
+    let port = Regex::new(r":\d{2,5}\b").unwrap();
+    let date = Regex::new(r"\d{4}-\d{2}-\d{2}").unwrap();
+    let duration = Regex::new(r"\d+(\.\d+)? (ms|s)\b").unwrap();
+    let text = port.replace_all(text, ":PORT");
+    let text = date.replace_all(&text, "DATE");
+    duration.replace_all(&text, "N ms").into_owned()
+}
+
+#[test]
+fn text_output_snapshots() {
+    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots"));
+    for scenario in [
+        "healthy-onprem",
+        "healthy-entra",
+        "tls-revoked-leaf",
+        "contract-404",
+        "dns-nxdomain",
+        "tls-missing-intermediate",
+    ] {
+        let out = run_example("diagnose", &["--demo", scenario]);
+        let got = normalise(&String::from_utf8(out.stdout).unwrap());
+        let file = dir.join(format!("diagnose-{scenario}.txt"));
+        if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(&file, &got).unwrap();
+        }
+        let want = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (run with UPDATE_SNAPSHOTS=1 to create it)",
+                file.display()
+            )
+        });
+        assert_eq!(
+            got, want,
+            "{scenario} changed; review and run with UPDATE_SNAPSHOTS=1"
+        );
+    }
+}
+
+#[test]
+fn fleet_demo_writes_one_json_line_per_domain() {
+    let out = run_example("fleet", &["--demo", "12", "--format", "jsonl"]);
+    assert_eq!(out.status.code(), Some(1), "some lab domains fail");
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 12);
+    let all = Scenario::all();
+    for (i, line) in lines.iter().enumerate() {
+        let scenario = &all[i % all.len()];
+        assert_eq!(line["domain"], format!("d{i}.{}.test", scenario.name));
+        assert_eq!(line["schema_version"], 1);
+        let want = match scenario.expected {
+            Expected::Healthy => "healthy",
+            Expected::Warning => "warning",
+            Expected::Failure(_) => "failure",
+        };
+        assert_eq!(line["outcome"], want, "{}", scenario.name);
+        if let Expected::Failure(f) = scenario.expected {
+            assert_eq!(line["code"], f.code());
+        }
+    }
+}
+
+#[test]
+fn fleet_reads_a_file_and_reports_bad_lines() {
+    let file = std::env::temp_dir().join(format!("wpj-fleet-{}.txt", std::process::id()));
+    std::fs::write(&file, "# comment\n\nnot a domain!\n").unwrap();
+    let out = run_example("fleet", &[file.to_str().unwrap(), "--format", "jsonl"]);
+    std::fs::remove_file(&file).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(line["outcome"], "error");
+    assert!(
+        line["summary"]
+            .as_str()
+            .unwrap()
+            .contains("is not a valid domain name")
+    );
+
+    let out = run_example("fleet", &["/nonexistent/domains.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("fleet: /nonexistent/domains.txt")
+    );
+}
