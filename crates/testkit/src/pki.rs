@@ -290,6 +290,29 @@ fn mint_leaf(
     ))
 }
 
+/// A correctly signed CRL of a fresh issuing CA listing `entries` revoked serials (none of them a
+/// leaf's): input for CRL benchmarks.
+pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
+    let pki = Pki::generate(&PkiSpec {
+        domain: "bench.test".into(),
+        pki_base_url: "http://pki.bench.test".into(),
+        leaf: LeafSpec {
+            names: vec!["enterpriseregistration.bench.test".into()],
+            validity: Validity::Current,
+            cdp: true,
+            aia: false,
+            server_auth: true,
+        },
+    })?;
+    pki.crl(
+        &pki.intermediate,
+        &CrlSpec {
+            filler: entries,
+            ..CrlSpec::default()
+        },
+    )
+}
+
 fn dn(common_name: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
     dn.push(DnType::OrganizationName, "wpj testkit");

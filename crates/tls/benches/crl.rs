@@ -3,39 +3,16 @@
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use webpki::{BorrowedCertRevocationList, CertRevocationList, OwnedCertRevocationList};
-use wpj_testkit::pki::{CrlSpec, LeafSpec, Pki, PkiSpec, Validity};
+use wpj_testkit::pki::crl_with_entries;
 
 /// A serial the CRL does not list: the lookup has to look at every entry.
 const ABSENT: [u8; 3] = [0x7F, 0xFF, 0xFF];
-
-fn crl(entries: usize) -> Vec<u8> {
-    let pki = Pki::generate(&PkiSpec {
-        domain: "bench.test".into(),
-        pki_base_url: "http://pki.bench.test".into(),
-        leaf: LeafSpec {
-            names: vec!["enterpriseregistration.bench.test".into()],
-            validity: Validity::Current,
-            cdp: true,
-            aia: false,
-            server_auth: true,
-        },
-    })
-    .expect("pki");
-    pki.crl(
-        &pki.intermediate,
-        &CrlSpec {
-            filler: entries,
-            ..CrlSpec::default()
-        },
-    )
-    .expect("crl")
-}
 
 fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("crl_parse_lookup");
     group.sample_size(10);
     for entries in [10_000, 100_000, 1_000_000] {
-        let der = crl(entries);
+        let der = crl_with_entries(entries).expect("CRL");
         group.throughput(Throughput::Elements(entries as u64));
         group.bench_with_input(BenchmarkId::new("borrowed", entries), &der, |b, der| {
             b.iter(|| {

@@ -12,7 +12,7 @@
 use std::process::ExitCode;
 
 use webpki::{BorrowedCertRevocationList, CertRevocationList, OwnedCertRevocationList};
-use wpj_testkit::pki::{CrlSpec, LeafSpec, Pki, PkiSpec, Validity};
+use wpj_testkit::pki::crl_with_entries;
 
 fn peak_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -39,27 +39,13 @@ fn main() -> ExitCode {
                 eprintln!("crl_memory: {n:?} is not a number");
                 return ExitCode::from(2);
             };
-            let pki = Pki::generate(&PkiSpec {
-                domain: "bench.test".into(),
-                pki_base_url: "http://pki.bench.test".into(),
-                leaf: LeafSpec {
-                    names: vec!["enterpriseregistration.bench.test".into()],
-                    validity: Validity::Current,
-                    cdp: true,
-                    aia: false,
-                    server_auth: true,
-                },
-            })
-            .expect("pki");
-            let der = pki
-                .crl(
-                    &pki.intermediate,
-                    &CrlSpec {
-                        filler: n,
-                        ..CrlSpec::default()
-                    },
-                )
-                .expect("crl");
+            let der = match crl_with_entries(n) {
+                Ok(der) => der,
+                Err(e) => {
+                    eprintln!("crl_memory: {e}");
+                    return ExitCode::from(2);
+                }
+            };
             if let Err(e) = std::fs::write(path, &der) {
                 eprintln!("crl_memory: {path}: {e}");
                 return ExitCode::from(2);

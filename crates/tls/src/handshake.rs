@@ -2,7 +2,6 @@
 //! handshake signatures are still verified), so that every problem can be reported afterwards.
 
 use std::net::SocketAddr;
-use std::sync::PoisonError;
 use std::time::Duration;
 
 use rustls_pki_types::{CertificateDer, ServerName};
@@ -68,11 +67,7 @@ pub(crate) async fn handshake(
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()),
     };
-    let chain = recorder
-        .chain
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    let chain = recorder.recorded();
     Ok(Handshake { session, chain })
 }
 

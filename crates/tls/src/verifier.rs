@@ -1,5 +1,5 @@
-//! Server certificate verifiers: the recording one of inspection connections, and one that verifies
-//! as Windows does, with intermediates Windows would have (sent by the server or fetched via AIA).
+//! Server certificate verification: recording (inspection connections) or verifying as Windows
+//! does, with the intermediates Windows would have (sent by the server or fetched through AIA).
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -11,12 +11,79 @@ use webpki::EndEntityCert;
 
 use crate::roots::TrustStore;
 
-/// Handshake signature checks, shared by both verifiers.
-#[derive(Debug, Clone)]
-struct Signatures(Arc<CryptoProvider>);
+/// What the verifier does with the server's chain.
+#[derive(Debug)]
+enum Judge {
+    /// Records it and accepts it (inspection).
+    Record(Mutex<Vec<CertificateDer<'static>>>),
+    /// Verifies it to the trust store, with extra intermediates (from AIA) Windows would have
+    /// fetched, and checks the name. Revocation is the revocation step's business.
+    Verify {
+        store: TrustStore,
+        extra: Vec<CertificateDer<'static>>,
+    },
+}
 
-impl Signatures {
-    fn tls12(
+/// A server certificate verifier; handshake signatures are always verified.
+#[derive(Debug)]
+pub(crate) struct Verifier {
+    provider: Arc<CryptoProvider>,
+    judge: Judge,
+}
+
+impl Verifier {
+    /// The chain recorded by the last handshake (empty for a verifying verifier).
+    pub(crate) fn recorded(&self) -> Vec<CertificateDer<'static>> {
+        match &self.judge {
+            Judge::Record(chain) => chain.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+            Judge::Verify { .. } => Vec::new(),
+        }
+    }
+}
+
+fn pki_error(e: webpki::Error) -> rustls::Error {
+    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match &self.judge {
+            Judge::Record(chain) => {
+                let mut chain = chain.lock().unwrap_or_else(PoisonError::into_inner);
+                chain.clear();
+                chain.push(end_entity.clone().into_owned());
+                chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+            }
+            Judge::Verify { store, extra } => {
+                let anchors = store.anchors();
+                let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
+                all.extend(extra.iter().cloned());
+                let cert = EndEntityCert::try_from(end_entity).map_err(pki_error)?;
+                cert.verify_for_usage(
+                    webpki::ALL_VERIFICATION_ALGS,
+                    &anchors,
+                    &all,
+                    now,
+                    webpki::KeyUsage::server_auth(),
+                    None,
+                    None,
+                )
+                .map_err(pki_error)?;
+                cert.verify_is_valid_for_subject_name(server_name)
+                    .map_err(pki_error)?;
+            }
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
         &self,
         message: &[u8],
         cert: &CertificateDer<'_>,
@@ -26,11 +93,11 @@ impl Signatures {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
-    fn tls13(
+    fn verify_tls13_signature(
         &self,
         message: &[u8],
         cert: &CertificateDer<'_>,
@@ -40,151 +107,38 @@ impl Signatures {
             message,
             cert,
             dss,
-            &self.0.signature_verification_algorithms,
+            &self.provider.signature_verification_algorithms,
         )
     }
 
-    fn schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// Records the server's chain and accepts it; handshake signatures are still verified.
-#[derive(Debug)]
-pub(crate) struct Recorder {
-    signatures: Signatures,
-    pub(crate) chain: Mutex<Vec<CertificateDer<'static>>>,
-}
-
-impl ServerCertVerifier for Recorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut chain = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
-        chain.clear();
-        chain.push(end_entity.clone().into_owned());
-        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.signatures.tls12(m, c, d)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.signatures.tls13(m, c, d)
-    }
-
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.signatures.schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
-/// Verifies the chain to the trust store and the name, with extra intermediates (from AIA) that
-/// Windows would have fetched. Revocation is the revocation step's business.
-#[derive(Debug)]
-struct WindowsVerifier {
-    signatures: Signatures,
-    store: TrustStore,
-    extra: Vec<CertificateDer<'static>>,
-}
-
-fn pki_error(e: webpki::Error) -> rustls::Error {
-    rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))
-}
-
-impl ServerCertVerifier for WindowsVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let anchors = self.store.anchors();
-        let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
-        all.extend(self.extra.iter().cloned());
-        let cert = EndEntityCert::try_from(end_entity).map_err(pki_error)?;
-        cert.verify_for_usage(
-            webpki::ALL_VERIFICATION_ALGS,
-            &anchors,
-            &all,
-            now,
-            webpki::KeyUsage::server_auth(),
-            None,
-            None,
-        )
-        .map_err(pki_error)?;
-        cert.verify_is_valid_for_subject_name(server_name)
-            .map_err(pki_error)?;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.signatures.tls12(m, c, d)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        m: &[u8],
-        c: &CertificateDer<'_>,
-        d: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.signatures.tls13(m, c, d)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.signatures.schemes()
-    }
-}
-
-fn builder(
-    verifier: Arc<dyn ServerCertVerifier>,
-    provider: Arc<CryptoProvider>,
-) -> rustls::ClientConfig {
+/// A configuration with `judge`, offering ALPN `http/1.1`.
+fn config_with(judge: Judge) -> (rustls::ClientConfig, Arc<Verifier>) {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(Verifier {
+        provider: Arc::clone(&provider),
+        judge,
+    });
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap_or_else(|e| unreachable!("ring supports the default versions: {e}"))
         .dangerous()
-        .with_custom_certificate_verifier(verifier)
+        .with_custom_certificate_verifier(Arc::clone(&verifier) as Arc<dyn ServerCertVerifier>)
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    config
+    (config, verifier)
 }
 
-/// A configuration that records the chain (see [`Recorder`]), offering ALPN `http/1.1`.
-pub(crate) fn recording_config() -> (Arc<rustls::ClientConfig>, Arc<Recorder>) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let recorder = Arc::new(Recorder {
-        signatures: Signatures(Arc::clone(&provider)),
-        chain: Mutex::new(Vec::new()),
-    });
-    let config = builder(
-        Arc::clone(&recorder) as Arc<dyn ServerCertVerifier>,
-        provider,
-    );
-    (Arc::new(config), recorder)
+/// A configuration that records the chain the server presents and accepts it.
+pub(crate) fn recording_config() -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
+    let (config, verifier) = config_with(Judge::Record(Mutex::new(Vec::new())));
+    (Arc::new(config), verifier)
 }
 
 /// A client configuration for an *inspection* connection: any certificate chain is accepted (the
@@ -192,7 +146,7 @@ pub(crate) fn recording_config() -> (Arc<rustls::ClientConfig>, Arc<Recorder>) {
 /// decide that a connection is trustworthy.
 #[must_use]
 pub fn inspection_config() -> rustls::ClientConfig {
-    Arc::unwrap_or_clone(recording_config().0)
+    config_with(Judge::Record(Mutex::new(Vec::new()))).0
 }
 
 /// A verifying client configuration that judges the chain as Windows does: to a root of `store`,
@@ -202,11 +156,9 @@ pub fn verifying_config(
     store: &TrustStore,
     extra_intermediates: &[CertificateDer<'static>],
 ) -> rustls::ClientConfig {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let verifier = Arc::new(WindowsVerifier {
-        signatures: Signatures(Arc::clone(&provider)),
+    config_with(Judge::Verify {
         store: store.clone(),
         extra: extra_intermediates.to_vec(),
-    });
-    builder(verifier, provider)
+    })
+    .0
 }

@@ -13,7 +13,16 @@ use rustls_pki_types::{CertificateDer, ServerName};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
-use wpj_testkit::Lab;
+use wpj_testkit::{Lab, Scenario};
+
+/// Starts a scenario's lab.
+pub(crate) async fn lab(name: &str) -> Lab {
+    Scenario::find(name)
+        .expect(name)
+        .start()
+        .await
+        .expect("lab starts")
+}
 
 /// A resolver that asks only `server`, over UDP (or TCP), once, with a short timeout and no cache.
 pub(crate) fn resolver(server: SocketAddr, tcp: bool) -> TokioResolver {

@@ -7,17 +7,9 @@ use hickory_resolver::net::{DnsError, NetError};
 use hickory_resolver::proto::op::ResponseCode;
 use hickory_resolver::proto::rr::{RData, RecordType};
 use wpj_testkit::dns::{DnsFault, DnsServer, Zone};
-use wpj_testkit::{ExternalView, Lab, LabSpec, Scenario};
+use wpj_testkit::{ExternalView, Lab, LabSpec};
 
-use crate::clients::resolver;
-
-async fn lab(name: &str) -> Lab {
-    Scenario::find(name)
-        .expect(name)
-        .start()
-        .await
-        .expect("lab starts")
-}
+use crate::clients::{lab, resolver};
 
 fn a_records(lookup: &hickory_resolver::lookup::Lookup) -> Vec<Ipv4Addr> {
     lookup

@@ -12,22 +12,14 @@ use webpki::{
     CertRevocationList, EndEntityCert, ExpirationPolicy, OwnedCertRevocationList,
     RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
+use wpj_testkit::Lab;
 use wpj_testkit::pki::{INTERMEDIATE_SERIAL, LEAF_SERIAL};
 use wpj_testkit::scenario::LARGE_CRL_ENTRIES;
-use wpj_testkit::{Lab, Scenario};
 use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::revocation_list::CertificateRevocationList;
 
-use crate::clients::{LOCALHOST, http_client, tls_connect, trust_root};
-
-async fn lab(name: &str) -> Lab {
-    Scenario::find(name)
-        .expect(name)
-        .start()
-        .await
-        .expect("lab starts")
-}
+use crate::clients::{LOCALHOST, http_client, lab, tls_connect, trust_root};
 
 /// Accepts any chain (still checking handshake signatures): the inspection connection.
 #[derive(Debug)]

@@ -5,18 +5,10 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use wpj_testkit::Lab;
 use wpj_testkit::https::{CAPTIVE_PORTAL_HTML, OVERSIZED_BODY_LEN};
-use wpj_testkit::{Lab, Scenario};
 
-use crate::clients::{LOCALHOST, contract_url, http_client, tls_connect};
-
-async fn lab(name: &str) -> Lab {
-    Scenario::find(name)
-        .expect(name)
-        .start()
-        .await
-        .expect("lab starts")
-}
+use crate::clients::{LOCALHOST, contract_url, http_client, lab, tls_connect};
 
 async fn get(lab: &Lab, url: &str, accept: Option<&str>) -> reqwest::Response {
     let mut req = http_client(lab, LOCALHOST).get(url);
