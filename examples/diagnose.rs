@@ -89,7 +89,7 @@ async fn run(args: &Args, settings: Settings, style: Style, demo: Option<&Scenar
             _ => {}
         });
     }
-    let report = runner.run(&wpj::Plan::standard(), settings).await;
+    let report = runner.run(&wpj::Plan::complete(), settings).await;
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(json) => println!("{json}"),
@@ -258,6 +258,8 @@ fn key_evidence(e: &Evidence) -> bool {
         | Evidence::CertificateProblem { .. }
         | Evidence::Revocation(_)
         | Evidence::Http(_)
+        | Evidence::Node(_)
+        | Evidence::TokenCertificate(_)
         | Evidence::Timeout { .. }
         | Evidence::Panic { .. }
         | Evidence::Note { .. } => true,

@@ -1,11 +1,12 @@
 //! The standard plan: the path a Windows device takes to find its registration service.
 
-use wpj_core::{Report, Settings};
+use wpj_core::{Check, Report, Settings};
 
 use crate::plan::Plan;
 use crate::runner::Runner;
 
-/// Runs the [standard plan](Plan::standard) for `settings`: the whole discovery path, every fault.
+/// Runs the [complete plan](Plan::complete) for `settings`: the whole discovery path (and, with the
+/// `adfs` feature, the AD FS farm), every fault.
 ///
 /// ```no_run
 /// # #[tokio::main(flavor = "current_thread")]
@@ -17,7 +18,18 @@ use crate::runner::Runner;
 /// # Ok(()) }
 /// ```
 pub async fn diagnose(settings: impl Into<std::sync::Arc<Settings>>) -> Report {
-    Runner::new().run(&Plan::standard(), settings).await
+    Runner::new().run(&Plan::complete(), settings).await
+}
+
+/// DNS → TCP → TLS → revocation → contract.
+fn device_path() -> Vec<Box<dyn Check>> {
+    vec![
+        Box::new(wpj_dns::DnsCheck),
+        Box::new(wpj_tls::ConnectCheck),
+        Box::new(wpj_tls::TlsCheck),
+        Box::new(wpj_tls::RevocationCheck),
+        Box::new(wpj_discovery::ContractCheck),
+    ]
 }
 
 impl Plan {
@@ -34,13 +46,21 @@ impl Plan {
     /// ```
     #[must_use]
     pub fn standard() -> Self {
-        Self::new(vec![
-            Box::new(wpj_dns::DnsCheck),
-            Box::new(wpj_tls::ConnectCheck),
-            Box::new(wpj_tls::TlsCheck),
-            Box::new(wpj_tls::RevocationCheck),
-            Box::new(wpj_discovery::ContractCheck),
-        ])
-        .unwrap_or_else(|e| unreachable!("the standard plan is valid: {e}"))
+        Self::new(device_path()).unwrap_or_else(|e| unreachable!("the standard plan is valid: {e}"))
+    }
+
+    /// The [standard plan](Plan::standard), plus, with the `adfs` feature, the AD FS checks
+    /// (`adfs-nodes`: every node behind the name; `adfs-federation`: the federation service). They
+    /// skip themselves for Microsoft Entra ID.
+    #[must_use]
+    pub fn complete() -> Self {
+        #[allow(unused_mut)] // without `adfs` there is nothing to add
+        let mut checks = device_path();
+        #[cfg(feature = "adfs")]
+        {
+            checks.push(Box::new(wpj_adfs::NodesCheck));
+            checks.push(Box::new(wpj_adfs::FederationCheck));
+        }
+        Self::new(checks).unwrap_or_else(|e| unreachable!("the complete plan is valid: {e}"))
     }
 }

@@ -266,9 +266,9 @@ pub(crate) fn describe(expected: Expected) -> String {
 /// Timeouts for diagnosing a lab: the lab answers in microseconds, so its faults show fast.
 pub(crate) fn lab_settings(lab: &wpj_testkit::Lab) -> Settings {
     let mut settings = lab.settings();
-    settings.network_timeout = Duration::from_secs(1);
-    settings.dns_timeout = Duration::from_secs(1);
-    settings.check_timeout = Duration::from_secs(5);
+    settings.network_timeout = Duration::from_secs(2);
+    settings.dns_timeout = Duration::from_secs(2);
+    settings.check_timeout = Duration::from_secs(10);
     settings
 }
 

@@ -1,5 +1,12 @@
 //! Integration tests: one binary, one module per area.
 
+#[cfg(all(
+    feature = "adfs",
+    feature = "dns",
+    feature = "tls",
+    feature = "discovery"
+))]
+mod adfs;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 mod demo;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]

@@ -126,6 +126,11 @@ pub struct Settings {
     pub check_xml: bool,
     /// An HTTPS proxy for the discovery requests (`http://proxy:8080`); `None` reads `HTTPS_PROXY`.
     pub proxy: Option<String>,
+    /// AD FS farm nodes to examine one by one (`name`, address); empty: every address DNS returned in
+    /// every view.
+    pub adfs_nodes: Vec<(String, std::net::IpAddr)>,
+    /// The port of the AD FS health endpoint `/adfs/probe` (plain HTTP, 80 on real farms).
+    pub adfs_probe_port: u16,
     /// The longest one check may take.
     #[serde(with = "crate::finding::duration_ms", rename = "check_timeout_ms")]
     pub check_timeout: Duration,
@@ -158,6 +163,8 @@ impl Settings {
             api_versions: vec!["1.0".to_owned()],
             check_xml: false,
             proxy: None,
+            adfs_nodes: Vec::new(),
+            adfs_probe_port: 80,
             check_timeout: Self::DEFAULT_CHECK_TIMEOUT,
             deadline: Self::DEFAULT_DEADLINE,
         }

@@ -68,6 +68,10 @@ pub enum Evidence {
     Http(crate::http::HttpExchange),
     /// The discovery document that came back.
     Document(crate::http::DiscoveryDocument),
+    /// One AD FS node behind the registration name.
+    Node(crate::farm::NodeReport),
+    /// A token certificate of the federation service.
+    TokenCertificate(crate::farm::TokenCertificate),
     /// Which registration service DNS leads to, and why.
     Service {
         /// The service.
@@ -109,6 +113,8 @@ impl fmt::Display for Evidence {
             Self::Revocation(r) => write!(f, "{r}"),
             Self::Crl(c) => write!(f, "{c}"),
             Self::Http(h) => write!(f, "{h}"),
+            Self::Node(n) => write!(f, "{n}"),
+            Self::TokenCertificate(t) => write!(f, "{t}"),
             Self::Document(d) => write!(f, "{d}"),
         }
     }

@@ -42,6 +42,51 @@ impl ContractCheck {
     pub const ID: CheckId = CheckId::new_static("contract");
 }
 
+/// The discovery documents the contract step read, for later checks (the AD FS checks find the
+/// federation service name in them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Documents(pub Vec<DiscoveryDocument>);
+
+/// What one node answers to the contract request (the first api-version, JSON): the document, or
+/// the failure a device landing on that node would get. `Err` when the request cannot be set up.
+pub async fn node_contract(
+    address: std::net::SocketAddr,
+    settings: &wpj_core::Settings,
+    tls: rustls::ClientConfig,
+    inspection: bool,
+) -> Result<Result<DiscoveryDocument, (JoinFailure, String)>, String> {
+    let target = &settings.target;
+    let client = Client::new(
+        tls,
+        inspection,
+        &target.registration_name(),
+        &[address],
+        HostResolver::from_settings(settings)?,
+        proxy_setting(settings.proxy.as_deref()).as_deref(),
+        settings.network_timeout,
+    )?;
+    let version = settings.api_versions.first().map_or("1.0", String::as_str);
+    let port = if settings.port == 443 {
+        String::new()
+    } else {
+        format!(":{}", settings.port)
+    };
+    let url = format!(
+        "https://{}{port}/EnrollmentServer/contract?api-version={version}",
+        target.registration_name()
+    );
+    let outcome = walk(
+        &client,
+        url,
+        Some("application/json"),
+        version,
+        target,
+        None,
+    )
+    .await;
+    Ok(outcome.result.map(|(doc, _)| doc))
+}
+
 /// How one request chain ended.
 struct Outcome {
     /// The node asked, when there are several.
@@ -423,14 +468,17 @@ fn compose(outcomes: &[Outcome], cloud: Option<Outcome>, tls_ok: bool, target: &
             "fetched over an inspection connection because the certificate is not trusted: this is what a device would get once the certificate problem is fixed",
         ));
     }
+    let mut documents = Vec::new();
     for o in outcomes {
         finding
             .evidence
             .extend(o.exchanges.iter().cloned().map(Evidence::Http));
         if let Ok((doc, _)) = &o.result {
             finding.evidence.push(Evidence::Document(doc.clone()));
+            documents.push(doc.clone());
         }
     }
+    finding = finding.with_output(Documents(documents));
     if let Some(cloud) = cloud {
         let said = match &cloud.result {
             Ok(_) => format!(

@@ -37,6 +37,6 @@ mod check;
 mod client;
 mod document;
 
-pub use check::{ContractCheck, MAX_REDIRECTS};
+pub use check::{ContractCheck, Documents, MAX_REDIRECTS, node_contract};
 pub use client::BODY_CAP;
 pub use document::XML_NAMESPACE;

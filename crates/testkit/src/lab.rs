@@ -310,11 +310,15 @@ impl Lab {
 
         // AD FS probe endpoint on every node.
         let probe_port = if spec.flavour == Flavour::OnPrem {
-            let ips: Vec<IpAddr> = spec.nodes.iter().map(|n| IpAddr::V4(n.ip)).collect();
+            // Every node, and the proxy (a Web Application Proxy answers /adfs/probe too).
+            let mut ips: Vec<IpAddr> = spec.nodes.iter().map(|n| IpAddr::V4(n.ip)).collect();
+            if proxied {
+                ips.push(IpAddr::V4(PROXY_IP));
+            }
+            let statuses = spec.nodes.iter().map(|n| n.probe_status).chain([200]);
             let (port, listeners) = bind_same_port(&ips).await?;
-            for (listener, node) in listeners.into_iter().zip(&spec.nodes) {
-                let routes =
-                    HashMap::from([("/adfs/probe".to_owned(), Route::status(node.probe_status))]);
+            for (listener, status) in listeners.into_iter().zip(statuses) {
+                let routes = HashMap::from([("/adfs/probe".to_owned(), Route::status(status))]);
                 web.push(WebServer::start(listener, routes)?);
             }
             Some(port)
@@ -469,6 +473,9 @@ impl Lab {
             extra_pem: vec![self.trust_root_pem.clone().into_bytes()],
         };
         settings.port = self.https_port;
+        if let Some(port) = self.probe_port {
+            settings.adfs_probe_port = port;
+        }
         settings
     }
 }

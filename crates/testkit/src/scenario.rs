@@ -358,6 +358,35 @@ impl Scenario {
                     ];
                 }),
             ),
+            scenario(
+                "adfs-farm",
+                "four AD FS nodes: healthy, DRS stopped (503), an old certificate, a failing /adfs/probe",
+                Failure(F::CertDateInvalid),
+                with(|s| {
+                    s.nodes = vec![
+                        NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 2)),
+                        NodeSpec {
+                            contract: Some(ContractFault::Status(503)),
+                            ..NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 3))
+                        },
+                        NodeSpec {
+                            own_certificate: Some(Validity::Expired),
+                            ..NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 4))
+                        },
+                        NodeSpec {
+                            probe_status: 500,
+                            ..NodeSpec::healthy(Ipv4Addr::new(127, 0, 0, 5))
+                        },
+                    ];
+                    s.token_signing_days_left = 10;
+                }),
+            ),
+            scenario(
+                "adfs-token-signing-expiring",
+                "the AD FS token-signing certificate expires in 10 days",
+                Warning,
+                with(|s| s.token_signing_days_left = 10),
+            ),
         ]
     }
 

@@ -292,3 +292,71 @@ fn judge(a: &Assessment, version: &str, sni: &str) -> Finding {
             .with_remediation("Configure the server (AD FS and the proxy) to send the full chain: install the intermediate certificate in the machine's Intermediate Certification Authorities store.")
     }
 }
+
+/// What one node of a farm presents, judged like the TLS step judges the first node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeTls {
+    /// The node.
+    pub address: SocketAddr,
+    /// The session, when a handshake completed.
+    pub session: Option<wpj_core::TlsSession>,
+    /// Its server certificate.
+    pub leaf: Option<wpj_core::CertificateInfo>,
+    /// Every problem a device landing on it would hit: (failure, what).
+    pub problems: Vec<(JoinFailure, String)>,
+    /// The chain it sent, leaf first.
+    pub served: Vec<CertificateDer<'static>>,
+    /// The intermediates of the path to a trusted root (including any fetched through AIA).
+    pub intermediates: Vec<CertificateDer<'static>>,
+}
+
+/// Handshakes with `address` using SNI `enterpriseregistration.<suffix>` and judges its chain
+/// (name, dates, usage, path, AIA) as [`TlsCheck`] does.
+pub async fn examine_node(
+    address: SocketAddr,
+    settings: &wpj_core::Settings,
+) -> Result<NodeTls, String> {
+    let store = TrustStore::load(&settings.trust)?;
+    let fetcher = HostResolver::from_settings(settings)
+        .and_then(|r| Fetcher::new(r, crate::client_config(&store)))?;
+    let sni = settings.target.registration_name();
+    let timeout = settings.network_timeout;
+    let mut node = NodeTls {
+        address,
+        session: None,
+        leaf: None,
+        problems: Vec::new(),
+        served: Vec::new(),
+        intermediates: Vec::new(),
+    };
+    match handshake(address, &sni, timeout).await {
+        Err(failure) => {
+            let f = handshake_failed(address, failure, timeout);
+            node.problems
+                .push((f.failure.unwrap_or(JoinFailure::ConnectionError), f.summary));
+        }
+        Ok(shake) => {
+            let a = assess(
+                &shake.chain,
+                &store,
+                &sni,
+                OffsetDateTime::now_utc(),
+                &fetcher,
+                timeout,
+            )
+            .await;
+            node.problems = a
+                .problems
+                .iter()
+                .map(|p| (p.failure, p.detail.clone()))
+                .collect();
+            node.leaf = a.certificates.into_iter().next();
+            if let Some(path) = a.path.filter(|p| p.len() > 2) {
+                node.intermediates = path[1..path.len() - 1].to_vec();
+            }
+            node.session = Some(shake.session);
+            node.served = shake.chain;
+        }
+    }
+    Ok(node)
+}

@@ -1,0 +1,239 @@
+//! Every node behind the registration name, one by one: certificate, contract, `/adfs/probe`.
+
+use std::net::{IpAddr, SocketAddr};
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+use wpj_core::{
+    Check, CheckId, Context, Evidence, Finding, JoinFailure, NodeReport, ResolvedAddresses,
+    ServiceKind, Settings,
+};
+use wpj_discovery::node_contract;
+use wpj_dns::DnsCheck;
+use wpj_tls::{NodeTls, TrustStore, examine_node, inspection_config, verifying_config};
+
+/// Examines every AD FS node (and proxy) a device may land on, concurrently: its certificate (as
+/// the TLS step judges it), its contract answer (404/503 → event 103 naming the node), and the
+/// `/adfs/probe` health endpoint (not 200 → the AD FS service is not running there). Nodes with
+/// different certificates are a `Warn`: renewals must reach every node.
+///
+/// Nodes come from [`Settings::adfs_nodes`] or, by default, every address DNS returned in every
+/// view. Skipped for Microsoft Entra ID.
+#[derive(Debug, Clone, Default)]
+pub struct NodesCheck;
+
+impl NodesCheck {
+    /// The check's id.
+    pub const ID: CheckId = CheckId::new_static("adfs-nodes");
+}
+
+/// The nodes to examine: explicit ones, or every address of every view (named by view).
+fn nodes(settings: &Settings, resolved: &ResolvedAddresses) -> Vec<(String, IpAddr)> {
+    if !settings.adfs_nodes.is_empty() {
+        return settings.adfs_nodes.clone();
+    }
+    let mut out: Vec<(String, IpAddr)> = Vec::new();
+    for (view, ips) in &resolved.views {
+        for ip in ips {
+            if !out.iter().any(|(_, known)| known == ip) {
+                out.push((view.clone(), *ip));
+            }
+        }
+    }
+    out
+}
+
+/// `GET http://<node>:<port>/adfs/probe`.
+async fn probe(client: &reqwest::Client, ip: IpAddr, port: u16) -> Result<u16, String> {
+    let url = format!("http://{}/adfs/probe", SocketAddr::new(ip, port));
+    client
+        .get(&url)
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .map_err(|e| wpj_tls::root_cause(&e))
+}
+
+async fn examine(
+    settings: &Settings,
+    store: &TrustStore,
+    client: &reqwest::Client,
+    name: String,
+    ip: IpAddr,
+) -> NodeReport {
+    let address = SocketAddr::new(ip, settings.port);
+    let mut report = NodeReport {
+        name,
+        address,
+        certificate: None,
+        contract: "not asked".to_owned(),
+        probe: String::new(),
+        failure: None,
+        problems: Vec::new(),
+    };
+    let fail = |report: &mut NodeReport, failure: JoinFailure, what: String| {
+        report.failure.get_or_insert(failure);
+        report.problems.push(what);
+    };
+    let tls: Option<NodeTls> = match examine_node(address, settings).await {
+        Ok(node) => Some(node),
+        Err(e) => {
+            report.problems.push(e);
+            None
+        }
+    };
+    if let Some(node) = &tls {
+        report.certificate = node
+            .leaf
+            .as_ref()
+            .map(|c| format!("serial {}, valid until {}", c.serial, c.not_after.date()));
+        for (failure, what) in &node.problems {
+            fail(&mut report, *failure, what.clone());
+        }
+        if node.session.is_some() {
+            let config = if node.problems.is_empty() {
+                verifying_config(store, &node.intermediates)
+            } else {
+                inspection_config()
+            };
+            match node_contract(address, settings, config, !node.problems.is_empty()).await {
+                Ok(Ok(_)) => "HTTP 200 (discovery document)".clone_into(&mut report.contract),
+                Ok(Err((failure, what))) => {
+                    report.contract = failure
+                        .http_status()
+                        .map_or_else(|| failure.code().to_owned(), |s| format!("HTTP {s}"));
+                    fail(&mut report, failure, what);
+                }
+                Err(e) => report.problems.push(e),
+            }
+        }
+    }
+    match probe(client, ip, settings.adfs_probe_port).await {
+        Ok(200) => "HTTP 200".clone_into(&mut report.probe),
+        Ok(status) => {
+            report.probe = format!("HTTP {status}");
+            fail(
+                &mut report,
+                JoinFailure::ServiceUnavailable,
+                format!(
+                    "/adfs/probe answers HTTP {status}: the AD FS service is not running (or not healthy) on this node"
+                ),
+            );
+        }
+        Err(e) => {
+            report.probe = format!("no answer ({e})");
+            fail(
+                &mut report,
+                JoinFailure::ServiceUnavailable,
+                format!(
+                    "/adfs/probe does not answer on port {}: the AD FS service is not running on this node ({e})",
+                    settings.adfs_probe_port
+                ),
+            );
+        }
+    }
+    report
+}
+
+#[async_trait]
+impl Check for NodesCheck {
+    fn id(&self) -> CheckId {
+        Self::ID
+    }
+
+    fn depends_on(&self) -> &[CheckId] {
+        const DEPS: &[CheckId] = &[DnsCheck::ID];
+        DEPS
+    }
+
+    async fn run(&self, cx: &Context) -> Finding {
+        let settings = cx.settings();
+        let Some(resolved) = cx.output::<ResolvedAddresses>() else {
+            return Finding::skipped(Self::ID, "not run: DNS gave no addresses");
+        };
+        if resolved.service == ServiceKind::Entra && settings.adfs_nodes.is_empty() {
+            return Finding::skipped(
+                Self::ID,
+                "not run: the name leads to Microsoft Entra ID, not AD FS",
+            );
+        }
+        let store = match TrustStore::load(&settings.trust) {
+            Ok(s) => s,
+            Err(e) => return Finding::error(Self::ID, e),
+        };
+        let client = match reqwest::Client::builder()
+            .tls_backend_preconfigured(inspection_config())
+            .no_proxy()
+            .timeout(settings.network_timeout)
+            .user_agent(wpj_tls::USER_AGENT)
+            .build()
+        {
+            Ok(c) => c,
+            Err(e) => return Finding::error(Self::ID, format!("HTTP client: {e}")),
+        };
+        let nodes = nodes(settings, resolved);
+        let reports: Vec<NodeReport> = join_all(
+            nodes
+                .into_iter()
+                .map(|(name, ip)| examine(settings, &store, &client, name, ip)),
+        )
+        .await;
+        judge(reports)
+    }
+}
+
+fn judge(reports: Vec<NodeReport>) -> Finding {
+    let id = NodesCheck::ID;
+    let failing: Vec<&NodeReport> = reports.iter().filter(|r| r.failure.is_some()).collect();
+    let mut finding = if let Some(first) = failing.first() {
+        let lines: Vec<String> = failing
+            .iter()
+            .map(|r| format!("{} ({}): {}", r.address.ip(), r.name, r.problems.join("; ")))
+            .collect();
+        Finding::fail(
+            id,
+            first.failure.unwrap_or(JoinFailure::UnknownError),
+            format!(
+                "{} of {} nodes would fail a device: {}",
+                failing.len(),
+                reports.len(),
+                lines.join(" | ")
+            ),
+        )
+    } else {
+        let certificates: Vec<&String> = reports
+            .iter()
+            .filter_map(|r| r.certificate.as_ref())
+            .collect();
+        let distinct = certificates
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>()
+            .len();
+        let names: Vec<String> = reports.iter().map(|r| r.address.ip().to_string()).collect();
+        if distinct > 1 {
+            let which: Vec<String> = reports
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}: {}",
+                        r.address.ip(),
+                        r.certificate.as_deref().unwrap_or("?")
+                    )
+                })
+                .collect();
+            Finding::warn(
+                id,
+                format!("{} nodes answer, but with different certificates ({})", reports.len(), which.join("; ")),
+            )
+            .with_failure(JoinFailure::CertDateInvalid)
+            .with_remediation("Install the same, current SSL certificate on every AD FS node and proxy (Set-AdfsSslCertificate, Set-WebApplicationProxySslCertificate).")
+        } else {
+            Finding::pass(
+                id,
+                format!("{} node(s) healthy: {}", reports.len(), names.join(", ")),
+            )
+        }
+    };
+    finding.evidence = reports.into_iter().map(Evidence::Node).collect();
+    finding
+}

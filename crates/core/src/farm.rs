@@ -1,0 +1,70 @@
+//! Typed evidence of the AD FS checks: one record per farm node, and the federation service's
+//! token certificates.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::failure::JoinFailure;
+
+/// What one AD FS node (or proxy) behind the registration name does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeReport {
+    /// How the node is known (`internal`, `external`, or the name given).
+    pub name: String,
+    /// Where it was reached.
+    pub address: SocketAddr,
+    /// Its certificate: serial and expiry, when a handshake completed.
+    pub certificate: Option<String>,
+    /// What the contract request got (`HTTP 200 (document)`, `HTTP 503`…).
+    pub contract: String,
+    /// What `/adfs/probe` answered (`HTTP 200`, `HTTP 503`, or why nothing came).
+    pub probe: String,
+    /// The failure a device landing on this node would get, if any.
+    pub failure: Option<JoinFailure>,
+    /// Everything wrong with the node.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for NodeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "node {} ({}): ", self.address, self.name)?;
+        if let Some(c) = &self.certificate {
+            write!(f, "certificate {c}, ")?;
+        }
+        write!(f, "contract {}, probe {}", self.contract, self.probe)?;
+        if !self.problems.is_empty() {
+            write!(f, " — {}", self.problems.join("; "))?;
+        }
+        Ok(())
+    }
+}
+
+/// A token-signing or token-decrypting certificate from `FederationMetadata.xml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenCertificate {
+    /// `signing` or `encryption`.
+    pub usage: String,
+    /// Subject distinguished name.
+    pub subject: String,
+    /// End of validity.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
+    /// Whole days left (negative: expired that many days ago).
+    pub days_left: i64,
+}
+
+impl fmt::Display for TokenCertificate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "token-{} certificate {}: valid until {} ({} days)",
+            self.usage,
+            self.subject,
+            self.not_after.date(),
+            self.days_left
+        )
+    }
+}

@@ -1,0 +1,178 @@
+//! The AD FS checks, node by node, against the lab's multi-node farm.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use wpj::{Evidence, Finding, JoinFailure, NodeReport, Report, Status};
+use wpj_testkit::{Lab, LabSpec};
+
+use crate::support::{lab, quick, step};
+
+async fn diagnose_scenario(name: &str) -> Report {
+    let lab = lab(name).await;
+    wpj::diagnose(quick(&lab)).await
+}
+
+fn nodes(f: &Finding) -> Vec<&NodeReport> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Node(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ip(last: u8) -> IpAddr {
+    IpAddr::V4(Ipv4Addr::new(127, 0, 0, last))
+}
+
+#[tokio::test]
+async fn the_farm_is_diagnosed_node_by_node() {
+    let report = diagnose_scenario("adfs-farm").await;
+    let farm = step(&report, "adfs-nodes");
+    assert_eq!(farm.status, Status::Fail, "{farm:?}");
+    let n = nodes(farm);
+    let by_ip = |last: u8| {
+        n.iter()
+            .find(|r| r.address.ip() == ip(last))
+            .copied()
+            .unwrap()
+    };
+    assert_eq!(n.len(), 4);
+
+    let healthy = by_ip(2);
+    assert_eq!(healthy.failure, None, "{healthy:?}");
+    assert_eq!(healthy.contract, "HTTP 200 (discovery document)");
+    assert_eq!(healthy.probe, "HTTP 200");
+
+    let drs_stopped = by_ip(3);
+    assert_eq!(drs_stopped.failure, Some(JoinFailure::ServiceUnavailable));
+    assert_eq!(drs_stopped.contract, "HTTP 503");
+    assert_eq!(drs_stopped.probe, "HTTP 200", "AD FS runs, DRS does not");
+
+    let old_certificate = by_ip(4);
+    assert_eq!(old_certificate.failure, Some(JoinFailure::CertDateInvalid));
+    assert!(
+        old_certificate.problems[0].contains("expired on"),
+        "{old_certificate:?}"
+    );
+
+    let probe_failing = by_ip(5);
+    assert_eq!(probe_failing.failure, Some(JoinFailure::ServiceUnavailable));
+    assert_eq!(probe_failing.probe, "HTTP 500");
+    assert_eq!(probe_failing.contract, "HTTP 200 (discovery document)");
+
+    assert!(
+        farm.summary.starts_with("3 of 4 nodes would fail a device"),
+        "{}",
+        farm.summary
+    );
+    // The token-signing certificate expires in 10 days.
+    let federation = step(&report, "adfs-federation");
+    assert_eq!(federation.status, Status::Warn, "{federation:?}");
+    assert!(
+        federation
+            .summary
+            .contains("token-signing certificate expires on"),
+        "{}",
+        federation.summary
+    );
+    // What a device sees first: the old certificate on one node.
+    assert_eq!(
+        report.verdict().unwrap().failure,
+        JoinFailure::CertDateInvalid
+    );
+}
+
+#[tokio::test]
+async fn a_healthy_farm_and_the_federation_service_pass() {
+    let report = diagnose_scenario("healthy-onprem").await;
+    assert_eq!(step(&report, "adfs-nodes").status, Status::Pass);
+    let federation = step(&report, "adfs-federation");
+    assert_eq!(federation.status, Status::Pass, "{federation:?}");
+    assert!(
+        federation
+            .summary
+            .contains("federation service sts.contoso.test"),
+        "{}",
+        federation.summary
+    );
+    let tokens: Vec<_> = federation
+        .evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::TokenCertificate(t) => Some(t),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(tokens.len(), 2, "signing and encryption: {tokens:?}");
+    assert!(
+        tokens
+            .iter()
+            .any(|t| t.usage == "signing" && t.days_left >= 299)
+    );
+}
+
+#[tokio::test]
+async fn the_proxy_of_the_external_view_is_examined_too() {
+    let report = diagnose_scenario("healthy-split-horizon").await;
+    let farm = step(&report, "adfs-nodes");
+    assert_eq!(farm.status, Status::Pass, "{farm:?}");
+    let names: Vec<(String, IpAddr)> = nodes(farm)
+        .iter()
+        .map(|n| (n.name.clone(), n.address.ip()))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("internal".to_owned(), ip(1)),
+            (
+                "external".to_owned(),
+                IpAddr::V4(wpj_testkit::lab::PROXY_IP)
+            )
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_expired_token_signing_certificate_fails_after_credentials() {
+    let lab = Lab::start(LabSpec {
+        token_signing_days_left: -5,
+        ..LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = wpj::diagnose(quick(&lab)).await;
+    let federation = step(&report, "adfs-federation");
+    assert_eq!(
+        federation.failure,
+        Some(JoinFailure::JoinAuthenticationFailed),
+        "{federation:?}"
+    );
+    assert!(
+        federation
+            .summary
+            .contains("sign-in fails after the user enters credentials")
+    );
+    assert_eq!(
+        report.verdict().unwrap().message_stage,
+        wpj::MessageStage::AfterCredentials
+    );
+}
+
+#[tokio::test]
+async fn explicit_nodes_and_entra() {
+    let lab = lab("adfs-farm-node-down").await;
+    let mut settings = quick(&lab);
+    settings.adfs_nodes = vec![("adfs2".into(), ip(3))];
+    let report = wpj::diagnose(settings).await;
+    let farm = step(&report, "adfs-nodes");
+    let n = nodes(farm);
+    assert_eq!(n.len(), 1);
+    assert_eq!(n[0].name, "adfs2");
+    assert_eq!(n[0].failure, Some(JoinFailure::ServiceUnavailable));
+
+    let entra = diagnose_scenario("healthy-entra").await;
+    assert_eq!(step(&entra, "adfs-nodes").status, Status::Skipped);
+    assert_eq!(step(&entra, "adfs-federation").status, Status::Skipped);
+}
