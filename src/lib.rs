@@ -28,8 +28,9 @@
 //! | `dns` | yes | the DNS step (`wpj-dns`) |
 //! | `tls` | yes | TCP, TLS and revocation (`wpj-tls`) |
 //! | `discovery` | yes | the contract request (`wpj-discovery`) |
-//! | `adfs` | no | AD FS farm checks (`wpj-adfs`) |
+//! | `adfs` | yes | AD FS farm checks (`wpj-adfs`) |
 //! | `eventlog` | no | reading event logs and `dsregcmd /status` offline (`wpj-eventlog`) |
+//! | `system-dns` | yes | the operating system's DNS configuration for `Resolvers::System` |
 //!
 //! The manual and one page per failure code live in the repository's `docs/` folder.
 
