@@ -72,6 +72,8 @@ pub enum Evidence {
     Node(crate::farm::NodeReport),
     /// A token certificate of the federation service.
     TokenCertificate(crate::farm::TokenCertificate),
+    /// An event Windows logged (read offline).
+    Logged(crate::logged::LoggedEvent),
     /// Which registration service DNS leads to, and why.
     Service {
         /// The service.
@@ -114,6 +116,7 @@ impl fmt::Display for Evidence {
             Self::Crl(c) => write!(f, "{c}"),
             Self::Http(h) => write!(f, "{h}"),
             Self::Node(n) => write!(f, "{n}"),
+            Self::Logged(e) => write!(f, "{e}"),
             Self::TokenCertificate(t) => write!(f, "{t}"),
             Self::Document(d) => write!(f, "{d}"),
         }

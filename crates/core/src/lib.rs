@@ -29,6 +29,7 @@ mod failure;
 mod farm;
 mod finding;
 mod http;
+mod logged;
 mod parse;
 mod report;
 mod resolution;
@@ -43,6 +44,7 @@ pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
 pub use farm::{NodeReport, TokenCertificate};
 pub use finding::{CheckId, Finding, Outputs, Status, duration_ms};
 pub use http::{DiscoveryDocument, HttpExchange};
+pub use logged::{LogSource, LoggedEvent};
 pub use parse::{CodeRef, ParseCodeError};
 pub use report::{Report, SCHEMA_VERSION, Verdict};
 pub use resolution::{

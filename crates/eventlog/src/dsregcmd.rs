@@ -1,0 +1,59 @@
+//! `dsregcmd /status` text: join state and the diagnostic block, read by structure and codes rather
+//! than English labels (the tool's output is localized).
+
+use wpj_core::{LogSource, LoggedEvent};
+
+use crate::values::{code_in, failure_of, http_status_in, url_in};
+
+/// What `dsregcmd /status` said.
+#[derive(Debug, Default)]
+pub(crate) struct Status {
+    /// Join state lines (`AzureAdJoined : NO`…).
+    pub(crate) state: Vec<(String, String)>,
+    /// Lines carrying a failure code or an HTTP error.
+    pub(crate) events: Vec<LoggedEvent>,
+    /// `key : value` lines read.
+    pub(crate) lines: usize,
+}
+
+/// Reads `key : value` lines; `None` when the text has none.
+pub(crate) fn parse(text: &str) -> Option<Status> {
+    let mut status = Status::default();
+    let mut url = None;
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(" : ").or_else(|| line.split_once(": ")) else {
+            continue;
+        };
+        let (key, value) = (key.trim().trim_start_matches('|').trim(), value.trim());
+        if key.is_empty() || key.contains('<') {
+            continue;
+        }
+        status.lines += 1;
+        if matches!(value.to_ascii_uppercase().as_str(), "YES" | "NO") && key.ends_with("Joined") {
+            status.state.push((key.to_owned(), value.to_owned()));
+        }
+        url = url.or_else(|| url_in(value));
+        let code = code_in(value);
+        let http = http_status_in(key, value);
+        if code.is_none() && http.is_none() {
+            continue;
+        }
+        let (failure, inner) = failure_of(code.as_ref().map(|(_, c)| c), http);
+        status.events.push(LoggedEvent {
+            source: LogSource::Dsregcmd,
+            time: None,
+            log: "dsregcmd /status".to_owned(),
+            event_id: None,
+            code: code.map(|(text, _)| text),
+            failure,
+            inner,
+            http_status: http,
+            url: None,
+            message: Some(format!("{key} : {value}")),
+        });
+    }
+    for e in &mut status.events {
+        e.url.clone_from(&url);
+    }
+    (status.lines > 0).then_some(status)
+}

@@ -1,0 +1,124 @@
+//! Event XML — what `wevtutil qe … /f:xml` prints and what every `.evtx` record renders to — into
+//! [`LoggedEvent`]s about device registration.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use wpj_core::{LogSource, LoggedEvent};
+
+use crate::values::{code_in, failure_of, http_status_in, url_in};
+
+/// The Workplace Join log (Windows 8.1 and later) and its Windows 7 name.
+pub const WORKPLACE_JOIN_CHANNELS: [&str; 2] = [
+    "Microsoft-Windows-Workplace Join/Admin",
+    "Microsoft-Workplace-Join/Admin",
+];
+/// The device registration log of Windows 10 and later.
+pub const DEVICE_REGISTRATION_CHANNEL: &str = "Microsoft-Windows-User Device Registration/Admin";
+/// Workplace Join events worth reading.
+pub const WORKPLACE_JOIN_EVENTS: [u16; 11] =
+    [100, 101, 102, 103, 104, 200, 201, 300, 301, 400, 401];
+/// User Device Registration events worth reading.
+pub const DEVICE_REGISTRATION_EVENTS: [u16; 4] = [200, 201, 204, 305];
+
+/// Events read from some XML: the relevant ones, and how many there were in all.
+#[derive(Debug, Default)]
+pub(crate) struct Events {
+    pub(crate) relevant: Vec<LoggedEvent>,
+    pub(crate) seen: usize,
+}
+
+fn relevant(channel: &str, id: u16) -> bool {
+    (WORKPLACE_JOIN_CHANNELS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(channel))
+        && WORKPLACE_JOIN_EVENTS.contains(&id))
+        || (channel.eq_ignore_ascii_case(DEVICE_REGISTRATION_CHANNEL)
+            && DEVICE_REGISTRATION_EVENTS.contains(&id))
+}
+
+/// Parses one or more `<Event>` elements (with or without an enclosing element or declarations).
+pub(crate) fn parse(text: &str, source: LogSource) -> Result<Events, String> {
+    let mut inner = text.to_owned();
+    // wevtutil prints one declaration per event when asked for several: drop them all.
+    while let Some(start) = inner.find("<?xml") {
+        let Some(len) = inner[start..].find("?>") else {
+            return Err("not event XML (an unterminated XML declaration)".to_owned());
+        };
+        inner.replace_range(start..start + len + 2, "");
+    }
+    let body = format!("<Events>{inner}</Events>");
+    let doc = roxmltree::Document::parse(&body).map_err(|e| format!("not event XML ({e})"))?;
+    let mut events = Events::default();
+    for event in doc.descendants().filter(|n| n.has_tag_name("Event")) {
+        events.seen += 1;
+        if let Some(e) = one(event, source) {
+            events.relevant.push(e);
+        }
+    }
+    Ok(events)
+}
+
+fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
+    node.descendants()
+        .find(|n| n.has_tag_name(name))
+        .and_then(|n| n.text())
+        .map(str::trim)
+}
+
+fn one(event: roxmltree::Node<'_, '_>, source: LogSource) -> Option<LoggedEvent> {
+    let system = event.children().find(|n| n.has_tag_name("System"))?;
+    let channel = child_text(system, "Channel").unwrap_or_default().to_owned();
+    let id: u16 = child_text(system, "EventID")?.parse().ok()?;
+    if !relevant(&channel, id) {
+        return None;
+    }
+    let time = system
+        .descendants()
+        .find(|n| n.has_tag_name("TimeCreated"))
+        .and_then(|n| n.attribute("SystemTime"))
+        .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+    let mut logged = LoggedEvent {
+        source,
+        time,
+        log: channel,
+        event_id: Some(id),
+        code: None,
+        failure: None,
+        inner: None,
+        http_status: None,
+        url: None,
+        message: None,
+    };
+    let mut code = None;
+    // Every value of the event's data, with its field name where there is one.
+    let fields = event
+        .descendants()
+        .filter(|n| n.is_element() && !n.ancestors().any(|a| a.has_tag_name("System")))
+        .filter_map(|n| {
+            let text = n.text()?.trim();
+            (!text.is_empty() && n.children().all(|c| !c.is_element())).then(|| {
+                (
+                    n.attribute("Name")
+                        .unwrap_or(n.tag_name().name())
+                        .to_owned(),
+                    text.to_owned(),
+                    n.tag_name().name().to_owned(),
+                )
+            })
+        });
+    for (name, value, tag) in fields {
+        if code.is_none() {
+            code = code_in(&value);
+        }
+        logged.http_status = logged.http_status.or_else(|| http_status_in(&name, &value));
+        logged.url = logged.url.take().or_else(|| url_in(&value));
+        if tag == "Message" {
+            logged.message = Some(value);
+        }
+    }
+    let (failure, inner) = failure_of(code.as_ref().map(|(_, c)| c), logged.http_status);
+    logged.code = code.map(|(text, _)| text);
+    logged.failure = failure;
+    logged.inner = inner;
+    Some(logged)
+}
