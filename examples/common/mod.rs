@@ -46,6 +46,22 @@ pub(crate) struct DiagnoseOptions {
     /// An HTTPS proxy for the discovery request (default: `HTTPS_PROXY`).
     #[arg(long)]
     pub(crate) proxy: Option<String>,
+    /// An AD FS farm node to examine, `NAME=IP`; repeatable (default: every address DNS returns).
+    #[arg(long = "adfs-node", value_name = "NAME=IP")]
+    pub(crate) adfs_nodes: Vec<String>,
+}
+
+/// `NAME=IP` → (name, address).
+pub(crate) fn parse_adfs_node(s: &str) -> Result<(String, IpAddr), String> {
+    let (name, ip) = s
+        .split_once('=')
+        .filter(|(n, _)| !n.trim().is_empty())
+        .ok_or_else(|| format!("--adfs-node {s:?}: expected NAME=IP"))?;
+    let ip = ip
+        .trim()
+        .parse()
+        .map_err(|_| format!("--adfs-node {s:?}: {:?} is not an IP address", ip.trim()))?;
+    Ok((name.trim().to_owned(), ip))
 }
 
 /// `--mode`.
@@ -177,6 +193,11 @@ impl DiagnoseOptions {
         settings.dns_timeout = (self.timeout / 2).min(Settings::DEFAULT_DNS_TIMEOUT);
         settings.deadline = self.deadline;
         settings.proxy.clone_from(&self.proxy);
+        settings.adfs_nodes = self
+            .adfs_nodes
+            .iter()
+            .map(|n| parse_adfs_node(n))
+            .collect::<Result<_, _>>()?;
         Ok(())
     }
 }
@@ -302,5 +323,15 @@ mod tests {
         );
         assert!(parse_dns_server("=1.2.3.4").is_err());
         assert!(parse_dns_server("dns.example").is_err());
+    }
+
+    #[test]
+    fn adfs_nodes() {
+        assert_eq!(
+            parse_adfs_node("adfs1=10.0.0.11"),
+            Ok(("adfs1".into(), "10.0.0.11".parse().unwrap()))
+        );
+        assert!(parse_adfs_node("10.0.0.11").is_err());
+        assert!(parse_adfs_node("adfs1=nope").is_err());
     }
 }
