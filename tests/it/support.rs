@@ -26,6 +26,7 @@ pub(crate) fn run_example(name: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()))
 }
 
+#[cfg(feature = "tls")] // used by the modules that diagnose labs
 /// Settings for a lab with short network timeouts: the lab answers in microseconds, and its faults
 /// must end in typed failures well before the runner's own limits. Not so short that a loaded
 /// machine turns a healthy answer into a timeout.
@@ -36,6 +37,7 @@ pub(crate) fn quick(lab: &wpj_testkit::Lab) -> wpj::Settings {
     s
 }
 
+#[cfg(feature = "tls")] // used by the modules that diagnose labs
 /// Starts a scenario's lab.
 pub(crate) async fn lab(name: &str) -> wpj_testkit::Lab {
     wpj_testkit::Scenario::find(name)
@@ -45,6 +47,7 @@ pub(crate) async fn lab(name: &str) -> wpj_testkit::Lab {
         .expect("lab starts")
 }
 
+#[cfg(feature = "tls")] // used by the modules that diagnose labs
 /// One finding of a report, by check id.
 pub(crate) fn step<'r>(report: &'r wpj::Report, id: &str) -> &'r wpj::Finding {
     report
