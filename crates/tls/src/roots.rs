@@ -5,6 +5,13 @@ use rustls_pki_types::pem::PemObject;
 use webpki::anchor_from_trusted_cert;
 use wpj_core::TrustRoots;
 
+/// The operating system's roots, read once per process (every check of every run needs them, and
+/// reading the store costs far more than the checks' own work).
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
 /// The certificates the run trusts as roots.
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
@@ -17,8 +24,7 @@ impl TrustStore {
     pub fn load(trust: &TrustRoots) -> Result<Self, String> {
         let mut roots = Vec::new();
         if trust.system {
-            let found = rustls_native_certs::load_native_certs();
-            roots.extend(found.certs);
+            roots.extend(system_roots().iter().cloned());
         }
         for (i, pem) in trust.extra_pem.iter().enumerate() {
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
@@ -61,5 +67,54 @@ impl TrustStore {
         self.roots
             .iter()
             .find(|der| anchor_from_trusted_cert(der).is_ok_and(|a| a.subject.as_ref() == subject))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_system_store_is_read_once_and_used_as_is() {
+        let system = TrustRoots::default();
+        match TrustStore::load(&system) {
+            Ok(store) => {
+                assert_eq!(store.roots().len(), system_roots().len());
+                assert!(std::ptr::eq(system_roots(), system_roots()), "cached");
+            }
+            Err(e) => assert!(system_roots().is_empty(), "{e}"),
+        }
+    }
+
+    #[test]
+    fn bad_or_missing_roots_are_errors() {
+        let none = TrustRoots {
+            system: false,
+            extra_pem: Vec::new(),
+        };
+        assert!(
+            TrustStore::load(&none)
+                .unwrap_err()
+                .starts_with("no trust roots")
+        );
+        let junk = TrustRoots {
+            system: false,
+            extra_pem: vec![
+                b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n".to_vec(),
+            ],
+        };
+        assert!(
+            TrustStore::load(&junk)
+                .unwrap_err()
+                .contains("extra trust root #1")
+        );
+        let empty = TrustRoots {
+            system: false,
+            extra_pem: vec![b"just text".to_vec()],
+        };
+        assert_eq!(
+            TrustStore::load(&empty).unwrap_err(),
+            "extra trust root #1 holds no certificate"
+        );
     }
 }
