@@ -7,6 +7,10 @@
     feature = "discovery"
 ))]
 mod adfs;
+/// The demos' shared option parsing, with its unit tests.
+#[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
+#[path = "../../examples/common/mod.rs"]
+mod common;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 mod demo;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
