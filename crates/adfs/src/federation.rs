@@ -177,13 +177,8 @@ impl Check for FederationCheck {
             Ok(c) => c,
             Err(e) => return Finding::error(Self::ID, format!("HTTP client: {e}")),
         };
-        let port = if settings.port == 443 {
-            String::new()
-        } else {
-            format!(":{}", settings.port)
-        };
         let metadata_url =
-            format!("https://{sts}{port}/FederationMetadata/2007-06/FederationMetadata.xml");
+            settings.https_url(&sts, "/FederationMetadata/2007-06/FederationMetadata.xml");
         let xml = match get(&client, &metadata_url).await {
             Ok((200, body)) => body,
             Ok((status, _)) => {
@@ -220,7 +215,7 @@ impl Check for FederationCheck {
         };
         let mut finding = judge_tokens(&tokens, &sts, warnings);
         if finding.status != Status::Fail {
-            let oidc = format!("https://{sts}{port}/adfs/.well-known/openid-configuration");
+            let oidc = settings.https_url(&sts, "/adfs/.well-known/openid-configuration");
             match get(&client, &oidc).await {
                 Ok((200, body)) if body.contains("\"issuer\"") => {}
                 Ok((status, _)) => {

@@ -171,6 +171,38 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// `https://<host>[:port]<path>`: the port appears only when it is not 443, as on a device.
+    ///
+    /// ```
+    /// # use wpj_core::{Settings, Target};
+    /// let mut s = Settings::new(Target::parse("contoso.com").unwrap());
+    /// assert_eq!(s.https_url("sts.contoso.com", "/adfs/ls"), "https://sts.contoso.com/adfs/ls");
+    /// s.port = 8443;
+    /// assert_eq!(
+    ///     s.contract_url("1.2"),
+    ///     "https://enterpriseregistration.contoso.com:8443/EnrollmentServer/contract?api-version=1.2"
+    /// );
+    /// ```
+    #[must_use]
+    pub fn https_url(&self, host: &str, path: &str) -> String {
+        if self.port == 443 {
+            format!("https://{host}{path}")
+        } else {
+            format!("https://{host}:{}{path}", self.port)
+        }
+    }
+
+    /// The discovery URL a device requests for `api_version`.
+    #[must_use]
+    pub fn contract_url(&self, api_version: &str) -> String {
+        self.https_url(
+            &self.target.registration_name(),
+            &format!("/EnrollmentServer/contract?api-version={api_version}"),
+        )
+    }
+}
+
 /// What a running check sees: the settings, its deadline, and the findings of its dependencies and
 /// of theirs (the direct ones first).
 #[derive(Debug, Clone)]

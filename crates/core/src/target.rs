@@ -92,15 +92,6 @@ impl Target {
     pub fn registration_name(&self) -> String {
         format!("enterpriseregistration.{}", self.suffix)
     }
-
-    /// The discovery URL Windows requests.
-    #[must_use]
-    pub fn contract_url(&self, api_version: &str) -> String {
-        format!(
-            "https://{}/EnrollmentServer/contract?api-version={api_version}",
-            self.registration_name()
-        )
-    }
 }
 
 /// Lowercase ASCII form of a domain, checked against the DNS name rules.

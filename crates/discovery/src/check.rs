@@ -66,15 +66,7 @@ pub async fn node_contract(
         settings.network_timeout,
     )?;
     let version = settings.api_versions.first().map_or("1.0", String::as_str);
-    let port = if settings.port == 443 {
-        String::new()
-    } else {
-        format!(":{}", settings.port)
-    };
-    let url = format!(
-        "https://{}{port}/EnrollmentServer/contract?api-version={version}",
-        target.registration_name()
-    );
+    let url = settings.contract_url(version);
     let outcome = walk(
         &client,
         url,
@@ -172,11 +164,6 @@ impl Check for ContractCheck {
             Ok(clients) => clients,
             Err(e) => return Finding::error(Self::ID, e),
         };
-        let port = if settings.port == 443 {
-            String::new()
-        } else {
-            format!(":{}", settings.port)
-        };
         let accepts: &[Option<&'static str>] = if settings.check_xml {
             &[Some("application/json"), None]
         } else {
@@ -186,10 +173,7 @@ impl Check for ContractCheck {
         for (node, address) in nodes.iter().zip(addresses) {
             for version in &settings.api_versions {
                 for accept in accepts {
-                    let url = format!(
-                        "https://{}{port}/EnrollmentServer/contract?api-version={version}",
-                        target.registration_name()
-                    );
+                    let url = settings.contract_url(version);
                     let on = (addresses.len() > 1).then_some(*address);
                     requests.push(async move {
                         let mut outcome = walk(node, url, *accept, version, target, service).await;
@@ -201,9 +185,12 @@ impl Check for ContractCheck {
         }
         let outcomes = futures_util::future::join_all(requests).await;
         let cloud_note = if service == Some(ServiceKind::Entra) {
-            let url = format!(
-                "https://enterpriseregistration.windows.net{port}/{}/enrollmentserver/contract?api-version=1.0",
-                target.suffix()
+            let url = settings.https_url(
+                "enterpriseregistration.windows.net",
+                &format!(
+                    "/{}/enrollmentserver/contract?api-version=1.0",
+                    target.suffix()
+                ),
             );
             Some(
                 walk(

@@ -16,7 +16,6 @@ use crate::pki::{
     CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki,
     PkiSpec, ROOT_CRL_PATH, Validity,
 };
-use crate::server::closed_port;
 use crate::web::{Route, WebServer};
 
 /// The address of the Web Application Proxy in split-horizon labs.
@@ -637,9 +636,4 @@ fn zone_pointing_at(
         zone = zone.with_fault(&registration, fault);
     }
     zone
-}
-
-/// A closed port on loopback (for tests that need a refused connection).
-pub async fn refused_port() -> std::io::Result<u16> {
-    closed_port(IpAddr::V4(Ipv4Addr::LOCALHOST)).await
 }

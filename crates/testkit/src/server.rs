@@ -46,9 +46,3 @@ where
     });
     TaskGuard::new(task.abort_handle())
 }
-
-/// A port on `ip` where nothing listens (bound, then released): connecting is refused.
-pub async fn closed_port(ip: std::net::IpAddr) -> std::io::Result<u16> {
-    let listener = TcpListener::bind(SocketAddr::new(ip, 0)).await?;
-    Ok(listener.local_addr()?.port())
-}
