@@ -4,6 +4,7 @@
 //! cargo run --example lab -- list
 //! cargo run --example lab -- serve tls-revoked-leaf
 //! cargo run --example lab -- serve healthy-onprem --format json
+//! cargo run --example lab -- serve healthy-onprem --latency-ms 25   # 50 ms round trips
 //! ```
 //!
 //! The lab runs until Ctrl-C. Exit codes: 0 stopped normally, 2 usage error or the lab could not start.
@@ -11,6 +12,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
@@ -35,6 +37,11 @@ enum Command {
         /// How to print the lab's endpoints.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Network latency to emulate, one way, in milliseconds: DNS answers come a round trip
+        /// (twice this) late, and TCP connections to the service and the CRL host go through a
+        /// delaying relay (handshake included).
+        #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=10_000))]
+        latency_ms: Option<u64>,
     },
 }
 
@@ -61,6 +68,8 @@ struct Endpoints {
     pki_addr: String,
     trust_root_file: PathBuf,
     startup_ms: f64,
+    /// Emulated one-way latency, milliseconds (0: plain loopback).
+    latency_ms: f64,
 }
 
 fn expected_text(expected: Expected) -> String {
@@ -91,16 +100,24 @@ async fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::Serve { scenario, format } => serve(&scenario, format).await,
+        Command::Serve {
+            scenario,
+            format,
+            latency_ms,
+        } => serve(&scenario, format, latency_ms.map(Duration::from_millis)).await,
     }
 }
 
-async fn serve(name: &str, format: Format) -> ExitCode {
+async fn serve(name: &str, format: Format, latency: Option<Duration>) -> ExitCode {
     let Some(scenario) = Scenario::find(name) else {
         eprintln!("lab: no scenario named {name:?}; `lab list` shows them");
         return ExitCode::from(2);
     };
-    let lab = match scenario.start().await {
+    let spec = wpj_testkit::LabSpec {
+        latency,
+        ..scenario.spec.clone()
+    };
+    let lab = match Lab::start(spec).await {
         Ok(lab) => lab,
         Err(e) => {
             eprintln!("lab: could not start {name}: {e}");
@@ -159,17 +176,27 @@ fn endpoints(scenario: &Scenario, lab: &Lab, trust_root_file: PathBuf) -> Endpoi
             .unwrap_or_default(),
         trust_root_file,
         startup_ms: lab.startup_time().as_secs_f64() * 1000.0,
+        latency_ms: lab.spec().latency.map_or(0.0, |l| l.as_secs_f64() * 1000.0),
     }
 }
 
 fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
     let mut out = format!(
-        "Lab {:?}: {}\n  expected: {}\n  started in {:.1} ms\n\n",
+        "Lab {:?}: {}\n  expected: {}\n  started in {:.1} ms\n",
         scenario.name,
         scenario.description,
         expected_text(scenario.expected),
         e.startup_ms
     );
+    if e.latency_ms > 0.0 {
+        let _ = writeln!(
+            out,
+            "  latency: {} ms each way ({} ms round trip)",
+            e.latency_ms,
+            e.latency_ms * 2.0
+        );
+    }
+    out.push('\n');
     for (view, addr) in &e.dns {
         let (ip, port) = addr.rsplit_once(':').unwrap_or((addr, "53"));
         let _ = write!(

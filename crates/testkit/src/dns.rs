@@ -62,6 +62,7 @@ pub struct Zone {
     records: HashMap<String, Vec<DnsRecord>>,
     faults: HashMap<String, DnsFault>,
     fault_all: Option<DnsFault>,
+    round_trip: Duration,
 }
 
 fn key(name: &str) -> String {
@@ -112,6 +113,14 @@ impl Zone {
     #[must_use]
     pub fn with_fault_for_all(mut self, fault: DnsFault) -> Self {
         self.fault_all = Some(fault);
+        self
+    }
+
+    /// Adds `round_trip` to every answer (and every fault), as a resolver that far away would:
+    /// the lab's network latency for DNS.
+    #[must_use]
+    pub fn with_round_trip(mut self, round_trip: Duration) -> Self {
+        self.round_trip = round_trip;
         self
     }
 
@@ -223,6 +232,9 @@ impl RequestHandler for Handler {
             };
             (zone.fault(&key(&name.to_string())), zone.clone())
         };
+        if !zone.round_trip.is_zero() {
+            tokio::time::sleep(zone.round_trip).await;
+        }
         let builder = MessageResponseBuilder::from_message_request(request);
         let error = |code| builder.error_msg(&request.metadata, code);
         let sent = match fault {

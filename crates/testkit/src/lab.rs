@@ -12,6 +12,7 @@ use crate::adfs::{federation_metadata, token_certificate};
 use crate::discovery::Service;
 use crate::dns::{DnsFault, DnsRecord, DnsServer, Zone};
 use crate::https::{ContractFault, HttpsServer, Site, TlsFault, server_config};
+use crate::latency::{DelayRelay, behind_relay};
 use crate::pki::{
     CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki,
     PkiSpec, ROOT_CRL_PATH, Validity,
@@ -144,6 +145,9 @@ pub struct LabSpec {
     pub nodes: Vec<NodeSpec>,
     /// Days until the AD FS token-signing certificate expires.
     pub token_signing_days_left: i64,
+    /// Network latency, one way: every DNS answer comes a round trip (`2 ×` this) late, and the
+    /// registration service, the CRL/AIA host and the probe sit behind a [`DelayRelay`].
+    pub latency: Option<Duration>,
 }
 
 impl Default for LabSpec {
@@ -166,6 +170,7 @@ impl Default for LabSpec {
             crl: CrlFault::None,
             nodes: vec![NodeSpec::healthy(Ipv4Addr::LOCALHOST)],
             token_signing_days_left: 300,
+            latency: None,
         }
     }
 }
@@ -234,6 +239,7 @@ pub struct Lab {
     startup: Duration,
     _https: Vec<HttpsServer>,
     _web: Vec<WebServer>,
+    _relays: Vec<DelayRelay>,
 }
 
 impl Lab {
@@ -255,10 +261,12 @@ impl Lab {
             leaf: leaf_spec(&spec),
         })?;
         let mut web = Vec::new();
+        let mut relays = Vec::new();
         if spec.crl == CrlFault::Down {
             drop(pki_listener);
         } else {
-            web.push(WebServer::start(pki_listener, pki_routes(&spec, &pki)?)?);
+            let listener = delayed(pki_listener, spec.latency, &mut relays).await?;
+            web.push(WebServer::start(listener, pki_routes(&spec, &pki)?)?);
         }
 
         // Registration service nodes (and the proxy), all on one port as behind 443.
@@ -297,6 +305,7 @@ impl Lab {
                     None => (pki.served_chain(!spec.omit_intermediate), pki.leaf_key()),
                 };
                 let config = server_config(chain, key, spec.tls == TlsFault::Tls12Only)?;
+                let listener = delayed(listener, spec.latency, &mut relays).await?;
                 https.push(HttpsServer::start(
                     listener,
                     config,
@@ -318,6 +327,7 @@ impl Lab {
             let (port, listeners) = bind_same_port(&ips).await?;
             for (listener, status) in listeners.into_iter().zip(statuses) {
                 let routes = HashMap::from([("/adfs/probe".to_owned(), Route::status(status))]);
+                let listener = delayed(listener, spec.latency, &mut relays).await?;
                 web.push(WebServer::start(listener, routes)?);
             }
             Some(port)
@@ -353,6 +363,7 @@ impl Lab {
             startup: started.elapsed(),
             _https: https,
             _web: web,
+            _relays: relays,
         })
     }
 
@@ -476,6 +487,23 @@ impl Lab {
             settings.adfs_probe_port = port;
         }
         settings
+    }
+}
+
+/// `listener` itself without latency; otherwise a listener for the real server, with a relay from
+/// `listener` to it kept in `relays`.
+async fn delayed(
+    listener: TcpListener,
+    latency: Option<Duration>,
+    relays: &mut Vec<DelayRelay>,
+) -> std::io::Result<TcpListener> {
+    match latency {
+        None => Ok(listener),
+        Some(one_way) => {
+            let (inner, relay) = behind_relay(listener, one_way).await?;
+            relays.push(relay);
+            Ok(inner)
+        }
     }
 }
 
@@ -634,6 +662,9 @@ fn zone_pointing_at(
     );
     if let Some(fault) = fault {
         zone = zone.with_fault(&registration, fault);
+    }
+    if let Some(one_way) = spec.latency {
+        zone = zone.with_round_trip(one_way * 2);
     }
     zone
 }

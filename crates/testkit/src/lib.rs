@@ -27,6 +27,7 @@ pub mod dns;
 pub mod http;
 pub mod https;
 pub mod lab;
+pub mod latency;
 pub mod pki;
 pub mod proxy;
 pub mod scenario;

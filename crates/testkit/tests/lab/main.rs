@@ -4,6 +4,7 @@
 mod adfs;
 mod clients;
 mod dns;
+mod latency;
 mod lifecycle;
 mod pki;
 mod service;
