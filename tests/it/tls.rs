@@ -141,6 +141,40 @@ async fn connection_refused_is_cannot_connect_and_later_steps_are_skipped() {
     assert_eq!(v.kb.unwrap().to_string(), "KB3045381");
 }
 
+/// The TLS step handshakes on the connection the TCP step opened (as Windows does) rather than
+/// paying a second TCP handshake: in front of the service sits a listener that accepts exactly one
+/// connection and then closes, so a second connection would be refused.
+#[tokio::test]
+async fn the_tls_step_handshakes_on_the_tcp_steps_connection() {
+    let lab = lab("healthy-onprem").await;
+    let one_shot = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .unwrap();
+    let port = one_shot.local_addr().unwrap().port();
+    let service = std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, lab.https_port()));
+    tokio::spawn(async move {
+        let (mut client, _) = one_shot.accept().await.unwrap();
+        drop(one_shot);
+        let mut server = tokio::net::TcpStream::connect(service).await.unwrap();
+        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+    });
+    let mut settings = quick(&lab);
+    settings.port = port;
+    let plan = Plan::new(vec![
+        Box::new(wpj::dns::DnsCheck),
+        Box::new(ConnectCheck),
+        Box::new(TlsCheck),
+    ])
+    .unwrap();
+    let report = Runner::new().run(&plan, settings).await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.status, Status::Pass, "{}", tls.summary);
+    assert!(
+        tls.evidence.iter().any(|e| matches!(e, Evidence::Tls(_))),
+        "{tls:?}"
+    );
+}
+
 #[tokio::test]
 async fn some_addresses_failing_is_a_warning_naming_them() {
     let lab = lab("healthy-onprem").await;

@@ -2,6 +2,7 @@
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -16,6 +17,38 @@ use wpj_dns::DnsCheck;
 /// The addresses that accepted a TCP connection, in the order Windows would try them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reachable(pub Vec<SocketAddr>);
+
+/// The connections the TCP step opened, handed on to the TLS step so that it handshakes on them as
+/// Windows does, instead of paying a second TCP handshake (a round trip on a real network).
+///
+/// Connections nobody claims within the network timeout are closed, so a plan without the TLS step
+/// (or a report kept for long) holds no sockets.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct OpenConnections(Arc<Mutex<Vec<(SocketAddr, TcpStream)>>>);
+
+impl OpenConnections {
+    /// Holds `streams` for at most `grace`.
+    fn hold(streams: Vec<(SocketAddr, TcpStream)>, grace: Duration) -> Self {
+        let held = Self(Arc::new(Mutex::new(streams)));
+        let expiring = held.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            expiring.lock().clear();
+        });
+        held
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(SocketAddr, TcpStream)>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The open connection to `address`, if the TCP step left one (each is handed out once).
+    pub(crate) fn take(&self, address: SocketAddr) -> Option<TcpStream> {
+        let mut held = self.lock();
+        let i = held.iter().position(|(a, _)| *a == address)?;
+        Some(held.swap_remove(i).1)
+    }
+}
 
 /// Connects to every address the DNS step found, on the configured port, concurrently.
 ///
@@ -84,12 +117,22 @@ impl Check for ConnectCheck {
             .iter()
             .map(|ip| SocketAddr::new(*ip, settings.port))
             .collect();
-        let attempts: Vec<ConnectAttempt> = join_all(
+        let (attempts, streams): (Vec<ConnectAttempt>, Vec<Option<TcpStream>>) = join_all(
             addresses
                 .iter()
-                .map(|a| async { connect(*a, settings.network_timeout).await.0 }),
+                .map(|a| connect(*a, settings.network_timeout)),
         )
-        .await;
+        .await
+        .into_iter()
+        .unzip();
+        let open = OpenConnections::hold(
+            addresses
+                .iter()
+                .zip(streams)
+                .filter_map(|(a, s)| Some((*a, s?)))
+                .collect(),
+            settings.network_timeout,
+        );
         let reachable: Vec<SocketAddr> = attempts
             .iter()
             .filter(|a| a.outcome == ConnectOutcome::Connected)
@@ -131,6 +174,6 @@ impl Check for ConnectCheck {
             Finding::pass(Self::ID, format!("connected to {}", list.join(", ")))
         };
         finding.evidence = attempts.into_iter().map(Evidence::Connect).collect();
-        finding.with_output(Reachable(reachable))
+        finding.with_output(Reachable(reachable)).with_output(open)
     }
 }

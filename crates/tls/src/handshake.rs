@@ -32,9 +32,11 @@ pub(crate) enum HandshakeFailure {
     Protocol(String),
 }
 
-/// Connects to `address` and completes a TLS handshake with SNI `sni`, within `timeout` in total.
+/// Completes a TLS handshake with SNI `sni` on `open` (a connection to `address` already made) or
+/// on a new connection to `address`, within `timeout` in total.
 pub(crate) async fn handshake(
     address: SocketAddr,
+    open: Option<TcpStream>,
     sni: &str,
     timeout: Duration,
 ) -> Result<Handshake, HandshakeFailure> {
@@ -43,8 +45,13 @@ pub(crate) async fn handshake(
         .map_err(|e| HandshakeFailure::Protocol(format!("invalid server name {sni:?}: {e}")))?;
 
     let work = async {
-        let (attempt, stream) = connect(address, timeout).await;
-        let stream: TcpStream = stream.ok_or(HandshakeFailure::Connect(attempt))?;
+        let stream: TcpStream = match open {
+            Some(stream) => stream,
+            None => {
+                let (attempt, stream) = connect(address, timeout).await;
+                stream.ok_or(HandshakeFailure::Connect(attempt))?
+            }
+        };
         TlsConnector::from(config)
             .connect(server_name, stream)
             .await

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure};
 use wpj_dns::HostResolver;
 
-use crate::connect::{ConnectCheck, Reachable};
+use crate::connect::{ConnectCheck, OpenConnections, Reachable};
 use crate::fetch::Fetcher;
 use crate::handshake::{HandshakeFailure, handshake};
 use crate::roots::TrustStore;
@@ -36,7 +36,8 @@ const PRIORITY: [JoinFailure; 4] = [
     JoinFailure::InvalidCert,
 ];
 
-/// Handshakes with SNI `enterpriseregistration.<suffix>` on the first reachable address, records
+/// Handshakes with SNI `enterpriseregistration.<suffix>` on the first reachable address (on the
+/// connection the TCP step opened, as Windows does; every other reachable node too), records
 /// version, cipher and ALPN, captures the chain even when it is untrusted, and validates it:
 /// untrusted root or missing intermediate → 0x80072F0D (a missing intermediate that AIA can fetch is
 /// a `Warn`: Windows copes, other clients fail); expired or not yet valid → 0x80072F05; name not
@@ -82,7 +83,13 @@ impl Check for TlsCheck {
         let timeout = settings.network_timeout;
         let now = OffsetDateTime::now_utc();
         // Every node a device may land on, concurrently; the first address is the one Windows uses.
-        let mut shakes = join_all(addresses.iter().map(|a| handshake(*a, &sni, timeout))).await;
+        // On the connections the TCP step opened, as Windows handshakes on the one it connected.
+        let open = cx.output::<OpenConnections>();
+        let mut shakes = join_all(addresses.iter().map(|a| {
+            let stream = open.and_then(|o| o.take(*a));
+            handshake(*a, stream, &sni, timeout)
+        }))
+        .await;
         let first = shakes.remove(0);
         let address = addresses[0];
         let shake = match first {
@@ -329,7 +336,7 @@ pub async fn examine_node(
         served: Vec::new(),
         intermediates: Vec::new(),
     };
-    match handshake(address, &sni, timeout).await {
+    match handshake(address, None, &sni, timeout).await {
         Err(failure) => {
             let f = handshake_failed(address, failure, timeout);
             node.problems
