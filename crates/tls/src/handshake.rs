@@ -45,12 +45,11 @@ pub(crate) async fn handshake(
         .map_err(|e| HandshakeFailure::Protocol(format!("invalid server name {sni:?}: {e}")))?;
 
     let work = async {
-        let stream: TcpStream = match open {
-            Some(stream) => stream,
-            None => {
-                let (attempt, stream) = connect(address, timeout).await;
-                stream.ok_or(HandshakeFailure::Connect(attempt))?
-            }
+        let stream: TcpStream = if let Some(stream) = open {
+            stream
+        } else {
+            let (attempt, stream) = connect(address, timeout).await;
+            stream.ok_or(HandshakeFailure::Connect(attempt))?
         };
         TlsConnector::from(config)
             .connect(server_name, stream)
