@@ -175,6 +175,46 @@ async fn the_tls_step_handshakes_on_the_tcp_steps_connection() {
     );
 }
 
+/// A black hole (nothing accepted, nothing answered: a firewall that drops) is WinHTTP's timeout,
+/// 0x80072EE2, whether the connect timeout or the run's deadline ends the wait.
+#[tokio::test]
+async fn a_black_hole_is_a_timeout_by_connect_timeout_or_by_deadline() {
+    let lab = lab("connect-black-hole").await;
+    let mut settings = quick(&lab);
+    settings.network_timeout = std::time::Duration::from_millis(300);
+    let report = diagnose(settings).await;
+    let tcp = step(&report, "tcp");
+    assert_eq!(tcp.failure, Some(JoinFailure::Timeout), "{}", tcp.summary);
+    assert!(
+        matches!(&tcp.evidence[0], Evidence::Connect(a) if a.outcome == ConnectOutcome::TimedOut),
+        "{tcp:?}"
+    );
+    assert_eq!(
+        report.verdict().unwrap().hresult.unwrap().to_string(),
+        "0x80072EE2"
+    );
+
+    // Connect timeout far away, deadline close: the deadline ends the run, same code.
+    let mut settings = quick(&lab);
+    settings.network_timeout = std::time::Duration::from_secs(60);
+    settings.check_timeout = std::time::Duration::from_secs(60);
+    settings.deadline = std::time::Duration::from_millis(500);
+    let report = diagnose(settings).await;
+    let tcp = step(&report, "tcp");
+    assert_eq!(tcp.failure, Some(JoinFailure::Timeout), "{}", tcp.summary);
+    assert!(
+        tcp.evidence.iter().any(|e| matches!(
+            e,
+            Evidence::Timeout {
+                scope: wpj::TimeoutScope::Deadline,
+                ..
+            }
+        )),
+        "{tcp:?}"
+    );
+    assert_eq!(step(&report, "tls").status, Status::Skipped);
+}
+
 #[tokio::test]
 async fn some_addresses_failing_is_a_warning_naming_them() {
     let lab = lab("healthy-onprem").await;

@@ -26,6 +26,28 @@ pub enum ConnectOutcome {
     Error,
 }
 
+impl ConnectOutcome {
+    /// The failure a device reports when its connection ends like this: dropped packets are
+    /// WinHTTP's timeout (0x80072EE2), anything else but success is "cannot connect" (0x80072EFD).
+    ///
+    /// ```
+    /// use wpj_core::{ConnectOutcome, JoinFailure};
+    /// assert_eq!(ConnectOutcome::TimedOut.failure(), Some(JoinFailure::Timeout));
+    /// assert_eq!(ConnectOutcome::Refused.failure(), Some(JoinFailure::CannotConnect));
+    /// assert_eq!(ConnectOutcome::Connected.failure(), None);
+    /// ```
+    #[must_use]
+    pub fn failure(self) -> Option<crate::JoinFailure> {
+        match self {
+            Self::Connected => None,
+            Self::TimedOut => Some(crate::JoinFailure::Timeout),
+            Self::Refused | Self::Unreachable | Self::Error => {
+                Some(crate::JoinFailure::CannotConnect)
+            }
+        }
+    }
+}
+
 impl fmt::Display for ConnectOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -28,6 +28,8 @@ pub enum TlsFault {
     Tls12Only,
     /// Nothing listens: the port is closed.
     Closed,
+    /// Nothing is accepted and nothing answers: connections time out (a firewall that drops).
+    BlackHole,
 }
 
 /// How the server answers the contract request.
@@ -217,7 +219,10 @@ impl HttpsServer {
                         let _held = stream;
                         return std::future::pending::<()>().await;
                     }
-                    TlsFault::None | TlsFault::Tls12Only | TlsFault::Closed => {}
+                    TlsFault::None
+                    | TlsFault::Tls12Only
+                    | TlsFault::Closed
+                    | TlsFault::BlackHole => {}
                 }
                 let Ok(Ok(mut tls)) =
                     tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await

@@ -17,6 +17,7 @@ use crate::pki::{
     CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki,
     PkiSpec, ROOT_CRL_PATH, Validity,
 };
+use crate::server::BlackHole;
 use crate::web::{Route, WebServer};
 
 /// The address of the Web Application Proxy in split-horizon labs.
@@ -240,6 +241,7 @@ pub struct Lab {
     _https: Vec<HttpsServer>,
     _web: Vec<WebServer>,
     _relays: Vec<DelayRelay>,
+    _black_holes: Vec<BlackHole>,
 }
 
 impl Lab {
@@ -280,8 +282,15 @@ impl Lab {
         }
         let (https_port, listeners) = bind_same_port(&node_ips).await?;
         let mut https = Vec::new();
+        let mut black_holes = Vec::new();
         let https_port = if spec.tls == TlsFault::Closed {
             drop(listeners);
+            https_port
+        } else if spec.tls == TlsFault::BlackHole {
+            drop(listeners);
+            for ip in &node_ips {
+                black_holes.push(BlackHole::bind(SocketAddr::new(*ip, https_port)).await?);
+            }
             https_port
         } else {
             let sites = node_sites(&spec, https_port)?;
@@ -364,6 +373,7 @@ impl Lab {
             _https: https,
             _web: web,
             _relays: relays,
+            _black_holes: black_holes,
         })
     }
 

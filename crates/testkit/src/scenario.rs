@@ -159,6 +159,12 @@ impl Scenario {
                 with(|s| s.tls = TlsFault::Closed),
             ),
             scenario(
+                "connect-black-hole",
+                "the service address accepts nothing and answers nothing (a firewall that drops)",
+                Failure(F::Timeout),
+                with(|s| s.tls = TlsFault::BlackHole),
+            ),
+            scenario(
                 "tls-stall",
                 "the server accepts TCP and never starts TLS",
                 Failure(F::Timeout),

@@ -46,3 +46,41 @@ where
     });
     TaskGuard::new(task.abort_handle())
 }
+
+/// A port that accepts nothing and answers nothing: a listener with an accept queue of one,
+/// filled by a connection of its own that is never accepted, so the kernel drops every further
+/// SYN — on loopback, what a firewall that drops packets looks like from a client (connects time
+/// out; nothing is refused).
+#[derive(Debug)]
+pub struct BlackHole {
+    addr: SocketAddr,
+    _listener: TcpListener,
+    _filler: TcpStream,
+}
+
+impl BlackHole {
+    /// Makes `addr` (port 0 for any) a black hole.
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<Self> {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr)?;
+        let listener = socket.listen(0)?;
+        let addr = listener.local_addr()?;
+        let filler = TcpStream::connect(addr).await?;
+        Ok(Self {
+            addr,
+            _listener: listener,
+            _filler: filler,
+        })
+    }
+
+    /// The silent address.
+    #[must_use]
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}

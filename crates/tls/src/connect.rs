@@ -53,8 +53,9 @@ impl OpenConnections {
 /// Connects to every address the DNS step found, on the configured port, concurrently.
 ///
 /// All fail → `Fail` with [`JoinFailure::CannotConnect`] (0x80072EFD, KB3045381), each address with
-/// its own cause; some fail → `Warn` naming them (Windows tries addresses in turn, so some devices
-/// fail or wait). Each attempt is bounded by [`Settings::network_timeout`](wpj_core::Settings).
+/// its own cause — or [`JoinFailure::Timeout`] (0x80072EE2) when every attempt timed out (packets
+/// dropped, as behind a firewall that drops rather than refuses); some fail → `Warn` naming them
+/// (Windows tries addresses in turn, so some devices fail or wait). Each attempt is bounded by [`Settings::network_timeout`](wpj_core::Settings).
 #[derive(Debug, Clone, Default)]
 pub struct ConnectCheck;
 
@@ -145,9 +146,18 @@ impl Check for ConnectCheck {
             .collect();
         let name = &resolved.name;
         let mut finding = if reachable.is_empty() {
+            // Dropped packets everywhere are WinHTTP's timeout; a refusal anywhere "cannot connect".
+            let failure = if attempts
+                .iter()
+                .all(|a| a.outcome == ConnectOutcome::TimedOut)
+            {
+                JoinFailure::Timeout
+            } else {
+                JoinFailure::CannotConnect
+            };
             Finding::fail(
                 Self::ID,
-                JoinFailure::CannotConnect,
+                failure,
                 format!(
                     "no TCP connection to {name} on port {}: {}",
                     settings.port,

@@ -239,7 +239,10 @@ fn handshake_failed(
     match failure {
         HandshakeFailure::Connect(attempt) => Finding::fail(
             TlsCheck::ID,
-            JoinFailure::CannotConnect,
+            attempt
+                .outcome
+                .failure()
+                .unwrap_or(JoinFailure::CannotConnect),
             format!("the connection for the handshake failed: {attempt}"),
         )
         .with_evidence(Evidence::Connect(attempt)),

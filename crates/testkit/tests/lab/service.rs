@@ -241,6 +241,17 @@ async fn connection_faults() {
         .await
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+
+    // A black hole neither accepts nor refuses: every connect just waits.
+    let hole = lab("connect-black-hole").await;
+    for _ in 0..3 {
+        let attempt = tokio::time::timeout(
+            Duration::from_millis(300),
+            TcpStream::connect((LOCALHOST, hole.https_port())),
+        )
+        .await;
+        assert!(attempt.is_err(), "connect finished: {attempt:?}");
+    }
 }
 
 #[tokio::test]
