@@ -39,12 +39,34 @@ struct Args {
     /// List the lab scenarios.
     #[arg(long)]
     list_scenarios: bool,
+    /// Which checks to run: `standard` is the path a device takes (DNS, TCP, TLS, revocation,
+    /// contract); `complete` adds the AD FS farm and federation service.
+    #[arg(long, value_enum, default_value_t = PlanArg::Complete)]
+    plan: PlanArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
     /// Show every piece of evidence, timings, and progress on stderr.
     #[arg(short, long)]
     verbose: bool,
+}
+
+/// `--plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PlanArg {
+    /// [`wpj::Plan::standard`].
+    Standard,
+    /// [`wpj::Plan::complete`].
+    Complete,
+}
+
+impl PlanArg {
+    fn plan(self) -> wpj::Plan {
+        match self {
+            Self::Standard => wpj::Plan::standard(),
+            Self::Complete => wpj::Plan::complete(),
+        }
+    }
 }
 
 #[tokio::main]
@@ -89,7 +111,7 @@ async fn run(args: &Args, settings: Settings, style: Style, demo: Option<&Scenar
             _ => {}
         });
     }
-    let report = runner.run(&wpj::Plan::complete(), settings).await;
+    let report = runner.run(&args.plan.plan(), settings).await;
     match args.format {
         Format::Json => match serde_json::to_string_pretty(&report) {
             Ok(json) => println!("{json}"),
@@ -153,7 +175,9 @@ async fn demo_all(args: &Args, style: Style) -> ExitCode {
             .start()
             .await
             .map_err(|e| format!("{}: {e}", scenario.name))?;
-        let report = wpj::diagnose(lab_settings(&lab)).await;
+        let report = Runner::new()
+            .run(&args.plan.plan(), lab_settings(&lab))
+            .await;
         Ok::<_, String>(DemoRow {
             scenario: scenario.name,
             expected: describe(scenario.expected),

@@ -70,6 +70,8 @@ struct Endpoints {
     startup_ms: f64,
     /// Emulated one-way latency, milliseconds (0: plain loopback).
     latency_ms: f64,
+    /// The port of `/adfs/probe` (on-premises labs).
+    probe_port: Option<u16>,
 }
 
 fn expected_text(expected: Expected) -> String {
@@ -141,9 +143,25 @@ async fn serve(name: &str, format: Format, latency: Option<Duration>) -> ExitCod
         Format::Text => print!("{}", instructions(&scenario, &endpoints)),
     }
     eprintln!("lab: running; Ctrl-C stops it");
-    let _ = tokio::signal::ctrl_c().await;
+    stopped().await;
     let _ = std::fs::remove_dir_all(&dir);
     ExitCode::SUCCESS
+}
+
+/// Ctrl-C, or (on Unix) SIGTERM — so that a harness that stops the lab leaves no files behind.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 fn endpoints(scenario: &Scenario, lab: &Lab, trust_root_file: PathBuf) -> Endpoints {
@@ -177,6 +195,7 @@ fn endpoints(scenario: &Scenario, lab: &Lab, trust_root_file: PathBuf) -> Endpoi
         trust_root_file,
         startup_ms: lab.startup_time().as_secs_f64() * 1000.0,
         latency_ms: lab.spec().latency.map_or(0.0, |l| l.as_secs_f64() * 1000.0),
+        probe_port: lab.probe_port(),
     }
 }
 
@@ -223,7 +242,19 @@ fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
         "\nCRLs (plain HTTP on {pki})\n  \
          curl -s --resolve pki.{domain}:{pki_port}:127.0.0.1 {issuing} | openssl crl -inform DER -noout -text\n  \
          curl -s --resolve pki.{domain}:{pki_port}:127.0.0.1 {root_crl} | openssl crl -inform DER -noout -text\n\n\
-         Trust root: {root}\n",
+         Trust root: {root}\n\n\
+         Diagnose it\n  cargo run --example diagnose -- {domain} {dns} --ca-file {root} --no-system-roots --port {port}{probe}\n",
+        dns = e
+            .dns
+            .iter()
+            .map(|(view, addr)| format!("--dns-server {view}={addr}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        port = e.https_port,
+        probe = e
+            .probe_port
+            .map(|p| format!(" --adfs-probe-port {p}"))
+            .unwrap_or_default(),
         pki = e.pki_addr,
         domain = e.domain,
         issuing = e.issuing_crl_url,

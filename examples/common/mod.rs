@@ -49,6 +49,9 @@ pub(crate) struct DiagnoseOptions {
     /// An AD FS farm node to examine, `NAME=IP`; repeatable (default: every address DNS returns).
     #[arg(long = "adfs-node", value_name = "NAME=IP")]
     pub(crate) adfs_nodes: Vec<String>,
+    /// The port of the AD FS nodes' plain-HTTP `/adfs/probe` (80 on real farms).
+    #[arg(long, default_value_t = 80)]
+    pub(crate) adfs_probe_port: u16,
 }
 
 /// `NAME=IP` → (name, address).
@@ -198,6 +201,7 @@ impl DiagnoseOptions {
             .iter()
             .map(|n| parse_adfs_node(n))
             .collect::<Result<_, _>>()?;
+        settings.adfs_probe_port = self.adfs_probe_port;
         Ok(())
     }
 }
