@@ -19,6 +19,8 @@ mod discovery;
 mod dns;
 mod docs;
 mod explain;
+#[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
+mod fleet;
 mod runner;
 mod support;
 #[cfg(feature = "tls")]

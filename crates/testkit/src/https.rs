@@ -199,6 +199,9 @@ pub struct HttpsServer {
     _task: TaskGuard,
 }
 
+/// Which [`Site`] a connection gets, by the SNI the client sent.
+pub type SiteBySni = Arc<dyn Fn(Option<&str>) -> Option<Arc<Site>> + Send + Sync>;
+
 impl HttpsServer {
     /// Serves `site` over TLS on an already-bound listener, misbehaving as `fault` says.
     pub fn start(
@@ -207,11 +210,28 @@ impl HttpsServer {
         fault: TlsFault,
         site: Arc<Site>,
     ) -> std::io::Result<Self> {
+        Self::start_by_sni(
+            listener,
+            config,
+            fault,
+            Arc::new(move |_| Some(Arc::clone(&site))),
+        )
+    }
+
+    /// Serves the site `sites` picks for each connection's SNI (connections it picks none for are
+    /// closed after the handshake): many domains behind one listener, with a certificate resolver
+    /// in `config` that picks their certificates.
+    pub fn start_by_sni(
+        listener: TcpListener,
+        config: Arc<ServerConfig>,
+        fault: TlsFault,
+        sites: SiteBySni,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let acceptor = TlsAcceptor::from(config);
         let task = serve(listener, move |stream, _| {
             let acceptor = acceptor.clone();
-            let site = Arc::clone(&site);
+            let sites = Arc::clone(&sites);
             async move {
                 match fault {
                     TlsFault::CloseAfterAccept => return,
@@ -227,6 +247,9 @@ impl HttpsServer {
                 let Ok(Ok(mut tls)) =
                     tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
                 else {
+                    return;
+                };
+                let Some(site) = sites(tls.get_ref().1.server_name()) else {
                     return;
                 };
                 let Some(request) = read_request(&mut tls).await else {

@@ -548,7 +548,10 @@ async fn bind_same_port(ips: &[IpAddr]) -> std::io::Result<(u16, Vec<TcpListener
     Err(last.unwrap_or_else(|| std::io::Error::other("no common free port")))
 }
 
-fn pki_routes(spec: &LabSpec, pki: &Pki) -> Result<HashMap<String, Route>, rcgen::Error> {
+pub(crate) fn pki_routes(
+    spec: &LabSpec,
+    pki: &Pki,
+) -> Result<HashMap<String, Route>, rcgen::Error> {
     const CRL_TYPE: &str = "application/pkix-crl";
     let root_crl = pki.crl(
         &pki.root,

@@ -24,6 +24,7 @@
 pub mod adfs;
 pub mod discovery;
 pub mod dns;
+pub mod fleet;
 pub mod http;
 pub mod https;
 pub mod lab;

@@ -1,0 +1,201 @@
+//! Many healthy on-premises domains behind one set of servers, for fleet-scale measurements.
+//!
+//! A [`Lab`](crate::Lab) per domain needs five ports and its own PKI, which does not scale to
+//! thousands of domains. A [`FleetLab`] serves `d0.fleet.test` … `d<n-1>.fleet.test` with one DNS
+//! server (every domain's records), one CA (a leaf per domain, picked by SNI), one TLS listener, one
+//! CRL/AIA host and one `/adfs/probe`: every domain is still resolved, connected to, handshaken,
+//! revocation-checked and asked for its contract for real, as a separate AD FS deployment would be.
+//!
+//! ```
+//! use wpj_testkit::fleet::FleetLab;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let fleet = FleetLab::start(3).await?;
+//! assert_eq!(fleet.domains(), ["d0.fleet.test", "d1.fleet.test", "d2.fleet.test"]);
+//! let settings = fleet.settings("d1.fleet.test")?;
+//! assert_eq!(settings.port, fleet.https_port());
+//! # Ok(()) }
+//! ```
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use rustls::ServerConfig;
+use rustls::server::ResolvesServerCertUsingSni;
+use rustls::sign::CertifiedKey;
+use tokio::net::TcpListener;
+use wpj_core::{Mode, ResolverView, Resolvers, Settings, Target, TrustRoots};
+
+use crate::adfs::{federation_metadata, token_certificate};
+use crate::discovery::Service;
+use crate::dns::{DnsServer, Zone};
+use crate::https::{ContractFault, HttpsServer, Site, TlsFault};
+use crate::lab::{LabError, LabSpec, pki_routes};
+use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity};
+use crate::web::{Route, WebServer};
+
+/// The parent domain of every fleet domain.
+pub const FLEET_APEX: &str = "fleet.test";
+
+/// `count` healthy AD FS domains served together; every server stops when it is dropped.
+#[derive(Debug)]
+pub struct FleetLab {
+    domains: Vec<String>,
+    dns: DnsServer,
+    https_port: u16,
+    probe_port: u16,
+    trust_root_pem: String,
+    _https: HttpsServer,
+    _web: Vec<WebServer>,
+}
+
+impl FleetLab {
+    /// Mints a certificate per domain and starts the shared servers on 127.0.0.1.
+    pub async fn start(count: usize) -> Result<Self, LabError> {
+        let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
+        let domains: Vec<String> = (0..count).map(|i| format!("d{i}.{FLEET_APEX}")).collect();
+
+        let pki_listener = TcpListener::bind((loopback, 0)).await?;
+        let pki_base_url = format!(
+            "http://pki.{FLEET_APEX}:{}",
+            pki_listener.local_addr()?.port()
+        );
+        let leaf = |domain: &str| LeafSpec {
+            names: vec![
+                format!("enterpriseregistration.{domain}"),
+                format!("sts.{domain}"),
+            ],
+            validity: Validity::Current,
+            cdp: true,
+            aia: true,
+            server_auth: true,
+        };
+        let pki = Pki::generate(&PkiSpec {
+            domain: FLEET_APEX.to_owned(),
+            pki_base_url,
+            leaf: leaf(FLEET_APEX),
+        })?;
+        let spec = LabSpec::default();
+        let mut web = vec![WebServer::start(pki_listener, pki_routes(&spec, &pki)?)?];
+
+        // One certificate per domain (both of its names), chosen by SNI.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut by_sni = ResolvesServerCertUsingSni::new();
+        for (i, domain) in domains.iter().enumerate() {
+            let (cert, key) = pki.mint_leaf(&leaf(domain), LEAF_SERIAL + 1 + i as u64)?;
+            let key = provider.key_provider.load_private_key(key)?;
+            let certified = Arc::new(CertifiedKey::new(
+                vec![cert, pki.intermediate.der().clone()],
+                key,
+            ));
+            for name in leaf(domain).names {
+                by_sni.add(&name, CertifiedKey::clone(&certified))?;
+            }
+        }
+        let mut config = ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()?
+            .with_no_client_auth()
+            .with_cert_resolver(Arc::new(by_sni));
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+
+        // The site is made for the SNI on each connection; token certificates are shared.
+        let https_listener = TcpListener::bind((loopback, 0)).await?;
+        let https_port = https_listener.local_addr()?.port();
+        let signing = token_certificate("Signing", FLEET_APEX, 300)?;
+        let encryption = token_certificate("Encryption", FLEET_APEX, 300)?;
+        let site_for = move |sni: Option<&str>| {
+            let sni = sni?;
+            let domain = sni
+                .strip_prefix("enterpriseregistration.")
+                .or_else(|| sni.strip_prefix("sts."))?;
+            let sts_host = format!("sts.{domain}");
+            Some(Arc::new(Site {
+                domain: domain.to_owned(),
+                port: https_port,
+                federation_metadata: Some(federation_metadata(&sts_host, &signing, &encryption)),
+                service: Service::Adfs { sts_host },
+                contract: ContractFault::None,
+            }))
+        };
+        let https = HttpsServer::start_by_sni(
+            https_listener,
+            Arc::new(config),
+            TlsFault::None,
+            Arc::new(site_for),
+        )?;
+
+        let probe_listener = TcpListener::bind((loopback, 0)).await?;
+        let probe_port = probe_listener.local_addr()?.port();
+        web.push(WebServer::start(
+            probe_listener,
+            HashMap::from([("/adfs/probe".to_owned(), Route::status(200))]),
+        )?);
+
+        let mut zone = Zone::new(FLEET_APEX);
+        zone.add_ip(&format!("pki.{FLEET_APEX}"), loopback);
+        for domain in &domains {
+            zone.add_ip(&format!("enterpriseregistration.{domain}"), loopback);
+            zone.add_ip(&format!("sts.{domain}"), loopback);
+        }
+        let dns = DnsServer::start(loopback, zone).await?;
+
+        Ok(Self {
+            domains,
+            dns,
+            https_port,
+            probe_port,
+            trust_root_pem: pki.root.pem(),
+            _https: https,
+            _web: web,
+        })
+    }
+
+    /// The domains, `d0.fleet.test` first.
+    #[must_use]
+    pub fn domains(&self) -> &[String] {
+        &self.domains
+    }
+
+    /// The DNS server every domain is resolved through.
+    #[must_use]
+    pub fn resolver(&self) -> SocketAddr {
+        self.dns.addr()
+    }
+
+    /// The registration service's port (every domain).
+    #[must_use]
+    pub fn https_port(&self) -> u16 {
+        self.https_port
+    }
+
+    /// The port of `/adfs/probe`.
+    #[must_use]
+    pub fn probe_port(&self) -> u16 {
+        self.probe_port
+    }
+
+    /// The root every domain's chain leads to, PEM.
+    #[must_use]
+    pub fn trust_root_pem(&self) -> &str {
+        &self.trust_root_pem
+    }
+
+    /// Settings that point a diagnosis of `domain` at the fleet.
+    pub fn settings(&self, domain: &str) -> Result<Settings, wpj_core::TargetError> {
+        let mut settings = Settings::new(Target::parse(domain)?);
+        settings.mode = Mode::Auto;
+        settings.resolvers = Resolvers::Views(vec![ResolverView {
+            name: "internal".to_owned(),
+            servers: vec![self.resolver()],
+        }]);
+        settings.trust = TrustRoots {
+            system: false,
+            extra_pem: vec![self.trust_root_pem.clone().into_bytes()],
+        };
+        settings.port = self.https_port;
+        settings.adfs_probe_port = self.probe_port;
+        Ok(settings)
+    }
+}
