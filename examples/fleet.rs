@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use common::{DiagnoseOptions, Style, lab_settings, outcome};
+use common::{DiagnoseOptions, Style, lab_settings, outcome, peak_memory};
 use futures_util::StreamExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -119,6 +119,7 @@ async fn main() -> ExitCode {
     rows.sort_by_key(|(i, _)| *i);
     let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
     let elapsed = started.elapsed();
+    eprintln!("fleet: {}", summary(rows.len(), elapsed));
     match args.format {
         FleetFormat::Jsonl => {
             for row in &rows {
@@ -254,10 +255,22 @@ fn table(rows: &[Row], style: Style, elapsed: Duration) -> String {
     let failing = rows.iter().filter(|r| r.outcome == "failure").count();
     let _ = writeln!(
         out,
-        "\n{} domains in {:.1} s ({:.0}/s); {failing} with a failure.",
-        rows.len(),
-        elapsed.as_secs_f64(),
-        f64::from(u32::try_from(rows.len()).unwrap_or(u32::MAX)) / elapsed.as_secs_f64().max(1e-6)
+        "\n{}; {failing} with a failure.",
+        summary(rows.len(), elapsed)
     );
     out
+}
+
+/// `N domains in X s (Y/s), peak memory Z MiB`.
+#[allow(clippy::cast_precision_loss)] // counts and bytes far below 2^52, shown rounded
+fn summary(domains: usize, elapsed: Duration) -> String {
+    let rate = domains as f64 / elapsed.as_secs_f64().max(1e-6);
+    let mut line = format!(
+        "{domains} domains in {:.1} s ({rate:.0}/s)",
+        elapsed.as_secs_f64()
+    );
+    if let Some(peak) = peak_memory() {
+        let _ = write!(line, ", peak memory {:.1} MiB", peak as f64 / 1_048_576.0);
+    }
+    line
 }

@@ -5,6 +5,7 @@
 //! cargo run --example lab -- serve tls-revoked-leaf
 //! cargo run --example lab -- serve healthy-onprem --format json
 //! cargo run --example lab -- serve healthy-onprem --latency-ms 25   # 50 ms round trips
+//! cargo run --example lab -- serve-fleet 1000                      # 1,000 domains for `fleet`
 //! ```
 //!
 //! The lab runs until Ctrl-C. Exit codes: 0 stopped normally, 2 usage error or the lab could not start.
@@ -42,6 +43,13 @@ enum Command {
         /// delaying relay (handshake included).
         #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(0..=10_000))]
         latency_ms: Option<u64>,
+    },
+    /// Serve N healthy AD FS domains (`d0.fleet.test` …) together, write their list, and print the
+    /// `fleet` command that diagnoses them all; runs until Ctrl-C.
+    ServeFleet {
+        /// How many domains.
+        #[arg(value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        domains: u32,
     },
 }
 
@@ -107,6 +115,7 @@ async fn main() -> ExitCode {
             format,
             latency_ms,
         } => serve(&scenario, format, latency_ms.map(Duration::from_millis)).await,
+        Command::ServeFleet { domains } => serve_fleet(domains as usize).await,
     }
 }
 
@@ -142,6 +151,39 @@ async fn serve(name: &str, format: Format, latency: Option<Duration>) -> ExitCod
         ),
         Format::Text => print!("{}", instructions(&scenario, &endpoints)),
     }
+    eprintln!("lab: running; Ctrl-C stops it");
+    stopped().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    ExitCode::SUCCESS
+}
+
+async fn serve_fleet(count: usize) -> ExitCode {
+    let fleet = match wpj_testkit::fleet::FleetLab::start(count).await {
+        Ok(fleet) => fleet,
+        Err(e) => {
+            eprintln!("lab: could not start the fleet: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = std::env::temp_dir().join(format!("wpj-lab-{}", std::process::id()));
+    let (list, root) = (dir.join("domains.txt"), dir.join("root.pem"));
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&list, fleet.domains().join("\n")))
+        .and_then(|()| std::fs::write(&root, fleet.trust_root_pem()))
+    {
+        eprintln!("lab: could not write {}: {e}", dir.display());
+        return ExitCode::from(2);
+    }
+    println!(
+        "Fleet of {count} healthy AD FS domains (DNS {dns}, service port {port}, probe port {probe})\n\n\
+         Diagnose them all\n  cargo run --release --example fleet -- {list} --dns-server internal={dns} \
+         --ca-file {root} --no-system-roots --port {port} --adfs-probe-port {probe}",
+        dns = fleet.resolver(),
+        port = fleet.https_port(),
+        probe = fleet.probe_port(),
+        list = list.display(),
+        root = root.display(),
+    );
     eprintln!("lab: running; Ctrl-C stops it");
     stopped().await;
     let _ = std::fs::remove_dir_all(&dir);

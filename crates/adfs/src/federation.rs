@@ -149,7 +149,7 @@ impl Check for FederationCheck {
                 elsewhere.join(", ")
             ));
         }
-        let resolver = match HostResolver::from_settings(settings) {
+        let resolver = match HostResolver::for_run(cx) {
             Ok(r) => r,
             Err(e) => return Finding::error(Self::ID, e),
         };

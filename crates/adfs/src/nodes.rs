@@ -55,12 +55,13 @@ async fn probe(client: &reqwest::Client, ip: IpAddr, port: u16) -> Result<u16, S
 }
 
 async fn examine(
-    settings: &Settings,
+    cx: &Context,
     store: &TrustStore,
     client: &reqwest::Client,
     name: String,
     ip: IpAddr,
 ) -> NodeReport {
+    let settings = cx.settings();
     let address = SocketAddr::new(ip, settings.port);
     let mut report = NodeReport {
         name,
@@ -75,7 +76,7 @@ async fn examine(
         report.failure.get_or_insert(failure);
         report.problems.push(what);
     };
-    let tls: Option<NodeTls> = match examine_node(address, settings).await {
+    let tls: Option<NodeTls> = match examine_node(address, cx).await {
         Ok(node) => Some(node),
         Err(e) => {
             report.problems.push(e);
@@ -96,7 +97,7 @@ async fn examine(
             } else {
                 inspection_config()
             };
-            match node_contract(address, settings, config, !node.problems.is_empty()).await {
+            match node_contract(address, cx, config, !node.problems.is_empty()).await {
                 Ok(Ok(_)) => "HTTP 200 (discovery document)".clone_into(&mut report.contract),
                 Ok(Err((failure, what))) => {
                     report.contract = failure
@@ -175,7 +176,7 @@ impl Check for NodesCheck {
         let reports: Vec<NodeReport> = join_all(
             nodes
                 .into_iter()
-                .map(|(name, ip)| examine(settings, &store, &client, name, ip)),
+                .map(|(name, ip)| examine(cx, &store, &client, name, ip)),
         )
         .await;
         judge(reports)

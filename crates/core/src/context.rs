@@ -210,6 +210,17 @@ pub struct Context {
     settings: Arc<Settings>,
     dependencies: Vec<Arc<Finding>>,
     deadline: Option<Instant>,
+    shared: RunShared,
+}
+
+/// Values every check of one run shares (see [`Context::run_shared`]).
+#[derive(Clone, Default)]
+struct RunShared(Arc<std::sync::Mutex<crate::finding::Outputs>>);
+
+impl std::fmt::Debug for RunShared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunShared")
+    }
 }
 
 impl Context {
@@ -220,6 +231,7 @@ impl Context {
             settings: settings.into(),
             dependencies: Vec::new(),
             deadline: None,
+            shared: RunShared::default(),
         }
     }
 
@@ -230,7 +242,36 @@ impl Context {
             settings: Arc::clone(&self.settings),
             dependencies,
             deadline,
+            shared: self.shared.clone(),
         }
+    }
+
+    /// The run's one value of type `T`, made with `T::default()` the first time a check asks:
+    /// state the checks of one run share, such as a cache of DNS answers so that a name is
+    /// resolved once per run however many checks connect to it. Contexts made with
+    /// [`Context::for_check`] from the same base share it; [`Context::new`] starts afresh.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicU32, Ordering};
+    /// # let target = wpj_core::Target::parse("contoso.com").unwrap();
+    /// let base = wpj_core::Context::new(wpj_core::Settings::new(target));
+    /// let (a, b) = (base.for_check(vec![], None), base.for_check(vec![], None));
+    /// a.run_shared::<AtomicU32>().fetch_add(1, Ordering::Relaxed);
+    /// assert_eq!(b.run_shared::<AtomicU32>().load(Ordering::Relaxed), 1);
+    /// ```
+    #[must_use]
+    pub fn run_shared<T: std::any::Any + Default + Send + Sync>(&self) -> Arc<T> {
+        let mut shared = self
+            .shared
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(value) = shared.get::<Arc<T>>() {
+            return Arc::clone(value);
+        }
+        let value = Arc::new(T::default());
+        shared.insert(Arc::clone(&value));
+        value
     }
 
     /// The run's settings.

@@ -51,17 +51,18 @@ pub struct Documents(pub Vec<DiscoveryDocument>);
 /// the failure a device landing on that node would get. `Err` when the request cannot be set up.
 pub async fn node_contract(
     address: std::net::SocketAddr,
-    settings: &wpj_core::Settings,
+    cx: &Context,
     tls: rustls::ClientConfig,
     inspection: bool,
 ) -> Result<Result<DiscoveryDocument, (JoinFailure, String)>, String> {
+    let settings = cx.settings();
     let target = &settings.target;
     let client = Client::new(
         tls,
         inspection,
         &target.registration_name(),
         &[address],
-        HostResolver::from_settings(settings)?,
+        HostResolver::for_run(cx)?,
         proxy_setting(settings.proxy.as_deref()).as_deref(),
         settings.network_timeout,
     )?;
@@ -126,7 +127,7 @@ impl Check for ContractCheck {
                 Mode::Auto => None,
             });
         let setup = TrustStore::load(&settings.trust).and_then(|store| {
-            let resolver = HostResolver::from_settings(settings)?;
+            let resolver = HostResolver::for_run(cx)?;
             let proxy = proxy_setting(settings.proxy.as_deref());
             let tls = match (tls_ok, cx.output::<CapturedChain>()) {
                 // Verify as Windows does, with the intermediates it had (AIA included).

@@ -38,4 +38,4 @@ mod views;
 
 pub use assess::{ENTRA_REGISTRATION_HOST, classify};
 pub use check::DnsCheck;
-pub use host::HostResolver;
+pub use host::{HostResolver, LookupMemo};

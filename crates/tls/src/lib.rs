@@ -41,6 +41,7 @@ mod fetch;
 mod handshake;
 mod revocation;
 mod roots;
+mod signatures;
 mod tls_check;
 mod validate;
 mod verifier;

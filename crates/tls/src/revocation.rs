@@ -83,7 +83,7 @@ impl Check for RevocationCheck {
         };
         let settings = cx.settings();
         let fetcher = match TrustStore::load(&settings.trust)
-            .and_then(|store| HostResolver::from_settings(settings).map(|r| (r, store)))
+            .and_then(|store| HostResolver::for_run(cx).map(|r| (r, store)))
             .and_then(|(r, store)| Fetcher::new(r, crate::client_config(&store)))
         {
             Ok(f) => f,
@@ -276,7 +276,7 @@ fn verify_with(
     let parsed: Vec<Parsed<'_>> = path.iter().filter_map(Parsed::new).collect();
     let time = unix(path_time(&parsed, now));
     match ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
+        crate::signatures::ALGORITHMS,
         &[anchor],
         &path[1..path.len() - 1],
         time,

@@ -73,7 +73,7 @@ impl Check for TlsCheck {
             Ok(store) => store,
             Err(e) => return Finding::error(Self::ID, e),
         };
-        let fetcher = match HostResolver::from_settings(settings)
+        let fetcher = match HostResolver::for_run(cx)
             .and_then(|r| Fetcher::new(r, crate::client_config(&store)))
         {
             Ok(f) => f,
@@ -322,13 +322,11 @@ pub struct NodeTls {
 
 /// Handshakes with `address` using SNI `enterpriseregistration.<suffix>` and judges its chain
 /// (name, dates, usage, path, AIA) as [`TlsCheck`] does.
-pub async fn examine_node(
-    address: SocketAddr,
-    settings: &wpj_core::Settings,
-) -> Result<NodeTls, String> {
+pub async fn examine_node(address: SocketAddr, cx: &Context) -> Result<NodeTls, String> {
+    let settings = cx.settings();
     let store = TrustStore::load(&settings.trust)?;
-    let fetcher = HostResolver::from_settings(settings)
-        .and_then(|r| Fetcher::new(r, crate::client_config(&store)))?;
+    let fetcher =
+        HostResolver::for_run(cx).and_then(|r| Fetcher::new(r, crate::client_config(&store)))?;
     let sni = settings.target.registration_name();
     let timeout = settings.network_timeout;
     let mut node = NodeTls {

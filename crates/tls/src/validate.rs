@@ -51,7 +51,7 @@ fn build_path(
     let anchors = store.anchors();
     let ee = EndEntityCert::try_from(leaf)?;
     let path = ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
+        crate::signatures::ALGORITHMS,
         &anchors,
         intermediates,
         time,

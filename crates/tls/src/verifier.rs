@@ -67,7 +67,7 @@ impl ServerCertVerifier for Verifier {
                 all.extend(extra.iter().cloned());
                 let cert = EndEntityCert::try_from(end_entity).map_err(pki_error)?;
                 cert.verify_for_usage(
-                    webpki::ALL_VERIFICATION_ALGS,
+                    crate::signatures::ALGORITHMS,
                     &anchors,
                     &all,
                     now,
