@@ -322,7 +322,8 @@ impl LabProcess {
                 .arg(&file)
                 .arg(url);
             let mut inspect = Command::new("openssl");
-            inspect.args(["crl", "-inform", "DER", "-noout", "-in"])
+            inspect
+                .args(["crl", "-inform", "DER", "-noout", "-in"])
                 .arg(&file);
             commands.push(curl);
             commands.push(inspect);

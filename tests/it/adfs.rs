@@ -84,6 +84,27 @@ async fn the_farm_is_diagnosed_node_by_node() {
     );
 }
 
+/// One run asks DNS about each name once (A and AAAA), however many checks and requests need it:
+/// the CRL host (two CRLs, AIA), the federation service (its check, the metadata and OpenID
+/// requests), the registration name (the DNS step; later steps reuse its answer).
+#[tokio::test]
+async fn a_run_asks_dns_about_each_name_once() {
+    let lab = lab("healthy-onprem").await;
+    let report = wpj::diagnose(quick(&lab)).await;
+    assert!(!report.has_failures(), "{report}");
+    let dns = lab.dns("internal").expect("internal view");
+    for name in [
+        "pki.contoso.test",
+        "sts.contoso.test",
+        "enterpriseregistration.contoso.test",
+    ] {
+        assert_eq!(dns.queries(name), 2, "{name}: A and AAAA once");
+    }
+    // A second run starts afresh: nothing is remembered across runs.
+    let _ = wpj::diagnose(quick(&lab)).await;
+    assert_eq!(dns.queries("pki.contoso.test"), 4);
+}
+
 #[tokio::test]
 async fn a_healthy_farm_and_the_federation_service_pass() {
     let report = diagnose_scenario("healthy-onprem").await;

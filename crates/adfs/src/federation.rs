@@ -179,7 +179,10 @@ impl Check for FederationCheck {
         };
         let metadata_url =
             settings.https_url(&sts, "/FederationMetadata/2007-06/FederationMetadata.xml");
-        let xml = match get(&client, &metadata_url).await {
+        let oidc = settings.https_url(&sts, "/adfs/.well-known/openid-configuration");
+        // Both documents at once: the OpenID configuration costs no round trip of its own.
+        let (metadata, openid) = tokio::join!(get(&client, &metadata_url), get(&client, &oidc));
+        let xml = match metadata {
             Ok((200, body)) => body,
             Ok((status, _)) => {
                 return Finding::fail(
@@ -215,8 +218,7 @@ impl Check for FederationCheck {
         };
         let mut finding = judge_tokens(&tokens, &sts, warnings);
         if finding.status != Status::Fail {
-            let oidc = settings.https_url(&sts, "/adfs/.well-known/openid-configuration");
-            match get(&client, &oidc).await {
+            match openid {
                 Ok((200, body)) if body.contains("\"issuer\"") => {}
                 Ok((status, _)) => {
                     finding = add_warning(

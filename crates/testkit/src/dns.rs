@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::Duration;
 
 use hickory_proto::op::{Header, HeaderCounts, ResponseCode};
@@ -204,6 +204,7 @@ impl Zone {
 #[derive(Debug, Clone)]
 struct Handler {
     zone: Arc<RwLock<Zone>>,
+    asked: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 #[async_trait::async_trait]
@@ -226,6 +227,12 @@ impl RequestHandler for Handler {
         };
         let name = query.name().clone();
         let qtype = query.query_type();
+        *self
+            .asked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key(&name.to_string()))
+            .or_default() += 1;
         let (fault, zone) = {
             let Ok(zone) = self.zone.read() else {
                 return silent();
@@ -318,6 +325,7 @@ async fn negative<R: ResponseHandler>(
 pub struct DnsServer {
     addr: SocketAddr,
     zone: Arc<RwLock<Zone>>,
+    asked: Arc<Mutex<HashMap<String, usize>>>,
     _task: TaskGuard,
 }
 
@@ -327,8 +335,10 @@ impl DnsServer {
         let (udp, tcp) = bind_pair(ip).await?;
         let addr = udp.local_addr()?;
         let zone = Arc::new(RwLock::new(zone));
+        let asked = Arc::default();
         let mut server = Server::new(Handler {
             zone: Arc::clone(&zone),
+            asked: Arc::clone(&asked),
         });
         server.register_socket(udp);
         server.register_listener(tcp, Duration::from_secs(5), 64 * 1024);
@@ -338,6 +348,7 @@ impl DnsServer {
         Ok(Self {
             addr,
             zone,
+            asked,
             _task: TaskGuard::new(task.abort_handle()),
         })
     }
@@ -346,6 +357,17 @@ impl DnsServer {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many queries (of any type, over UDP or TCP) have asked about `name` so far.
+    #[must_use]
+    pub fn queries(&self, name: &str) -> usize {
+        self.asked
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key(name))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Changes the zone while the server runs.
