@@ -85,8 +85,8 @@ async fn the_farm_is_diagnosed_node_by_node() {
 }
 
 /// One run asks DNS about each name once (A and AAAA), however many checks and requests need it:
-/// the CRL host (two CRLs, AIA), the federation service (its check, the metadata and OpenID
-/// requests), the registration name (the DNS step; later steps reuse its answer).
+/// the CRL host (two CRLs, AIA), the federation service (its check and both of its documents), the
+/// registration name (the DNS step; later steps reuse its answer).
 #[tokio::test]
 async fn a_run_asks_dns_about_each_name_once() {
     let lab = lab("healthy-onprem").await;
