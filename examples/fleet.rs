@@ -70,7 +70,9 @@ struct Row {
 }
 
 /// A domain to diagnose: its settings, or why it cannot be diagnosed.
-type Job = (String, Result<Settings, String>);
+/// A domain, and its settings when they were made ahead (demo labs); `None`: made from the options
+/// when its turn comes, so that a long list holds only names.
+type Job = (String, Option<Result<Settings, String>>);
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -86,7 +88,7 @@ async fn main() -> ExitCode {
                 .lines()
                 .map(str::trim)
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                .map(|line| (line.to_owned(), args.options.settings(line)))
+                .map(|line| (line.to_owned(), None))
                 .collect(),
             Err(e) => return usage(&format!("{}: {e}", path.display())),
         },
@@ -106,6 +108,7 @@ async fn main() -> ExitCode {
     let mut rows: Vec<(usize, Row)> = futures_util::stream::iter(jobs.into_iter().enumerate())
         .map(|(i, (domain, settings))| {
             let bar = bar.clone();
+            let settings = settings.unwrap_or_else(|| args.options.settings(&domain));
             async move {
                 let row = diagnose_one(domain, settings).await;
                 bar.inc(1);
@@ -162,7 +165,7 @@ async fn demo_jobs(n: u32, labs: &mut Vec<Lab>) -> Result<Vec<Job>, String> {
     let mut jobs = Vec::new();
     for lab in started {
         let lab = lab.map_err(|e| format!("a lab could not start: {e}"))?;
-        jobs.push((lab.domain().to_owned(), Ok(lab_settings(&lab))));
+        jobs.push((lab.domain().to_owned(), Some(Ok(lab_settings(&lab)))));
         labs.push(lab);
     }
     Ok(jobs)

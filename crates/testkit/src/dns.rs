@@ -200,10 +200,14 @@ impl Zone {
     }
 }
 
+/// The zone a server answers from: a snapshot per query (an `Arc` clone, not a copy of the
+/// records — a fleet zone holds tens of thousands), replaced as a whole when edited.
+type SharedZone = Arc<RwLock<Arc<Zone>>>;
+
 /// The request handler: answers from a shared, editable zone.
 #[derive(Debug, Clone)]
 struct Handler {
-    zone: Arc<RwLock<Zone>>,
+    zone: SharedZone,
     asked: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -237,7 +241,7 @@ impl RequestHandler for Handler {
             let Ok(zone) = self.zone.read() else {
                 return silent();
             };
-            (zone.fault(&key(&name.to_string())), zone.clone())
+            (zone.fault(&key(&name.to_string())), Arc::clone(&zone))
         };
         if !zone.round_trip.is_zero() {
             tokio::time::sleep(zone.round_trip).await;
@@ -324,7 +328,7 @@ async fn negative<R: ResponseHandler>(
 #[derive(Debug)]
 pub struct DnsServer {
     addr: SocketAddr,
-    zone: Arc<RwLock<Zone>>,
+    zone: SharedZone,
     asked: Arc<Mutex<HashMap<String, usize>>>,
     _task: TaskGuard,
 }
@@ -334,7 +338,7 @@ impl DnsServer {
     pub async fn start(ip: IpAddr, zone: Zone) -> std::io::Result<Self> {
         let (udp, tcp) = bind_pair(ip).await?;
         let addr = udp.local_addr()?;
-        let zone = Arc::new(RwLock::new(zone));
+        let zone = Arc::new(RwLock::new(Arc::new(zone)));
         let asked = Arc::default();
         let mut server = Server::new(Handler {
             zone: Arc::clone(&zone),
@@ -373,7 +377,7 @@ impl DnsServer {
     /// Changes the zone while the server runs.
     pub fn edit(&self, f: impl FnOnce(&mut Zone)) {
         if let Ok(mut zone) = self.zone.write() {
-            f(&mut zone);
+            f(Arc::make_mut(&mut zone));
         }
     }
 }
