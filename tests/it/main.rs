@@ -21,6 +21,13 @@ mod docs;
 mod explain;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 mod fleet;
+#[cfg(all(
+    feature = "adfs",
+    feature = "dns",
+    feature = "tls",
+    feature = "discovery"
+))]
+mod perf;
 mod runner;
 mod support;
 #[cfg(feature = "tls")]
