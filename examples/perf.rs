@@ -688,6 +688,7 @@ fn crl(sizes: &[usize], runs: usize) -> Outcome {
     out += "| entries | file | wpj parse+lookup | wpj peak growth (× file) | openssl crl -noout | openssl maxrss | speed-up |\n|---|---|---|---|---|---|---|\n";
     let crl_memory = sibling("crl_memory")?;
     let gnu_time = Path::new("/usr/bin/time").exists();
+    let have_openssl = have("openssl");
     let dir = std::env::temp_dir().join(format!("wpj-perf-crl-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for &entries in sizes {
@@ -715,57 +716,73 @@ fn crl(sizes: &[usize], runs: usize) -> Outcome {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(0);
         }
-        let mut theirs = Vec::new();
-        let mut maxrss = "unknown".to_owned();
-        for _ in 0..runs {
-            let started = Instant::now();
-            let output = if gnu_time {
-                Command::new("/usr/bin/time")
-                    .args([
-                        "-f", "%M", "openssl", "crl", "-inform", "DER", "-noout", "-in",
-                    ])
-                    .arg(&file)
-                    .output()
-            } else {
-                Command::new("openssl")
-                    .args(["crl", "-inform", "DER", "-noout", "-in"])
-                    .arg(&file)
-                    .output()
-            }
-            .map_err(|e| format!("openssl crl: {e}"))?;
-            theirs.push(started.elapsed());
-            if !output.status.success() {
-                return Err(format!(
-                    "openssl crl failed: {}",
-                    String::from_utf8_lossy(&output.stderr)
-                ));
-            }
-            if gnu_time
-                && let Some(kib) = String::from_utf8_lossy(&output.stderr)
-                    .lines()
-                    .last()
-                    .and_then(|l| l.trim().parse::<u64>().ok())
-            {
-                maxrss = format!("{:.1} MiB", kib as f64 / 1024.0);
-            }
-        }
+        let openssl = if have_openssl {
+            Some(openssl_crl(&file, runs, gnu_time)?)
+        } else {
+            None
+        };
         let ours = Stats::of(ours);
         let parse = Stats::of(ours_parse);
-        let theirs = Stats::of(theirs);
+        let (theirs, maxrss, speedup) = match openssl {
+            Some((theirs, maxrss)) => {
+                (ms(theirs.median), maxrss, ratio(theirs.median, ours.median))
+            }
+            None => (
+                "openssl not installed".to_owned(),
+                "–".to_owned(),
+                "–".to_owned(),
+            ),
+        };
         let _ = writeln!(
             out,
-            "| {entries} | {:.1} MiB | {} (process {}) | {:.1} MiB ({:.2}×) | {} | {maxrss} | {} |",
+            "| {entries} | {:.1} MiB | {} (process {}) | {:.1} MiB ({:.2}×) | {theirs} | {maxrss} | {speedup} |",
             der.len() as f64 / 1_048_576.0,
             ms(parse.median),
             ms(ours.median),
             growth_kib as f64 / 1024.0,
             (growth_kib * 1024) as f64 / der.len() as f64,
-            ms(theirs.median),
-            ratio(theirs.median, ours.median)
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(out)
+}
+
+/// `openssl crl -noout` on `file`, `runs` times: the median time, and its maxrss when GNU time is
+/// there to tell.
+fn openssl_crl(file: &Path, runs: usize, gnu_time: bool) -> Result<(Stats, String), String> {
+    let mut samples = Vec::new();
+    let mut maxrss = "unknown".to_owned();
+    for _ in 0..runs {
+        let mut command = if gnu_time {
+            let mut c = Command::new("/usr/bin/time");
+            c.args(["-f", "%M", "openssl"]);
+            c
+        } else {
+            Command::new("openssl")
+        };
+        let started = Instant::now();
+        let output = command
+            .args(["crl", "-inform", "DER", "-noout", "-in"])
+            .arg(file)
+            .output()
+            .map_err(|e| format!("openssl crl: {e}"))?;
+        samples.push(started.elapsed());
+        if !output.status.success() {
+            return Err(format!(
+                "openssl crl failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        if gnu_time
+            && let Some(kib) = String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .last()
+                .and_then(|l| l.trim().parse::<u64>().ok())
+        {
+            maxrss = format!("{:.1} MiB", kib as f64 / 1024.0);
+        }
+    }
+    Ok((Stats::of(samples), maxrss))
 }
 
 /// The text between `start` and the next `end` in `s`.
