@@ -18,11 +18,12 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use common::{DiagnoseOptions, Style, lab_settings, outcome, peak_memory};
+use common::{DiagnoseOptions, Style, lab_settings, outcome};
 use futures_util::StreamExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use wpj::Settings;
+use wpj_testkit::memory::peak_memory;
 use wpj_testkit::{Lab, Scenario};
 
 /// Diagnose device-registration discovery for many domains concurrently.

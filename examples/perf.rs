@@ -538,31 +538,32 @@ async fn black_hole(runs: usize, deadline: Duration) -> Outcome {
     progress("black hole: diagnose processes");
     let served = LabProcess::start("connect-black-hole", Duration::ZERO)?;
     let deadline_arg = format!("{}ms", deadline.as_millis());
-    let mut samples = Vec::new();
-    for _ in 0..runs {
-        let mut command = served.diagnose(
-            "complete",
-            &["--timeout", "120s", "--deadline", &deadline_arg],
-        )?;
-        samples.push(run(&mut command, &[1])?);
-    }
     let mut command = served.diagnose(
         "complete",
         &["--timeout", "120s", "--deadline", &deadline_arg],
     )?;
-    let output = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("diagnose: {e}"))?;
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| format!("diagnose --format json: {e}"))?;
-    let code = json
-        .pointer("/verdict/hresult")
-        .and_then(serde_json::Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    if code != "0x80072EE2" {
-        return Err(format!("diagnose on the black hole gave {code:?}"));
+    command.stdin(Stdio::null()).stderr(Stdio::null());
+    let mut samples = Vec::new();
+    let mut code = String::new();
+    for _ in 0..runs {
+        let started = Instant::now();
+        let output = command.output().map_err(|e| format!("diagnose: {e}"))?;
+        samples.push(started.elapsed());
+        if output.status.code() != Some(1) {
+            return Err(format!(
+                "diagnose on the black hole ended with {}",
+                output.status
+            ));
+        }
+        let json: serde_json::Value = serde_json::from_slice(&output.stdout)
+            .map_err(|e| format!("diagnose --format json: {e}"))?;
+        json.pointer("/verdict/hresult")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .clone_into(&mut code);
+        if code != "0x80072EE2" {
+            return Err(format!("diagnose on the black hole gave {code:?}"));
+        }
     }
     out += &overshoot_row(
         "`diagnose` process (complete plan, process start-up included)",

@@ -289,22 +289,6 @@ pub(crate) fn describe(expected: Expected) -> String {
 }
 
 /// Timeouts for diagnosing a lab: the lab answers in microseconds, so its faults show fast.
-/// The process's peak resident memory so far, in bytes (Linux: `VmHWM` of `/proc/self/status`;
-/// elsewhere `None`).
-#[allow(dead_code)] // not every demo reports it
-pub(crate) fn peak_memory() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib * 1024)
-}
-
 pub(crate) fn lab_settings(lab: &wpj_testkit::Lab) -> Settings {
     let mut settings = lab.settings();
     settings.network_timeout = Duration::from_secs(2);

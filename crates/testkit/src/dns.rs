@@ -231,17 +231,18 @@ impl RequestHandler for Handler {
         };
         let name = query.name().clone();
         let qtype = query.query_type();
+        let asked = key(&name.to_string());
         *self
             .asked
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .entry(key(&name.to_string()))
+            .entry(asked.clone())
             .or_default() += 1;
         let (fault, zone) = {
             let Ok(zone) = self.zone.read() else {
                 return silent();
             };
-            (zone.fault(&key(&name.to_string())), Arc::clone(&zone))
+            (zone.fault(&asked), Arc::clone(&zone))
         };
         if !zone.round_trip.is_zero() {
             tokio::time::sleep(zone.round_trip).await;

@@ -26,13 +26,13 @@ use rustls::ServerConfig;
 use rustls::server::ResolvesServerCertUsingSni;
 use rustls::sign::CertifiedKey;
 use tokio::net::TcpListener;
-use wpj_core::{Mode, ResolverView, Resolvers, Settings, Target, TrustRoots};
+use wpj_core::{ResolverView, Settings, Target};
 
 use crate::adfs::{federation_metadata, token_certificate};
 use crate::discovery::Service;
 use crate::dns::{DnsServer, Zone};
 use crate::https::{ContractFault, HttpsServer, Site, TlsFault};
-use crate::lab::{LabError, LabSpec, pki_routes};
+use crate::lab::{LabError, LabSpec, pki_routes, settings_for};
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity};
 use crate::web::{Route, WebServer};
 
@@ -84,14 +84,15 @@ impl FleetLab {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let mut by_sni = ResolvesServerCertUsingSni::new();
         for (i, domain) in domains.iter().enumerate() {
-            let (cert, key) = pki.mint_leaf(&leaf(domain), LEAF_SERIAL + 1 + i as u64)?;
+            let spec = leaf(domain);
+            let (cert, key) = pki.mint_leaf(&spec, LEAF_SERIAL + 1 + i as u64)?;
             let key = provider.key_provider.load_private_key(key)?;
             let certified = Arc::new(CertifiedKey::new(
                 vec![cert, pki.intermediate.der().clone()],
                 key,
             ));
-            for name in leaf(domain).names {
-                by_sni.add(&name, CertifiedKey::clone(&certified))?;
+            for name in &spec.names {
+                by_sni.add(name, CertifiedKey::clone(&certified))?;
             }
         }
         let mut config = ServerConfig::builder_with_provider(provider)
@@ -184,18 +185,16 @@ impl FleetLab {
 
     /// Settings that point a diagnosis of `domain` at the fleet.
     pub fn settings(&self, domain: &str) -> Result<Settings, wpj_core::TargetError> {
-        let mut settings = Settings::new(Target::parse(domain)?);
-        settings.mode = Mode::Auto;
-        settings.resolvers = Resolvers::Views(vec![ResolverView {
+        let internal = ResolverView {
             name: "internal".to_owned(),
             servers: vec![self.resolver()],
-        }]);
-        settings.trust = TrustRoots {
-            system: false,
-            extra_pem: vec![self.trust_root_pem.clone().into_bytes()],
         };
-        settings.port = self.https_port;
-        settings.adfs_probe_port = self.probe_port;
-        Ok(settings)
+        Ok(settings_for(
+            Target::parse(domain)?,
+            vec![internal],
+            &self.trust_root_pem,
+            self.https_port,
+            Some(self.probe_port),
+        ))
     }
 }

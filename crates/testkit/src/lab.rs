@@ -485,19 +485,37 @@ impl Lab {
         let target = Target::parse(&self.spec.domain).unwrap_or_else(|e| {
             unreachable!("lab domains are valid: {e}");
         });
-        let mut settings = Settings::new(target);
-        settings.mode = Mode::Auto;
-        settings.resolvers = Resolvers::Views(self.views());
-        settings.trust = TrustRoots {
-            system: false,
-            extra_pem: vec![self.trust_root_pem.clone().into_bytes()],
-        };
-        settings.port = self.https_port;
-        if let Some(port) = self.probe_port {
-            settings.adfs_probe_port = port;
-        }
-        settings
+        settings_for(
+            target,
+            self.views(),
+            &self.trust_root_pem,
+            self.https_port,
+            self.probe_port,
+        )
     }
+}
+
+/// Settings that point a diagnosis of `target` at lab servers: these DNS views, this root only,
+/// this service port and (AD FS) probe port.
+pub(crate) fn settings_for(
+    target: Target,
+    views: Vec<ResolverView>,
+    trust_root_pem: &str,
+    port: u16,
+    probe_port: Option<u16>,
+) -> Settings {
+    let mut settings = Settings::new(target);
+    settings.mode = Mode::Auto;
+    settings.resolvers = Resolvers::Views(views);
+    settings.trust = TrustRoots {
+        system: false,
+        extra_pem: vec![trust_root_pem.as_bytes().to_vec()],
+    };
+    settings.port = port;
+    if let Some(port) = probe_port {
+        settings.adfs_probe_port = port;
+    }
+    settings
 }
 
 /// `listener` itself without latency; otherwise a listener for the real server, with a relay from

@@ -29,6 +29,7 @@ pub mod http;
 pub mod https;
 pub mod lab;
 pub mod latency;
+pub mod memory;
 pub mod pki;
 pub mod proxy;
 pub mod scenario;

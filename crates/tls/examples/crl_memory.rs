@@ -13,18 +13,12 @@
 use std::process::ExitCode;
 
 use webpki::{BorrowedCertRevocationList, CertRevocationList, OwnedCertRevocationList};
+use wpj_testkit::memory::peak_memory;
 use wpj_testkit::pki::crl_with_entries;
 
+/// Peak resident memory so far, KiB (0 where the platform does not say).
 fn peak_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|n| n.parse().ok())
-        })
-        .unwrap_or(0)
+    peak_memory().map_or(0, |bytes| bytes / 1024)
 }
 
 fn main() -> ExitCode {
