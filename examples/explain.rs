@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cargo run --example explain -- 0x80072F8A
+//! cargo run --example explain -- -2147012726          # as event logs print it
 //! cargo run --example explain -- 0x801c0021/0x80072ee7 --format json
 //! cargo run --example explain -- --list
 //! ```
@@ -21,7 +22,8 @@ use wpj::{CodeRef, FailureInfo, JoinFailure};
 struct Args {
     /// The code: `0x80072F8A`, `80072f8a`, `-2147012726`, `12170`, `404`, `cert-revoked`,
     /// `ERROR_WINHTTP_SECURE_CERT_REVOKED`, or a dsregcmd pair `0x801c0021/0x80072ee7`.
-    #[arg(required_unless_present = "list")]
+    /// A negative number is the code as event logs print it, not an option.
+    #[arg(required_unless_present = "list", allow_negative_numbers = true)]
     code: Option<String>,
     /// Print the whole catalogue as a table.
     #[arg(long, conflicts_with = "code")]
@@ -137,6 +139,7 @@ fn describe(f: JoinFailure) -> String {
         let _ = writeln!(out, "    - {cause}");
     }
     let _ = writeln!(out, "  Fix:        {}", info.remediation);
+    let _ = writeln!(out, "  Source:     {}", info.source);
     let _ = writeln!(out, "  Details:    docs/errors/{}.md", info.code);
     out
 }
@@ -223,6 +226,7 @@ fn markdown_page(f: JoinFailure) -> String {
         let _ = writeln!(out, "- {cause}");
     }
     let _ = writeln!(out, "\n## Fix\n\n{}\n", info.remediation);
+    let _ = writeln!(out, "## Source\n\n{}\n", info.source);
     let scenarios: Vec<wpj_testkit::Scenario> = wpj_testkit::Scenario::all()
         .into_iter()
         .filter(|s| s.expected.failure() == Some(f))

@@ -49,6 +49,11 @@ fn every_page_states_the_catalogue_facts() {
             );
         }
         assert!(page.contains(f.remediation()), "{}: fix", f.code());
+        assert!(
+            page.contains(&format!("## Source\n\n{}\n", f.source())),
+            "{}: source",
+            f.code()
+        );
     }
 }
 

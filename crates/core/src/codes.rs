@@ -107,6 +107,9 @@ pub enum EventLog {
     WorkplaceJoin,
     /// `Microsoft-Windows-User Device Registration/Admin` (Windows 10 and later).
     UserDeviceRegistration,
+    /// `Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin`: MDM enrollment
+    /// (Windows 10 and later).
+    DeviceManagementEnterpriseDiagnostics,
 }
 
 impl EventLog {
@@ -116,6 +119,9 @@ impl EventLog {
         match self {
             Self::WorkplaceJoin => "Microsoft-Windows-Workplace Join/Admin",
             Self::UserDeviceRegistration => "Microsoft-Windows-User Device Registration/Admin",
+            Self::DeviceManagementEnterpriseDiagnostics => {
+                "Microsoft-Windows-DeviceManagement-Enterprise-Diagnostics-Provider/Admin"
+            }
         }
     }
 }

@@ -21,7 +21,7 @@ use crate::failure::JoinFailure;
 /// | WinHTTP decimal (12000–12999) or its hex | `12170`, `0x2F8A` |
 /// | HTTP status of event 103 | `404`, `HTTP 503` |
 /// | stable code | `cert-revoked` |
-/// | Windows header name | `ERROR_WINHTTP_SECURE_CERT_REVOKED`, `SECURE_CERT_REVOKED`, `E_FAIL` |
+/// | Windows header name | `ERROR_WINHTTP_SECURE_CERT_REVOKED`, `SECURE_CERT_REVOKED`, `E_FAIL`, `MENROLL_E_DEVICECAPREACHED` |
 /// | outer/inner pair | `0x801c0021/0x80072ee7` |
 ///
 /// ```
@@ -290,6 +290,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_mdm_and_registration_families_read_in_every_form() {
+        for s in [
+            "0x80180013",
+            "80180013",
+            "-2145910765",
+            "2149056531",
+            "MENROLL_E_DEVICECAPREACHED",
+            "menroll-device-cap-reached",
+        ] {
+            assert_eq!(one(s), JoinFailure::MenrollDeviceCapReached, "{s:?}");
+        }
+        assert_eq!(one("0x8019000E"), JoinFailure::MregisterDiscoveryFailed);
+        assert_eq!(
+            one("MREGISTER_E_DEVICE_CERTIFCATEREQUEST_ERROR"),
+            JoinFailure::MregisterCertificateRequestError
+        );
+        assert_eq!(one("0x801c000e"), JoinFailure::DsregQuotaExceeded);
+        assert_eq!(
+            one("dsreg_e_device_registration_quota_excceeded"),
+            JoinFailure::DsregQuotaExceeded
+        );
+        assert_eq!(one("0x8018000E"), JoinFailure::MenrollPasswordNeeded);
+        // No HRESULT: only the stable code names them.
+        assert_eq!(one("device-cap-reached"), JoinFailure::DeviceCapReached);
+        assert_eq!(one("insecure-redirect"), JoinFailure::InsecureRedirect);
+        let pair: CodeRef = "0x801c000c/0x80072f8a".parse().unwrap();
+        assert_eq!(pair.outer, JoinFailure::DsregDiscoveryError);
+        assert_eq!(pair.root_cause(), JoinFailure::CertRevoked);
     }
 
     #[test]
