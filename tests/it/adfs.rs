@@ -167,7 +167,7 @@ async fn an_expired_token_signing_certificate_fails_after_credentials() {
     let federation = step(&report, "adfs-federation");
     assert_eq!(
         federation.failure,
-        Some(JoinFailure::JoinAuthenticationFailed),
+        Some(JoinFailure::DsregAuthenticationError),
         "{federation:?}"
     );
     assert!(

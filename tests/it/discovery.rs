@@ -208,7 +208,10 @@ async fn redirects() {
     assert_eq!(hops, [Some(302), Some(200)]);
 
     let (report, other) = contract_of("redirect-other-host").await;
-    assert_eq!(other.failure, Some(JoinFailure::JoinRedirectNotAllowed));
+    assert_eq!(
+        other.failure,
+        Some(JoinFailure::DsregDiscoveryRedirectionNotTrusted)
+    );
     assert!(
         other.summary.contains("sts.contoso.test"),
         "{}",

@@ -275,7 +275,7 @@ fn judge_tokens(tokens: &[TokenCertificate], sts: &str, mut warnings: Vec<String
     if let Some(expired) = tokens.iter().find(|t| t.days_left < 0) {
         return Finding::fail(
             id,
-            JoinFailure::JoinAuthenticationFailed,
+            JoinFailure::DsregAuthenticationError,
             format!(
                 "the token-{} certificate of {sts} ({}) expired on {}: sign-in fails after the user enters credentials",
                 expired.usage,
@@ -304,7 +304,7 @@ fn judge_tokens(tokens: &[TokenCertificate], sts: &str, mut warnings: Vec<String
         Finding::pass(id, summary)
     } else {
         Finding::warn(id, format!("{summary}; but {}", warnings.join("; ")))
-            .with_failure(JoinFailure::JoinAuthenticationFailed)
+            .with_failure(JoinFailure::DsregAuthenticationError)
             .with_remediation("Renew the AD FS token certificates before they expire (Update-AdfsCertificate, or check AutoCertificateRollover) and make sure every relying party picks up the new ones.")
     }
 }

@@ -299,7 +299,7 @@ fn next_hop(
         .to_string();
     if host_of(&next).as_deref() != start_host {
         return Err((
-            JoinFailure::JoinRedirectNotAllowed,
+            JoinFailure::DsregDiscoveryRedirectionNotTrusted,
             format!(
                 "{url} redirects (HTTP {status}) to {next}, another host: Windows 8.1 refuses redirects outside its well-known list"
             ),

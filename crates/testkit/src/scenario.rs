@@ -314,7 +314,7 @@ impl Scenario {
             scenario(
                 "redirect-other-host",
                 "the contract redirects to another host",
-                Failure(F::JoinRedirectNotAllowed),
+                Failure(F::DsregDiscoveryRedirectionNotTrusted),
                 with(|s| s.contract = ContractFault::RedirectOtherHost),
             ),
             scenario(

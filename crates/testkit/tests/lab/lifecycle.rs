@@ -47,7 +47,7 @@ fn every_server_caused_seed_failure_has_a_scenario() {
         F::RedirectFailed,
         F::InvalidData,
         F::HttpError,
-        F::JoinRedirectNotAllowed,
+        F::DsregDiscoveryRedirectionNotTrusted,
     ] {
         assert!(expected.contains(&f), "no scenario produces {f:?}");
     }
