@@ -18,10 +18,10 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
-use common::{DiagnoseOptions, Format, Style, describe, lab_settings, outcome};
+use common::{DiagnoseOptions, Format, Style, lab_settings};
 use serde::Serialize;
-use wpj::{Evidence, Finding, Report, Runner, Settings};
-use wpj_testkit::Scenario;
+use wpj::{Evidence, Finding, Report, Runner, Settings, Stage};
+use wpj_testkit::{Expected, Scenario};
 
 /// Diagnose why a Windows device cannot Workplace Join / register with its device registration
 /// service (DRS on AD FS, or Microsoft Entra ID).
@@ -123,9 +123,7 @@ async fn run(args: &Args, settings: Settings, style: Style, demo: Option<&Scenar
                     "{}",
                     style.dim(&format!(
                         "Lab scenario {}: {} (expected: {})",
-                        s.name,
-                        s.description,
-                        describe(s.expected)
+                        s.name, s.description, s.expected
                     ))
                 );
             }
@@ -164,6 +162,9 @@ struct DemoRow {
     scenario: &'static str,
     expected: String,
     got: String,
+    /// Where the diagnosis lands: the verdict's stage, `farm-health` when only the farm's own
+    /// health fails, `-` when nothing fails.
+    stage: String,
     matches: bool,
     report: Report,
 }
@@ -180,9 +181,10 @@ async fn demo_all(args: &Args, style: Style) -> ExitCode {
             .await;
         Ok::<_, String>(DemoRow {
             scenario: scenario.name,
-            expected: describe(scenario.expected),
-            got: describe(outcome(&report)),
-            matches: outcome(&report) == scenario.expected,
+            expected: scenario.expected.to_string(),
+            got: Expected::of(&report).to_string(),
+            stage: outcome_stage(&report),
+            matches: Expected::of(&report) == scenario.expected,
             report,
         })
     });
@@ -209,6 +211,15 @@ async fn demo_all(args: &Args, style: Style) -> ExitCode {
     }
 }
 
+/// The stage a report's outcome belongs to, for the `--demo all` table.
+fn outcome_stage(report: &Report) -> String {
+    match report.verdict() {
+        Some(v) => v.stage.to_string(),
+        None if report.has_failures() => Stage::FarmHealth.to_string(),
+        None => "-".to_owned(),
+    }
+}
+
 fn demo_table(rows: &[DemoRow], style: Style) -> String {
     let w0 = rows
         .iter()
@@ -223,13 +234,14 @@ fn demo_table(rows: &[DemoRow], style: Style) -> String {
         .unwrap_or(8)
         .max(8);
     let w2 = rows.iter().map(|r| r.got.len()).max().unwrap_or(3).max(3);
+    let w3 = "farm-health".len();
     let mut out = String::new();
     let _ = writeln!(
         out,
         "{}",
         style.bold(&format!(
-            "{:<w0$}  {:<w1$}  {:<w2$}  MATCH",
-            "SCENARIO", "EXPECTED", "GOT"
+            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  MATCH",
+            "SCENARIO", "EXPECTED", "GOT", "STAGE"
         ))
     );
     for r in rows {
@@ -241,8 +253,8 @@ fn demo_table(rows: &[DemoRow], style: Style) -> String {
         };
         let _ = writeln!(
             out,
-            "{:<w0$}  {:<w1$}  {:<w2$}  {mark}",
-            r.scenario, r.expected, r.got
+            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {mark}",
+            r.scenario, r.expected, r.got, r.stage
         );
     }
     let matched = rows.iter().filter(|r| r.matches).count();
@@ -259,7 +271,7 @@ fn scenario_list() -> String {
     let w0 = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
     let w1 = all
         .iter()
-        .map(|s| describe(s.expected).len())
+        .map(|s| s.expected.to_string().len())
         .max()
         .unwrap_or(0);
     let mut out = String::new();
@@ -268,7 +280,7 @@ fn scenario_list() -> String {
             out,
             "{:<w0$}  {:<w1$}  {}",
             s.name,
-            describe(s.expected),
+            s.expected.to_string(),
             s.description
         );
     }
@@ -283,6 +295,7 @@ fn key_evidence(e: &Evidence) -> bool {
         | Evidence::Revocation(_)
         | Evidence::Http(_)
         | Evidence::Node(_)
+        | Evidence::Probe(_)
         | Evidence::TokenCertificate(_)
         | Evidence::Timeout { .. }
         | Evidence::Panic { .. }
@@ -290,6 +303,27 @@ fn key_evidence(e: &Evidence) -> bool {
         Evidence::Connect(c) => c.outcome != wpj::ConnectOutcome::Connected,
         Evidence::Certificate(c) => c.position == 0 || c.source == wpj::CertificateSource::Aia,
         _ => false,
+    }
+}
+
+/// One problem with its code and fix.
+fn problem_line(out: &mut String, p: &Finding, style: Style) {
+    let code = p
+        .failure
+        .map(|f| {
+            f.hresult()
+                .map_or_else(|| f.code().to_owned(), |h| h.to_string())
+        })
+        .map_or_else(String::new, |c| format!(" ({c})"));
+    let _ = writeln!(
+        out,
+        "  {} {}: {}{code}",
+        style.status(p.status),
+        p.check,
+        p.summary
+    );
+    if let Some(fix) = &p.remediation {
+        let _ = writeln!(out, "      Fix: {fix}");
     }
 }
 
@@ -324,8 +358,9 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
         };
         let _ = writeln!(
             out,
-            "  {} {:<width$}  {}{elapsed}",
+            "  {} {} {:<width$}  {}{elapsed}",
             style.status(finding.status),
+            style.dim(&format!("{:<11}", finding.stage.as_str())),
             finding.check.as_str(),
             finding.summary
         );
@@ -334,7 +369,12 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
             .iter()
             .filter(|e| verbose || key_evidence(e))
         {
-            let _ = writeln!(out, "  {:width$}     {}", "", style.dim(&format!("· {e}")));
+            let _ = writeln!(
+                out,
+                "  {:width$}                 {}",
+                "",
+                style.dim(&format!("· {e}"))
+            );
         }
     }
     out.push('\n');
@@ -352,7 +392,7 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
         None => {
             let _ = writeln!(
                 out,
-                "{} no failure found: a Windows device would get through discovery.",
+                "{} no device failure found: a Windows device would get through discovery and sign-in.",
                 style.green("Verdict:")
             );
         }
@@ -360,28 +400,30 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
     let verdict_check = report.verdict().map(|v| v.check.clone());
     let others: Vec<&Finding> = report
         .problems()
-        .filter(|p| Some(&p.check) != verdict_check.as_ref())
+        .filter(|p| p.stage.is_device_path() && Some(&p.check) != verdict_check.as_ref())
         .collect();
     if !others.is_empty() {
         let _ = writeln!(out, "\n{}", style.bold("Also found:"));
         for p in others {
-            let code = p
-                .failure
-                .map(|f| {
-                    f.hresult()
-                        .map_or_else(|| f.code().to_owned(), |h| h.to_string())
-                })
-                .map_or_else(String::new, |c| format!(" ({c})"));
-            let _ = writeln!(
-                out,
-                "  {} {}: {}{code}",
-                style.status(p.status),
-                p.check,
-                p.summary
-            );
-            if let Some(fix) = &p.remediation {
-                let _ = writeln!(out, "      Fix: {fix}");
-            }
+            problem_line(&mut out, p, style);
+        }
+    }
+    let farm: Vec<&Finding> = report
+        .stage(Stage::FarmHealth)
+        .filter(|p| p.status.is_problem())
+        .collect();
+    if !farm.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} {}",
+            style.bold("Farm health:"),
+            style.dim(&format!(
+                "no device verdict; {}",
+                Stage::FarmHealth.affects()
+            ))
+        );
+        for p in farm {
+            problem_line(&mut out, p, style);
         }
     }
     out

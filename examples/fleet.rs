@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use common::{DiagnoseOptions, Style, lab_settings, outcome};
+use common::{DiagnoseOptions, Style, lab_settings};
 use futures_util::StreamExt as _;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -59,8 +59,11 @@ enum FleetFormat {
 struct Row {
     schema_version: u32,
     domain: String,
-    /// `healthy`, `warning`, `failure`, or `error` (the domain could not be diagnosed).
+    /// `healthy`, `warning`, `failure` (a device verdict), `farm-health` (no device verdict, the
+    /// farm's own health fails), or `error` (the domain could not be diagnosed).
     outcome: &'static str,
+    /// The verdict's stage (`discovery`, `sign-in`), or `farm-health`; `None` when nothing fails.
+    stage: Option<wpj::Stage>,
     code: Option<&'static str>,
     hresult: Option<String>,
     http_status: Option<u16>,
@@ -138,7 +141,7 @@ async fn main() -> ExitCode {
     drop(labs);
     if rows
         .iter()
-        .any(|r| r.outcome == "failure" || r.outcome == "error")
+        .any(|r| matches!(r.outcome, "failure" | "farm-health" | "error"))
     {
         ExitCode::from(1)
     } else {
@@ -178,6 +181,7 @@ async fn diagnose_one(domain: String, settings: Result<Settings, String>) -> Row
         schema_version: wpj::SCHEMA_VERSION,
         domain,
         outcome: "error",
+        stage: None,
         code: None,
         hresult: None,
         http_status: None,
@@ -190,10 +194,15 @@ async fn diagnose_one(domain: String, settings: Result<Settings, String>) -> Row
         Err(e) => row.summary = e,
         Ok(settings) => {
             let report = wpj::diagnose(settings).await;
-            row.outcome = match outcome(&report) {
+            row.outcome = match wpj_testkit::Expected::of(&report) {
                 wpj_testkit::Expected::Healthy => "healthy",
                 wpj_testkit::Expected::Warning => "warning",
-                wpj_testkit::Expected::Failure(_) => "failure",
+                wpj_testkit::Expected::FarmHealth => "farm-health",
+                wpj_testkit::Expected::Failure(_) | wpj_testkit::Expected::SignIn(_) => "failure",
+            };
+            row.stage = match report.verdict() {
+                Some(v) => Some(v.stage),
+                None => report.has_failures().then_some(wpj::Stage::FarmHealth),
             };
             if let Some(v) = report.verdict() {
                 row.code = Some(v.failure.code());
@@ -238,8 +247,8 @@ fn table(rows: &[Row], style: Style, elapsed: Duration) -> String {
         out,
         "{}",
         style.bold(&format!(
-            "{:<w0$}  {:<8}  {:<w2$}  {:>9}",
-            "DOMAIN", "OUTCOME", "CODE", "TIME"
+            "{:<w0$}  {:<11}  {:<11}  {:<w2$}  {:>9}",
+            "DOMAIN", "OUTCOME", "STAGE", "CODE", "TIME"
         ))
     );
     for r in rows {
@@ -249,17 +258,19 @@ fn table(rows: &[Row], style: Style, elapsed: Duration) -> String {
             "healthy" => style.green(r.outcome),
             other => other.to_owned(),
         };
-        let pad = 8usize.saturating_sub(r.outcome.len());
+        let pad = 11usize.saturating_sub(r.outcome.len());
+        let stage = r.stage.map_or("-", wpj::Stage::as_str);
         let _ = writeln!(
             out,
-            "{:<w0$}  {outcome}{:pad$}  {code:<w2$}  {:>6} ms",
+            "{:<w0$}  {outcome}{:pad$}  {stage:<11}  {code:<w2$}  {:>6} ms",
             r.domain, "", r.elapsed_ms
         );
     }
     let failing = rows.iter().filter(|r| r.outcome == "failure").count();
+    let farm = rows.iter().filter(|r| r.outcome == "farm-health").count();
     let _ = writeln!(
         out,
-        "\n{}; {failing} with a failure.",
+        "\n{}; {failing} with a device failure, {farm} with farm-health failures only.",
         summary(rows.len(), elapsed)
     );
     out

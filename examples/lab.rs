@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde::Serialize;
-use wpj_testkit::{Expected, Lab, Scenario};
+use wpj_testkit::{Lab, Scenario};
 
 /// Run a wpj testkit lab: real DNS, PKI/CRL and registration-service servers on 127.0.0.0/8.
 #[derive(Debug, Parser)]
@@ -82,17 +82,6 @@ struct Endpoints {
     probe_port: Option<u16>,
 }
 
-fn expected_text(expected: Expected) -> String {
-    match expected {
-        Expected::Healthy => "healthy".to_owned(),
-        Expected::Warning => "warning".to_owned(),
-        Expected::Failure(f) => match f.hresult() {
-            Some(h) => format!("{h} {}", f.code()),
-            None => f.code().to_owned(),
-        },
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
@@ -104,7 +93,7 @@ async fn main() -> ExitCode {
                 println!(
                     "{:<width$}  {:<40}  {}",
                     s.name,
-                    expected_text(s.expected),
+                    s.expected.to_string(),
                     s.description
                 );
             }
@@ -246,7 +235,7 @@ fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
         "Lab {:?}: {}\n  expected: {}\n  started in {:.1} ms\n",
         scenario.name,
         scenario.description,
-        expected_text(scenario.expected),
+        scenario.expected.to_string(),
         e.startup_ms
     );
     if e.latency_ms > 0.0 {

@@ -124,9 +124,12 @@ impl Runner {
             .results
             .into_iter()
             .zip(&plan.checks)
-            .map(|(r, check)| match r {
-                Some(f) => Arc::unwrap_or_clone(f),
-                None => Finding::error(check.id(), "the runner lost this check's result"),
+            .map(|(r, check)| {
+                let finding = match r {
+                    Some(f) => Arc::unwrap_or_clone(f),
+                    None => Finding::error(check.id(), "the runner lost this check's result"),
+                };
+                finding.with_stage(check.stage())
             })
             .collect();
         Report::new(

@@ -49,9 +49,17 @@ impl Plan {
         Self::new(device_path()).unwrap_or_else(|e| unreachable!("the standard plan is valid: {e}"))
     }
 
-    /// The [standard plan](Plan::standard), plus, with the `adfs` feature, the AD FS checks
-    /// (`adfs-nodes`: every node behind the name; `adfs-federation`: the federation service). They
-    /// skip themselves for Microsoft Entra ID.
+    /// The [standard plan](Plan::standard), plus, with the `adfs` feature, the AD FS checks, in the
+    /// order of their [stages](wpj_core::Stage): `adfs-nodes` (discovery: every node behind the
+    /// name), `adfs-sign-in` (sign-in: the hosts the discovery document names), `adfs-probe` and
+    /// `adfs-federation` (farm health: `/adfs/probe`, metadata and token certificates — never a
+    /// device verdict). They skip themselves for Microsoft Entra ID.
+    ///
+    /// ```
+    /// let plan = wpj::Plan::complete();
+    /// let ids: Vec<String> = plan.ids().iter().map(ToString::to_string).collect();
+    /// assert_eq!(&ids[5..], ["adfs-nodes", "adfs-sign-in", "adfs-probe", "adfs-federation"]);
+    /// ```
     #[must_use]
     pub fn complete() -> Self {
         #[allow(unused_mut)] // without `adfs` there is nothing to add
@@ -59,6 +67,8 @@ impl Plan {
         #[cfg(feature = "adfs")]
         {
             checks.push(Box::new(wpj_adfs::NodesCheck));
+            checks.push(Box::new(wpj_adfs::SignInCheck));
+            checks.push(Box::new(wpj_adfs::ProbeCheck));
             checks.push(Box::new(wpj_adfs::FederationCheck));
         }
         Self::new(checks).unwrap_or_else(|e| unreachable!("the complete plan is valid: {e}"))

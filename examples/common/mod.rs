@@ -9,8 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use wpj::{Mode, Report, ResolverView, Resolvers, Settings, Status, Target};
-use wpj_testkit::Expected;
+use wpj::{Mode, ResolverView, Resolvers, Settings, Status, Target};
 
 /// Options every demo that diagnoses takes.
 #[derive(Debug, Clone, Args)]
@@ -263,28 +262,6 @@ impl Style {
             Status::Error => ("?", "[ERR ]", "35;1"),
         };
         self.paint(code, if self.unicode { symbol } else { tag })
-    }
-}
-
-/// What a report amounts to, in the terms of [`Expected`].
-pub(crate) fn outcome(report: &Report) -> Expected {
-    match report.verdict() {
-        Some(v) => Expected::Failure(v.failure),
-        None if report.findings().iter().any(|f| f.status.is_problem()) => Expected::Warning,
-        None => Expected::Healthy,
-    }
-}
-
-/// `healthy`, `warning`, or `0x80072F8A cert-revoked`.
-pub(crate) fn describe(expected: Expected) -> String {
-    match expected {
-        Expected::Healthy => "healthy".to_owned(),
-        Expected::Warning => "warning".to_owned(),
-        Expected::Failure(f) => match (f.hresult(), f.http_status()) {
-            (Some(h), _) => format!("{h} {}", f.code()),
-            (None, Some(s)) => format!("HTTP {s} {}", f.code()),
-            (None, None) => f.code().to_owned(),
-        },
     }
 }
 

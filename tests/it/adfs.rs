@@ -2,7 +2,7 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use wpj::{Evidence, Finding, JoinFailure, NodeReport, Report, Status};
+use wpj::{Evidence, Finding, JoinFailure, NodeReport, ProbeAnswer, Report, Stage, Status};
 use wpj_testkit::{Lab, LabSpec};
 
 use crate::support::{lab, quick, step};
@@ -17,6 +17,16 @@ fn nodes(f: &Finding) -> Vec<&NodeReport> {
         .iter()
         .filter_map(|e| match e {
             Evidence::Node(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+fn probes(f: &Finding) -> Vec<&ProbeAnswer> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Probe(p) => Some(p),
             _ => None,
         })
         .collect()
@@ -43,12 +53,10 @@ async fn the_farm_is_diagnosed_node_by_node() {
     let healthy = by_ip(2);
     assert_eq!(healthy.failure, None, "{healthy:?}");
     assert_eq!(healthy.contract, "HTTP 200 (discovery document)");
-    assert_eq!(healthy.probe, "HTTP 200");
 
     let drs_stopped = by_ip(3);
     assert_eq!(drs_stopped.failure, Some(JoinFailure::ServiceUnavailable));
     assert_eq!(drs_stopped.contract, "HTTP 503");
-    assert_eq!(drs_stopped.probe, "HTTP 200", "AD FS runs, DRS does not");
 
     let old_certificate = by_ip(4);
     assert_eq!(old_certificate.failure, Some(JoinFailure::CertDateInvalid));
@@ -57,15 +65,40 @@ async fn the_farm_is_diagnosed_node_by_node() {
         "{old_certificate:?}"
     );
 
+    // A failing probe with a working contract fails no device: farm health only.
     let probe_failing = by_ip(5);
-    assert_eq!(probe_failing.failure, Some(JoinFailure::ServiceUnavailable));
-    assert_eq!(probe_failing.probe, "HTTP 500");
+    assert_eq!(probe_failing.failure, None, "{probe_failing:?}");
     assert_eq!(probe_failing.contract, "HTTP 200 (discovery document)");
-
     assert!(
-        farm.summary.starts_with("3 of 4 nodes would fail a device"),
+        farm.summary.starts_with("2 of 4 nodes would fail a device"),
         "{}",
         farm.summary
+    );
+    assert_eq!(farm.stage, Stage::Discovery);
+
+    let probe = step(&report, "adfs-probe");
+    assert_eq!(probe.status, Status::Fail, "{probe:?}");
+    assert_eq!(probe.stage, Stage::FarmHealth);
+    assert_eq!(
+        probe.failure, None,
+        "no Windows code: devices never ask the probe"
+    );
+    let answers = probes(probe);
+    assert_eq!(answers.len(), 4);
+    for answer in &answers {
+        let want = if answer.address.ip() == ip(5) {
+            500
+        } else {
+            200
+        };
+        assert_eq!(answer.status, Some(want), "{answer:?}");
+    }
+    assert!(
+        probe
+            .summary
+            .contains("127.0.0.5 (internal) answers HTTP 500"),
+        "{}",
+        probe.summary
     );
     // The token-signing certificate expires in 10 days.
     let federation = step(&report, "adfs-federation");
@@ -155,8 +188,10 @@ async fn the_proxy_of_the_external_view_is_examined_too() {
     );
 }
 
+/// An expired token-signing certificate breaks relying parties, not discovery: a farm-health
+/// failure, never a device verdict, but it still counts for the exit code.
 #[tokio::test]
-async fn an_expired_token_signing_certificate_fails_after_credentials() {
+async fn an_expired_token_signing_certificate_is_farm_health() {
     let lab = Lab::start(LabSpec {
         token_signing_days_left: -5,
         ..LabSpec::default()
@@ -165,20 +200,16 @@ async fn an_expired_token_signing_certificate_fails_after_credentials() {
     .unwrap();
     let report = wpj::diagnose(quick(&lab)).await;
     let federation = step(&report, "adfs-federation");
-    assert_eq!(
-        federation.failure,
-        Some(JoinFailure::DsregAuthenticationError),
-        "{federation:?}"
-    );
+    assert_eq!(federation.status, Status::Fail, "{federation:?}");
+    assert_eq!(federation.stage, Stage::FarmHealth);
+    assert_eq!(federation.failure, None);
     assert!(
-        federation
-            .summary
-            .contains("sign-in fails after the user enters credentials")
+        federation.summary.contains("token-signing certificate"),
+        "{}",
+        federation.summary
     );
-    assert_eq!(
-        report.verdict().unwrap().message_stage,
-        wpj::MessageStage::AfterCredentials
-    );
+    assert!(report.verdict().is_none(), "{report}");
+    assert!(report.has_failures());
 }
 
 #[tokio::test]
@@ -194,6 +225,12 @@ async fn explicit_nodes_and_entra() {
     assert_eq!(n[0].failure, Some(JoinFailure::ServiceUnavailable));
 
     let entra = diagnose_scenario("healthy-entra").await;
-    assert_eq!(step(&entra, "adfs-nodes").status, Status::Skipped);
-    assert_eq!(step(&entra, "adfs-federation").status, Status::Skipped);
+    for id in [
+        "adfs-nodes",
+        "adfs-sign-in",
+        "adfs-probe",
+        "adfs-federation",
+    ] {
+        assert_eq!(step(&entra, id).status, Status::Skipped, "{id}");
+    }
 }

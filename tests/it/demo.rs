@@ -8,14 +8,6 @@ use wpj_testkit::{Expected, Scenario};
 
 use crate::support::run_example;
 
-fn outcome(report: &wpj::Report) -> Expected {
-    match report.verdict() {
-        Some(v) => Expected::Failure(v.failure),
-        None if report.findings().iter().any(|f| f.status.is_problem()) => Expected::Warning,
-        None => Expected::Healthy,
-    }
-}
-
 fn lab_settings(lab: &wpj_testkit::Lab) -> wpj::Settings {
     let mut s = crate::support::quick(lab);
     s.check_timeout = std::time::Duration::from_secs(10);
@@ -31,7 +23,7 @@ async fn every_scenario_as_a_library_call() {
     });
     for (scenario, report) in futures_util::future::join_all(runs).await {
         assert_eq!(
-            outcome(&report),
+            Expected::of(&report),
             scenario.expected,
             "{}: {report}",
             scenario.name
@@ -56,7 +48,7 @@ fn every_scenario_as_a_process_with_json() {
         assert_eq!(row["matches"], true, "{}", row["scenario"]);
         let report = &row["report"];
         // The documented shape (docs/json-schema.md).
-        assert_eq!(report["schema_version"], 1);
+        assert_eq!(report["schema_version"], 2);
         assert!(report["target"].is_string());
         assert!(report["mode"].is_string());
         assert!(report["started_at"].is_string());
@@ -203,15 +195,22 @@ fn fleet_demo_writes_one_json_line_per_domain() {
     for (i, line) in lines.iter().enumerate() {
         let scenario = &all[i % all.len()];
         assert_eq!(line["domain"], format!("d{i}.{}.test", scenario.name));
-        assert_eq!(line["schema_version"], 1);
+        assert_eq!(line["schema_version"], 2);
         let want = match scenario.expected {
             Expected::Healthy => "healthy",
             Expected::Warning => "warning",
-            Expected::Failure(_) => "failure",
+            Expected::FarmHealth => "farm-health",
+            Expected::Failure(_) | Expected::SignIn(_) => "failure",
         };
         assert_eq!(line["outcome"], want, "{}", scenario.name);
-        if let Expected::Failure(f) = scenario.expected {
+        if let Some(f) = scenario.expected.failure() {
             assert_eq!(line["code"], f.code());
+            let stage = if matches!(scenario.expected, Expected::SignIn(_)) {
+                "sign-in"
+            } else {
+                "discovery"
+            };
+            assert_eq!(line["stage"], stage, "{}", scenario.name);
         }
     }
 }

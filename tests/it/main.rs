@@ -29,6 +29,13 @@ mod fleet;
 ))]
 mod perf;
 mod runner;
+#[cfg(all(
+    feature = "adfs",
+    feature = "dns",
+    feature = "tls",
+    feature = "discovery"
+))]
+mod stages;
 mod support;
 #[cfg(feature = "tls")]
 mod tls;

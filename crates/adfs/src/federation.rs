@@ -1,5 +1,5 @@
-//! The federation service behind the discovery document: its name, its metadata, its token
-//! certificates — what decides whether sign-in works *after* the user enters credentials.
+//! The federation service's own health: its metadata, its token certificates, its OpenID
+//! configuration — what relying parties and operators depend on, and devices never fetch.
 
 use std::sync::Arc;
 
@@ -7,8 +7,7 @@ use async_trait::async_trait;
 use base64::Engine as _;
 use time::OffsetDateTime;
 use wpj_core::{
-    Check, CheckId, Context, Evidence, Finding, JoinFailure, ResolvedAddresses, ServiceKind,
-    Status, TokenCertificate,
+    Check, CheckId, Context, Evidence, Finding, ServiceKind, Stage, Status, TokenCertificate,
 };
 use wpj_discovery::{ContractCheck, Documents};
 use wpj_dns::HostResolver;
@@ -22,12 +21,13 @@ pub const TOKEN_EXPIRY_WARNING_DAYS: i64 = 30;
 /// The largest metadata document read.
 const METADATA_CAP: usize = 4 * 1024 * 1024;
 
-/// Checks the federation service named by the discovery document: its endpoints all use one name,
-/// that name resolves through the run's DNS and its certificate covers it, `FederationMetadata.xml`
-/// answers, and its token-signing and token-decrypting certificates are valid (expired → sign-in fails
-/// after credentials; inside 30 days → `Warn`). Also checks `/adfs/.well-known/openid-configuration`
-/// (AD FS 2016+). Read-only; no credentials are sent, so "Can't connect to the service" (KB3045378)
-/// can only be judged by the causes that can be seen from outside.
+/// Checks the federation service named by the discovery document: `FederationMetadata.xml` answers
+/// and its token-signing and token-decrypting certificates are valid (expired → `Fail`; inside 30
+/// days → `Warn`), and `/adfs/.well-known/openid-configuration` answers (AD FS 2016+; `Warn`).
+///
+/// A [`Stage::FarmHealth`] check: devices never fetch these documents, so nothing here is a device
+/// verdict (whether devices can reach the federation service is [`SignInCheck`](crate::SignInCheck)'s
+/// question). Read-only; no credentials are sent.
 #[derive(Debug, Clone, Default)]
 pub struct FederationCheck;
 
@@ -38,7 +38,7 @@ impl FederationCheck {
 
 /// Intermediates Windows already holds from the registration name's chain (served or fetched
 /// through AIA): the federation service usually shares its CA.
-fn known_intermediates(cx: &Context) -> Vec<rustls_pki_types::CertificateDer<'static>> {
+pub(crate) fn known_intermediates(cx: &Context) -> Vec<rustls_pki_types::CertificateDer<'static>> {
     cx.output::<CapturedChain>()
         .map(|chain| {
             let certs = chain.path.as_ref().unwrap_or(&chain.served);
@@ -48,7 +48,7 @@ fn known_intermediates(cx: &Context) -> Vec<rustls_pki_types::CertificateDer<'st
 }
 
 /// Host of an absolute URL.
-fn host(url: &str) -> Option<String> {
+pub(crate) fn host(url: &str) -> Option<String> {
     reqwest::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
@@ -105,12 +105,13 @@ impl Check for FederationCheck {
         true
     }
 
+    fn stage(&self) -> Stage {
+        Stage::FarmHealth
+    }
+
     async fn run(&self, cx: &Context) -> Finding {
         let settings = cx.settings();
-        if cx
-            .output::<ResolvedAddresses>()
-            .is_some_and(|r| r.service == ServiceKind::Entra)
-        {
+        if cx.service() == Some(ServiceKind::Entra) {
             return Finding::skipped(
                 Self::ID,
                 "not run: the name leads to Microsoft Entra ID, not AD FS",
@@ -122,11 +123,6 @@ impl Check for FederationCheck {
                 "not run: no discovery document names the federation service",
             );
         };
-        let endpoints: Vec<&(String, String)> = doc
-            .members
-            .iter()
-            .filter(|(p, _)| p.ends_with("Endpoint"))
-            .collect();
         let Some(sts) = doc
             .get("IdentityProviderService.PassiveAuthEndpoint")
             .or_else(|| doc.get("DeviceRegistrationService.RegistrationEndpoint"))
@@ -137,30 +133,10 @@ impl Check for FederationCheck {
                 "not run: the discovery document names no federation service host",
             );
         };
-        let mut warnings = Vec::new();
-        let elsewhere: Vec<String> = endpoints
-            .iter()
-            .filter(|(_, url)| host(url).is_some_and(|h| h != sts))
-            .map(|(path, url)| format!("{path} → {url}"))
-            .collect();
-        if !elsewhere.is_empty() {
-            warnings.push(format!(
-                "endpoints outside the federation service {sts}: {}",
-                elsewhere.join(", ")
-            ));
-        }
         let resolver = match HostResolver::for_run(cx) {
             Ok(r) => r,
             Err(e) => return Finding::error(Self::ID, e),
         };
-        if let Err(lookup) = resolver.lookup(&sts).await {
-            return Finding::fail(
-                Self::ID,
-                JoinFailure::NameNotResolved,
-                format!("the federation service name {sts} does not resolve ({}): devices are sent there to sign in", lookup.outcome),
-            )
-            .with_evidence(Evidence::Dns(lookup));
-        }
         let store = match TrustStore::load(&settings.trust) {
             Ok(s) => s,
             Err(e) => return Finding::error(Self::ID, e),
@@ -185,38 +161,24 @@ impl Check for FederationCheck {
         let xml = match metadata {
             Ok((200, body)) => body,
             Ok((status, _)) => {
-                return Finding::fail(
-                    Self::ID,
-                    JoinFailure::HttpError,
-                    format!("{metadata_url} answers HTTP {status}: the federation service is not published or not running"),
-                )
-                .with_remediation("Check the AD FS service on the farm and its publication on the Web Application Proxy.");
+                return unhealthy(format!(
+                    "{metadata_url} answers HTTP {status}: relying parties and partners cannot read the federation service's metadata"
+                ))
+                .with_remediation("Check the AD FS service on the farm and the metadata endpoint's publication on the Web Application Proxy (Get-AdfsEndpoint -AddressPath /FederationMetadata/2007-06/FederationMetadata.xml).");
             }
             Err(e) => {
-                let failure = if e.contains("certificate") || e.contains("Certificate") {
-                    JoinFailure::SecureFailure
-                } else {
-                    JoinFailure::CannotConnect
-                };
-                return Finding::fail(
-                    Self::ID,
-                    failure,
-                    format!("the federation service {sts} cannot be reached securely: {e}"),
-                );
+                return unhealthy(format!(
+                    "{metadata_url} cannot be read: {e}"
+                ))
+                .with_remediation("Check the AD FS service on the farm and the metadata endpoint's publication on the Web Application Proxy.");
             }
         };
         let now = OffsetDateTime::now_utc();
         let tokens = match token_certificates(&xml, now) {
             Ok(t) => t,
-            Err(e) => {
-                return Finding::fail(
-                    Self::ID,
-                    JoinFailure::InvalidData,
-                    format!("{metadata_url}: {e}"),
-                );
-            }
+            Err(e) => return unhealthy(format!("{metadata_url}: {e}")),
         };
-        let mut finding = judge_tokens(&tokens, &sts, warnings);
+        let mut finding = judge_tokens(&tokens, &sts);
         if finding.status != Status::Fail {
             match openid {
                 Ok((200, body)) if body.contains("\"issuer\"") => {}
@@ -232,9 +194,7 @@ impl Check for FederationCheck {
         finding
             .evidence
             .extend(tokens.into_iter().map(Evidence::TokenCertificate));
-        finding.with_evidence(Evidence::note(
-            "not visible from outside (needs credentials or the proxy's own view): whether the proxy resolves the federation service name to the farm, and whether the AD FS service runs behind the proxy (KB3045378)",
-        ))
+        finding
     }
 }
 
@@ -257,27 +217,28 @@ async fn get(client: &reqwest::Client, url: &str) -> Result<(u16, String), Strin
 fn add_warning(finding: Finding, warning: &str) -> Finding {
     let summary = format!("{}; but {warning}", finding.summary);
     let mut warned = Finding::warn(FederationCheck::ID, summary);
-    warned.failure = finding.failure;
     warned.remediation = finding.remediation;
     warned.evidence = finding.evidence;
     warned
 }
 
-fn judge_tokens(tokens: &[TokenCertificate], sts: &str, mut warnings: Vec<String>) -> Finding {
+/// A farm-health failure: no Windows code, devices are not affected.
+fn unhealthy(summary: String) -> Finding {
+    Finding::new(FederationCheck::ID, Status::Fail, summary)
+}
+
+fn judge_tokens(tokens: &[TokenCertificate], sts: &str) -> Finding {
+    let mut warnings = Vec::new();
     let id = FederationCheck::ID;
     if tokens.iter().all(|t| t.usage != "signing") {
-        return Finding::fail(
-            id,
-            JoinFailure::InvalidData,
-            format!("{sts}'s metadata names no token-signing certificate"),
-        );
+        return unhealthy(format!(
+            "{sts}'s metadata names no token-signing certificate"
+        ));
     }
     if let Some(expired) = tokens.iter().find(|t| t.days_left < 0) {
-        return Finding::fail(
-            id,
-            JoinFailure::DsregAuthenticationError,
+        return unhealthy(
             format!(
-                "the token-{} certificate of {sts} ({}) expired on {}: sign-in fails after the user enters credentials",
+                "the token-{} certificate of {sts} ({}) expired on {}: relying parties reject the tokens it signs",
                 expired.usage,
                 expired.subject,
                 expired.not_after.date()
@@ -304,7 +265,6 @@ fn judge_tokens(tokens: &[TokenCertificate], sts: &str, mut warnings: Vec<String
         Finding::pass(id, summary)
     } else {
         Finding::warn(id, format!("{summary}; but {}", warnings.join("; ")))
-            .with_failure(JoinFailure::DsregAuthenticationError)
             .with_remediation("Renew the AD FS token certificates before they expire (Update-AdfsCertificate, or check AutoCertificateRollover) and make sure every relying party picks up the new ones.")
     }
 }

@@ -1,14 +1,20 @@
 //! AD FS checks of [`wpj`](https://docs.rs/wpj): the farm behind the registration name, node by
 //! node, and the federation service behind the discovery document.
 //!
-//! - [`NodesCheck`] (`adfs-nodes`): every node a device may land on (every address of every DNS
-//!   view, or the nodes given) — its certificate, its contract answer, `/adfs/probe` — so an admin
-//!   learns *which* node is broken.
-//! - [`FederationCheck`] (`adfs-federation`): the federation service name from the discovery
-//!   document — it resolves, its certificate covers it, `FederationMetadata.xml` answers, token
-//!   certificates are valid (inside 30 days → warning), `openid-configuration` answers.
+//! - [`NodesCheck`] (`adfs-nodes`, stage `discovery`): every node a device may land on (every
+//!   address of every DNS view, or the nodes given) — its certificate and its contract answer — so
+//!   an admin learns *which* node fails devices.
+//! - [`ProbeCheck`] (`adfs-probe`, stage `farm-health`): `/adfs/probe` on every node, as a load
+//!   balancer asks it; never a device verdict, and no answer at all is only a warning (port 80 is
+//!   usually not published).
+//! - [`SignInCheck`] (`adfs-sign-in`, stage `sign-in`): the hosts the discovery document sends the
+//!   device to after the user signs in — they resolve, accept a connection, present a certificate
+//!   Windows accepts, answer without a server error ("Can't connect to the service", KB3045378).
+//! - [`FederationCheck`] (`adfs-federation`, stage `farm-health`): `FederationMetadata.xml`
+//!   answers, token certificates are valid (inside 30 days → warning), `openid-configuration`
+//!   answers — what relying parties need, never a device verdict.
 //!
-//! Both skip themselves for Microsoft Entra ID, never send credentials and write nothing.
+//! All skip themselves for Microsoft Entra ID, never send credentials and write nothing.
 //!
 //! # Quick start
 //!
@@ -33,6 +39,10 @@
 
 mod federation;
 mod nodes;
+mod probe;
+mod signin;
 
 pub use federation::{FederationCheck, TOKEN_EXPIRY_WARNING_DAYS};
 pub use nodes::NodesCheck;
+pub use probe::ProbeCheck;
+pub use signin::SignInCheck;

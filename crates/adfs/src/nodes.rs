@@ -1,4 +1,4 @@
-//! Every node behind the registration name, one by one: certificate, contract, `/adfs/probe`.
+//! Every node behind the registration name, one by one: certificate and contract.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -13,9 +13,10 @@ use wpj_dns::DnsCheck;
 use wpj_tls::{NodeTls, TrustStore, examine_node, inspection_config, verifying_config};
 
 /// Examines every AD FS node (and proxy) a device may land on, concurrently: its certificate (as
-/// the TLS step judges it), its contract answer (404/503 → event 103 naming the node), and the
-/// `/adfs/probe` health endpoint (not 200 → the AD FS service is not running there). Nodes with
-/// different certificates are a `Warn`: renewals must reach every node.
+/// the TLS step judges it) and its contract answer (404/503 → event 103 naming the node). A
+/// [`Stage::Discovery`](wpj_core::Stage) check: a broken node fails the devices that land on it.
+/// Nodes with different certificates are a `Warn`: renewals must reach every node. The health
+/// endpoint `/adfs/probe`, which devices never ask, is [`ProbeCheck`](crate::ProbeCheck)'s.
 ///
 /// Nodes come from [`Settings::adfs_nodes`] or, by default, every address DNS returned in every
 /// view. Skipped for Microsoft Entra ID.
@@ -28,7 +29,10 @@ impl NodesCheck {
 }
 
 /// The nodes to examine: explicit ones, or every address of every view (named by view).
-fn nodes(settings: &Settings, resolved: &ResolvedAddresses) -> Vec<(String, IpAddr)> {
+pub(crate) fn farm_nodes(
+    settings: &Settings,
+    resolved: &ResolvedAddresses,
+) -> Vec<(String, IpAddr)> {
     if !settings.adfs_nodes.is_empty() {
         return settings.adfs_nodes.clone();
     }
@@ -43,24 +47,7 @@ fn nodes(settings: &Settings, resolved: &ResolvedAddresses) -> Vec<(String, IpAd
     out
 }
 
-/// `GET http://<node>:<port>/adfs/probe`.
-async fn probe(client: &reqwest::Client, ip: IpAddr, port: u16) -> Result<u16, String> {
-    let url = format!("http://{}/adfs/probe", SocketAddr::new(ip, port));
-    client
-        .get(&url)
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .map_err(|e| wpj_tls::root_cause(&e))
-}
-
-async fn examine(
-    cx: &Context,
-    store: &TrustStore,
-    client: &reqwest::Client,
-    name: String,
-    ip: IpAddr,
-) -> NodeReport {
+async fn examine(cx: &Context, store: &TrustStore, name: String, ip: IpAddr) -> NodeReport {
     let settings = cx.settings();
     let address = SocketAddr::new(ip, settings.port);
     let mut report = NodeReport {
@@ -68,7 +55,6 @@ async fn examine(
         address,
         certificate: None,
         contract: "not asked".to_owned(),
-        probe: String::new(),
         failure: None,
         problems: Vec::new(),
     };
@@ -109,30 +95,6 @@ async fn examine(
             }
         }
     }
-    match probe(client, ip, settings.adfs_probe_port).await {
-        Ok(200) => "HTTP 200".clone_into(&mut report.probe),
-        Ok(status) => {
-            report.probe = format!("HTTP {status}");
-            fail(
-                &mut report,
-                JoinFailure::ServiceUnavailable,
-                format!(
-                    "/adfs/probe answers HTTP {status}: the AD FS service is not running (or not healthy) on this node"
-                ),
-            );
-        }
-        Err(e) => {
-            report.probe = format!("no answer ({e})");
-            fail(
-                &mut report,
-                JoinFailure::ServiceUnavailable,
-                format!(
-                    "/adfs/probe does not answer on port {}: the AD FS service is not running on this node ({e})",
-                    settings.adfs_probe_port
-                ),
-            );
-        }
-    }
     report
 }
 
@@ -162,21 +124,11 @@ impl Check for NodesCheck {
             Ok(s) => s,
             Err(e) => return Finding::error(Self::ID, e),
         };
-        let client = match reqwest::Client::builder()
-            .tls_backend_preconfigured(inspection_config())
-            .no_proxy()
-            .timeout(settings.network_timeout)
-            .user_agent(wpj_tls::USER_AGENT)
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => return Finding::error(Self::ID, format!("HTTP client: {e}")),
-        };
-        let nodes = nodes(settings, resolved);
+        let nodes = farm_nodes(settings, resolved);
         let reports: Vec<NodeReport> = join_all(
             nodes
                 .into_iter()
-                .map(|(name, ip)| examine(cx, &store, &client, name, ip)),
+                .map(|(name, ip)| examine(cx, &store, name, ip)),
         )
         .await;
         judge(reports)

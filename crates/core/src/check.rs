@@ -6,6 +6,7 @@ use async_trait::async_trait;
 
 use crate::context::Context;
 use crate::finding::{CheckId, Finding};
+use crate::stage::Stage;
 
 /// One diagnostic step (resolve the name, connect, validate the chain, fetch the contract…).
 ///
@@ -59,6 +60,12 @@ pub trait Check: Debug + Send + Sync {
     /// fetching the contract over an inspection connection behind a certificate failure — says yes.
     fn runs_after_failure(&self) -> bool {
         false
+    }
+
+    /// The stage of the device's journey this check examines; the runner stamps it on the check's
+    /// finding. Only [`Stage::Discovery`] and [`Stage::SignIn`] failures can become a device verdict.
+    fn stage(&self) -> Stage {
+        Stage::Discovery
     }
 
     /// Does the work. Must not print; everything goes into the finding.

@@ -319,6 +319,32 @@ impl Context {
         self.dependencies().find_map(|f| f.outputs.get::<T>())
     }
 
+    /// Which service the device talks to: what DNS found (a dependency's
+    /// [`ResolvedAddresses`](crate::ResolvedAddresses)), else what the mode asserts; `None` in auto
+    /// mode before DNS has answered.
+    #[must_use]
+    pub fn service(&self) -> Option<crate::ServiceKind> {
+        self.output::<crate::ResolvedAddresses>()
+            .map(|r| r.service)
+            .or(match self.settings.mode {
+                Mode::Entra => Some(crate::ServiceKind::Entra),
+                Mode::Onprem => Some(crate::ServiceKind::Adfs),
+                Mode::Auto => None,
+            })
+    }
+
+    /// The host name a Windows 10+ device validates the service's certificate against:
+    /// [`ENTRA_REGISTRATION_HOST`](crate::ENTRA_REGISTRATION_HOST) for Microsoft Entra ID (the
+    /// device calls Microsoft's endpoint; Microsoft's certificate never names a customer's domain),
+    /// `enterpriseregistration.<suffix>` otherwise.
+    #[must_use]
+    pub fn service_host(&self) -> String {
+        match self.service() {
+            Some(crate::ServiceKind::Entra) => crate::ENTRA_REGISTRATION_HOST.to_owned(),
+            _ => self.settings.target.registration_name(),
+        }
+    }
+
     /// The ids of the dependencies that were given (for diagnostics).
     pub fn dependency_ids(&self) -> impl Iterator<Item = &CheckId> {
         self.dependencies.iter().map(|f| &f.check)

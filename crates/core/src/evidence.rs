@@ -70,6 +70,8 @@ pub enum Evidence {
     Document(crate::http::DiscoveryDocument),
     /// One AD FS node behind the registration name.
     Node(crate::farm::NodeReport),
+    /// What one node's `/adfs/probe` answered.
+    Probe(crate::farm::ProbeAnswer),
     /// A token certificate of the federation service.
     TokenCertificate(crate::farm::TokenCertificate),
     /// An event Windows logged (read offline).
@@ -116,6 +118,7 @@ impl fmt::Display for Evidence {
             Self::Crl(c) => write!(f, "{c}"),
             Self::Http(h) => write!(f, "{h}"),
             Self::Node(n) => write!(f, "{n}"),
+            Self::Probe(p) => write!(f, "{p}"),
             Self::Logged(e) => write!(f, "{e}"),
             Self::TokenCertificate(t) => write!(f, "{t}"),
             Self::Document(d) => write!(f, "{d}"),

@@ -20,8 +20,6 @@ pub struct NodeReport {
     pub certificate: Option<String>,
     /// What the contract request got (`HTTP 200 (document)`, `HTTP 503`…).
     pub contract: String,
-    /// What `/adfs/probe` answered (`HTTP 200`, `HTTP 503`, or why nothing came).
-    pub probe: String,
     /// The failure a device landing on this node would get, if any.
     pub failure: Option<JoinFailure>,
     /// Everything wrong with the node.
@@ -34,11 +32,37 @@ impl fmt::Display for NodeReport {
         if let Some(c) = &self.certificate {
             write!(f, "certificate {c}, ")?;
         }
-        write!(f, "contract {}, probe {}", self.contract, self.probe)?;
+        write!(f, "contract {}", self.contract)?;
         if !self.problems.is_empty() {
             write!(f, " — {}", self.problems.join("; "))?;
         }
         Ok(())
+    }
+}
+
+/// What one node's `/adfs/probe` health endpoint answered (plain HTTP, port 80 on real farms).
+///
+/// Load balancers use the probe to take a node out of rotation; devices never ask it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProbeAnswer {
+    /// How the node is known (`internal`, `external`, or the name given).
+    pub name: String,
+    /// The address asked.
+    pub address: SocketAddr,
+    /// The HTTP status, when the node answered (redirects are not followed).
+    pub status: Option<u16>,
+    /// Why nothing came, when the node did not answer.
+    pub no_answer: Option<String>,
+}
+
+impl fmt::Display for ProbeAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "http://{}/adfs/probe ({}): ", self.address, self.name)?;
+        match (self.status, &self.no_answer) {
+            (Some(status), _) => write!(f, "HTTP {status}"),
+            (None, Some(why)) => write!(f, "no answer ({why})"),
+            (None, None) => f.write_str("not asked"),
+        }
     }
 }
 

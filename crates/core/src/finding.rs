@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::evidence::Evidence;
 use crate::failure::JoinFailure;
+use crate::stage::Stage;
 
 /// The identifier of a check (`dns`, `tls`, `contract`, `adfs-node:10.0.0.4`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -160,6 +161,9 @@ pub struct Finding {
     pub check: CheckId,
     /// The outcome.
     pub status: Status,
+    /// When in the device's journey this matters (set by the runner from [`Check::stage`](crate::Check::stage)).
+    #[serde(default)]
+    pub stage: Stage,
     /// The Windows failure this step would produce, when it fails (or, for a `Warn`, the one it risks).
     pub failure: Option<JoinFailure>,
     /// One line for people: what was found.
@@ -182,6 +186,7 @@ impl Finding {
         Self {
             check: check.into(),
             status,
+            stage: Stage::Discovery,
             failure: None,
             summary: summary.into(),
             evidence: Vec::new(),
@@ -227,6 +232,13 @@ impl Finding {
     #[must_use]
     pub fn with_evidence(mut self, evidence: Evidence) -> Self {
         self.evidence.push(evidence);
+        self
+    }
+
+    /// Sets the stage (the runner does this from [`Check::stage`](crate::Check::stage)).
+    #[must_use]
+    pub fn with_stage(mut self, stage: Stage) -> Self {
+        self.stage = stage;
         self
     }
 

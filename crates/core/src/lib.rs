@@ -33,6 +33,7 @@ mod logged;
 mod parse;
 mod report;
 mod resolution;
+mod stage;
 mod target;
 mod tls;
 
@@ -41,15 +42,17 @@ pub use codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
 pub use context::{Context, Mode, ModeError, ResolverView, Resolvers, Settings, TrustRoots};
 pub use evidence::{Evidence, HumanDuration, TimeoutScope};
 pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
-pub use farm::{NodeReport, TokenCertificate};
+pub use farm::{NodeReport, ProbeAnswer, TokenCertificate};
 pub use finding::{CheckId, Finding, Outputs, Status, duration_ms};
 pub use http::{DiscoveryDocument, HttpExchange};
 pub use logged::{LogSource, LoggedEvent};
 pub use parse::{CodeRef, ParseCodeError};
 pub use report::{Report, SCHEMA_VERSION, Verdict};
 pub use resolution::{
-    AddressRecord, CnameHop, DnsLookup, DnsOutcome, ResolvedAddresses, ServiceKind,
+    AddressRecord, CnameHop, DnsLookup, DnsOutcome, ENTRA_REGISTRATION_HOST, ResolvedAddresses,
+    ServiceKind,
 };
+pub use stage::Stage;
 pub use target::{Target, TargetError};
 pub use tls::{
     CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, RevocationInfo,

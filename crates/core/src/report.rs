@@ -11,24 +11,37 @@ use crate::context::Mode;
 use crate::evidence::HumanDuration;
 use crate::failure::JoinFailure;
 use crate::finding::{CheckId, Finding, Status, duration_ms};
+use crate::stage::Stage;
 
 /// The version of the JSON shape of [`Report`]; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2 added `stage` to findings and to the verdict: a `farm-health` failure is never the
+/// verdict (it still makes [`Report::has_failures`] true), and a `sign-in` failure is the verdict
+/// only when nothing fails in `discovery`.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The support article for failures after the user signed in ("Can't connect to the service").
+const SIGN_IN_KB: Kb = Kb(3_045_378);
 
 /// The first failure a Windows device would hit, as its event log would record it.
+///
+/// Only findings of the device's own path can make one: the first `discovery` failure, or, when
+/// discovery gets through, the first `sign-in` failure. `farm-health` failures never do.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     /// The check that found it.
     pub check: CheckId,
+    /// When the device fails: before the user signs in (`discovery`) or after (`sign-in`).
+    pub stage: Stage,
     /// The failure.
     pub failure: JoinFailure,
     /// The HRESULT, when the failure has one.
     pub hresult: Option<Hresult>,
     /// The HTTP status, for event 103.
     pub http_status: Option<u16>,
-    /// The event Windows writes, where documented.
+    /// The event Windows writes, where documented (none is documented for sign-in failures).
     pub event: Option<EventRef>,
-    /// The support article.
+    /// The support article (KB3045378 for every sign-in failure).
     pub kb: Option<Kb>,
     /// What the user sees, and when.
     pub message_stage: MessageStage,
@@ -41,14 +54,24 @@ pub struct Verdict {
 impl Verdict {
     fn from_finding(finding: &Finding) -> Self {
         let failure = finding.failure.unwrap_or(JoinFailure::UnknownError);
+        let sign_in = finding.stage == Stage::SignIn;
         Self {
             check: finding.check.clone(),
+            stage: finding.stage,
             failure,
             hresult: failure.hresult(),
             http_status: failure.http_status(),
-            event: failure.event(),
-            kb: failure.kb(),
-            message_stage: failure.message_stage(),
+            event: if sign_in { None } else { failure.event() },
+            kb: if sign_in {
+                Some(SIGN_IN_KB)
+            } else {
+                failure.kb()
+            },
+            message_stage: if sign_in {
+                MessageStage::AfterCredentials
+            } else {
+                failure.message_stage()
+            },
             summary: finding.summary.clone(),
             remediation: finding
                 .remediation
@@ -59,9 +82,14 @@ impl Verdict {
 }
 
 impl fmt::Display for Verdict {
-    /// `A Windows device would fail with event 102, 0x80072F8A — <meaning> (KB3045383)`.
+    /// `A Windows device would fail with event 102, 0x80072F8A — <meaning> (KB3045383)`; a sign-in
+    /// verdict starts `After the user signs in, …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("A Windows device would fail with ")?;
+        if self.stage == Stage::SignIn {
+            f.write_str("After the user signs in, a Windows device would fail with ")?;
+        } else {
+            f.write_str("A Windows device would fail with ")?;
+        }
         if let Some(event) = self.event {
             write!(f, "event {}, ", event.id)?;
         }
@@ -100,7 +128,8 @@ impl fmt::Display for Verdict {
 /// assert_eq!(report.problems().count(), 2);
 /// assert!(report.to_string().contains("0x80072F8A"));
 /// let json = serde_json::to_value(&report).unwrap();
-/// assert_eq!(json["schema_version"], 1);
+/// assert_eq!(json["schema_version"], 2);
+/// assert_eq!(json["verdict"]["stage"], "discovery");
 /// assert_eq!(json["verdict"]["hresult"], "0x80072F8A");
 /// ```
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -112,6 +141,9 @@ pub struct Report {
     started_at: OffsetDateTime,
     #[serde(with = "duration_ms", rename = "elapsed_ms")]
     elapsed: Duration,
+    /// Where offline findings come from (a log file); `None` for a live diagnosis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    origin: Option<String>,
     verdict: Option<Verdict>,
     findings: Vec<Finding>,
 }
@@ -126,9 +158,13 @@ impl Report {
         elapsed: Duration,
         findings: Vec<Finding>,
     ) -> Self {
-        let verdict = findings
-            .iter()
-            .find(|f| f.status == Status::Fail)
+        let first_fail = |stage: Stage| {
+            findings
+                .iter()
+                .find(|f| f.status == Status::Fail && f.stage == stage)
+        };
+        let verdict = first_fail(Stage::Discovery)
+            .or_else(|| first_fail(Stage::SignIn))
             .map(Verdict::from_finding);
         Self {
             schema_version: SCHEMA_VERSION,
@@ -136,9 +172,24 @@ impl Report {
             mode,
             started_at,
             elapsed,
+            origin: None,
             verdict,
             findings,
         }
+    }
+
+    /// Marks the report as read from `origin` (a log file) rather than diagnosed live; the text
+    /// rendering then says "from <origin>".
+    #[must_use]
+    pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// Where the findings come from, for reports read offline.
+    #[must_use]
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_deref()
     }
 
     /// The JSON schema version this report was written with.
@@ -183,7 +234,8 @@ impl Report {
         self.findings.iter().find(|f| f.check == *check)
     }
 
-    /// The first failure a Windows device would hit, or `None` when nothing fails.
+    /// The first failure a Windows device would hit (discovery first, then sign-in), or `None`
+    /// when a device would get through. Farm-health failures are never the verdict.
     #[must_use]
     pub fn verdict(&self) -> Option<&Verdict> {
         self.verdict.as_ref()
@@ -194,23 +246,37 @@ impl Report {
         self.findings.iter().filter(|f| f.status.is_problem())
     }
 
-    /// True when any check failed (what the command-line exit code reports).
+    /// Every finding of one stage, in plan order.
+    pub fn stage(&self, stage: Stage) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.stage == stage)
+    }
+
+    /// True when any check failed, farm health included (what the command-line exit code reports).
     #[must_use]
     pub fn has_failures(&self) -> bool {
-        self.verdict.is_some()
+        self.findings.iter().any(|f| f.status == Status::Fail)
     }
 }
 
 impl fmt::Display for Report {
-    /// A plain-text rendering (no colour) for people.
+    /// A plain-text rendering (no colour) for people: every step with its stage, the verdict, the
+    /// device's other problems, then farm health under its own heading.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "Device registration discovery for {} (mode {}), {}",
-            self.target,
-            self.mode,
-            HumanDuration(self.elapsed)
-        )?;
+        match &self.origin {
+            Some(origin) => writeln!(
+                f,
+                "Device registration events from {origin} ({} about {})",
+                self.findings.len(),
+                self.target
+            )?,
+            None => writeln!(
+                f,
+                "Device registration discovery for {} (mode {}), {}",
+                self.target,
+                self.mode,
+                HumanDuration(self.elapsed)
+            )?,
+        }
         let width = self
             .findings
             .iter()
@@ -220,21 +286,26 @@ impl fmt::Display for Report {
         for finding in &self.findings {
             writeln!(
                 f,
-                "  [{:<7}] {:<width$}  {} ({})",
+                "  [{:<7}] {:<11} {:<width$}  {} ({})",
                 finding.status.as_str().to_ascii_uppercase(),
+                finding.stage.as_str(),
                 finding.check.as_str(),
                 finding.summary,
                 HumanDuration(finding.elapsed),
             )?;
             for evidence in &finding.evidence {
-                writeln!(f, "            {:<width$}  · {evidence}", "")?;
+                writeln!(f, "{:<24}{:<width$}  · {evidence}", "", "")?;
             }
         }
         writeln!(f)?;
         match &self.verdict {
+            None if self.origin.is_some() => writeln!(
+                f,
+                "Verdict: none of these events is a failure a device hit."
+            )?,
             None => writeln!(
                 f,
-                "Verdict: no failure found; a Windows device would get past discovery."
+                "Verdict: no failure found; a Windows device would get through discovery and sign-in."
             )?,
             Some(v) => {
                 writeln!(f, "Verdict: {v}")?;
@@ -242,26 +313,114 @@ impl fmt::Display for Report {
                 writeln!(f, "  Fix: {}", v.remediation)?;
             }
         }
-        let others: Vec<&Finding> = self
+        let is_verdict = |p: &Finding| self.verdict.as_ref().is_some_and(|v| v.check == p.check);
+        let device: Vec<&Finding> = self
             .problems()
-            .filter(|p| self.verdict.as_ref().is_none_or(|v| v.check != p.check))
+            .filter(|p| p.stage.is_device_path() && !is_verdict(p))
             .collect();
-        if !others.is_empty() {
+        if !device.is_empty() {
             writeln!(f, "Also found:")?;
-            for p in others {
-                let mut line = format!("  - {} [{}] {}", p.check, p.status, p.summary);
-                if let Some(failure) = p.failure {
-                    let code = failure
-                        .hresult()
-                        .map_or_else(|| failure.code().to_owned(), |h| h.to_string());
-                    let _ = write!(line, " ({code})");
-                }
-                writeln!(f, "{line}")?;
-                if let Some(fix) = &p.remediation {
-                    writeln!(f, "    Fix: {fix}")?;
-                }
+            for p in device {
+                write_problem(f, p)?;
+            }
+        }
+        let farm: Vec<&Finding> = self
+            .problems()
+            .filter(|p| p.stage == Stage::FarmHealth)
+            .collect();
+        if !farm.is_empty() {
+            writeln!(
+                f,
+                "Farm health (no device verdict: {}):",
+                Stage::FarmHealth.affects()
+            )?;
+            for p in farm {
+                write_problem(f, p)?;
             }
         }
         Ok(())
+    }
+}
+
+/// One problem line of the text rendering, with its code and its fix.
+fn write_problem(f: &mut fmt::Formatter<'_>, p: &Finding) -> fmt::Result {
+    let mut line = format!("  - {} [{}] {}", p.check, p.status, p.summary);
+    if let Some(failure) = p.failure {
+        let code = failure
+            .hresult()
+            .map_or_else(|| failure.code().to_owned(), |h| h.to_string());
+        let _ = write!(line, " ({code})");
+    }
+    writeln!(f, "{line}")?;
+    if let Some(fix) = &p.remediation {
+        writeln!(f, "    Fix: {fix}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(findings: Vec<Finding>) -> Report {
+        Report::new(
+            "contoso.com",
+            Mode::Auto,
+            OffsetDateTime::UNIX_EPOCH,
+            Duration::ZERO,
+            findings,
+        )
+    }
+
+    #[test]
+    fn farm_health_failures_are_never_the_verdict_but_count_as_failures() {
+        let r = report(vec![
+            Finding::pass("contract", "document"),
+            Finding::fail("adfs-probe", JoinFailure::HttpError, "probe 503")
+                .with_stage(Stage::FarmHealth),
+        ]);
+        assert!(r.verdict().is_none());
+        assert!(r.has_failures());
+        let text = r.to_string();
+        assert!(text.contains("Farm health (no device verdict"), "{text}");
+        assert!(text.contains("adfs-probe [fail] probe 503"), "{text}");
+        assert!(!text.contains("Also found"), "{text}");
+    }
+
+    #[test]
+    fn a_discovery_failure_comes_before_an_earlier_sign_in_failure() {
+        let r = report(vec![
+            Finding::fail("sign-in", JoinFailure::NameNotResolved, "sts missing")
+                .with_stage(Stage::SignIn),
+            Finding::fail("contract", JoinFailure::ContractNotFound, "404"),
+        ]);
+        let v = r.verdict().unwrap();
+        assert_eq!(v.check, "contract");
+        assert_eq!(v.stage, Stage::Discovery);
+        assert_eq!(v.kb, Some(Kb(3_045_386)));
+    }
+
+    #[test]
+    fn a_sign_in_verdict_is_worded_after_credentials() {
+        let r = report(vec![
+            Finding::pass("contract", "document"),
+            Finding::fail("adfs-sign-in", JoinFailure::NameNotResolved, "sts missing")
+                .with_stage(Stage::SignIn),
+        ]);
+        let v = r.verdict().unwrap();
+        assert_eq!(v.stage, Stage::SignIn);
+        assert_eq!(v.message_stage, MessageStage::AfterCredentials);
+        assert_eq!(v.kb, Some(Kb(3_045_378)));
+        assert_eq!(v.event, None);
+        let text = v.to_string();
+        assert!(
+            text.starts_with(
+                "After the user signs in, a Windows device would fail with 0x80072EE7"
+            ),
+            "{text}"
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["verdict"]["stage"], "sign-in");
+        assert_eq!(json["findings"][1]["stage"], "sign-in");
     }
 }

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::finding::duration_ms;
 
+/// The host of Microsoft Entra ID's device registration service: a customer's
+/// `EnterpriseRegistration.<domain>` CNAME points here, and Windows 10+ devices call it directly.
+pub const ENTRA_REGISTRATION_HOST: &str = "enterpriseregistration.windows.net";
+
 /// Which registration service a name leads to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

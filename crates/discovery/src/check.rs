@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use rustls_pki_types::CertificateDer;
 use wpj_core::{
-    Check, CheckId, Context, DiscoveryDocument, Evidence, Finding, HttpExchange, JoinFailure, Mode,
-    ResolvedAddresses, ServiceKind, Status, Target,
+    Check, CheckId, Context, DiscoveryDocument, ENTRA_REGISTRATION_HOST, Evidence, Finding,
+    HttpExchange, JoinFailure, ServiceKind, Status, Target,
 };
 use wpj_dns::HostResolver;
 use wpj_tls::{
@@ -23,8 +23,15 @@ pub const MAX_REDIRECTS: usize = 5;
 ///
 /// - 404 → event 103 (KB3045386); 503 → event 103 (KB3045388); other error statuses → event 103 with
 ///   the status ([`JoinFailure::HttpError`]).
-/// - Redirects are followed by hand and recorded: same host is followed; another host is what
-///   Windows 8.1 refuses (0x8018000B); a loop or more than [`MAX_REDIRECTS`] → 0x80072F7C.
+/// - Redirects are followed by hand and recorded, as WinHTTP follows them: to another host too (a
+///   `Warn`: whether the registration client trusts it is not documented); HTTPS → HTTP is refused
+///   as WinHTTP's default policy refuses it ([`JoinFailure::InsecureRedirect`]); a loop or more
+///   than [`MAX_REDIRECTS`] → 0x80072F7C.
+/// - Microsoft Entra ID (DNS leads to `enterpriseregistration.windows.net`, or the mode says so):
+///   the verdict comes from Microsoft's tenant discovery as Windows 10+ calls it,
+///   `https://enterpriseregistration.windows.net/<domain>/discover?api-version=1.7` with the dsreg
+///   headers (503 → DSREG_SERVER_BUSY, 400/404 → DSREG_TENANT_NOT_FOUND, inferred); the 1.0
+///   contract under `/<domain>/` is kept as evidence.
 /// - 200 with something that is not a discovery document (a proxy's or captive portal's HTML page,
 ///   an oversized body) → 0x8007000D with an excerpt; a document missing required MS-DVRD members or
 ///   with non-https endpoints → 0x8007000D; odd hosts or versions → `Warn`.
@@ -88,6 +95,8 @@ struct Outcome {
     accept: Option<&'static str>,
     exchanges: Vec<HttpExchange>,
     redirects: usize,
+    /// The first host other than the requested one that a redirect led to.
+    other_host: Option<String>,
     result: Result<(DiscoveryDocument, Judgement), (JoinFailure, String)>,
 }
 
@@ -118,25 +127,33 @@ impl Check for ContractCheck {
         }
         let settings = cx.settings();
         let target = &settings.target;
-        let service = cx
-            .output::<ResolvedAddresses>()
-            .map(|r| r.service)
-            .or(match settings.mode {
-                Mode::Entra => Some(ServiceKind::Entra),
-                Mode::Onprem => Some(ServiceKind::Adfs),
-                Mode::Auto => None,
-            });
-        let setup = TrustStore::load(&settings.trust).and_then(|store| {
-            let resolver = HostResolver::for_run(cx)?;
-            let proxy = proxy_setting(settings.proxy.as_deref());
-            let tls = match (tls_ok, cx.output::<CapturedChain>()) {
+        let service = cx.service();
+        let tls = TrustStore::load(&settings.trust).map(|store| {
+            match (tls_ok, cx.output::<CapturedChain>()) {
                 // Verify as Windows does, with the intermediates it had (AIA included).
                 (true, Some(chain)) => verifying_config(&store, &intermediates(chain)),
                 (true, None) => client_config(&store),
                 (false, _) => inspection_config(),
-            };
+            }
+        });
+        let setup = tls.and_then(|tls| {
+            let resolver = HostResolver::for_run(cx)?;
+            let proxy = proxy_setting(settings.proxy.as_deref());
+            if service == Some(ServiceKind::Entra) {
+                // Windows 10+ asks Microsoft's endpoint by its own name, resolved as the device does.
+                let cloud = Client::new(
+                    tls,
+                    !tls_ok,
+                    ENTRA_REGISTRATION_HOST,
+                    &[],
+                    resolver,
+                    proxy.as_deref(),
+                    settings.network_timeout,
+                )?;
+                return Ok(Clients::Entra(cloud.with_headers(DSREG_HEADERS)));
+            }
             // One client per node: a device may land on any of them.
-            let nodes = addresses
+            addresses
                 .iter()
                 .map(|address| {
                     Client::new(
@@ -149,20 +166,12 @@ impl Check for ContractCheck {
                         settings.network_timeout,
                     )
                 })
-                .collect::<Result<Vec<_>, _>>()?;
-            let cloud = Client::new(
-                client_config(&store),
-                false,
-                "enterpriseregistration.windows.net",
-                &[],
-                resolver,
-                proxy.as_deref(),
-                settings.network_timeout,
-            )?;
-            Ok((nodes, cloud))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Clients::Nodes)
         });
-        let (nodes, cloud) = match setup {
-            Ok(clients) => clients,
+        let nodes = match setup {
+            Ok(Clients::Nodes(nodes)) => nodes,
+            Ok(Clients::Entra(cloud)) => return entra(&cloud, settings, tls_ok).await,
             Err(e) => return Finding::error(Self::ID, e),
         };
         let accepts: &[Option<&'static str>] = if settings.check_xml {
@@ -185,29 +194,104 @@ impl Check for ContractCheck {
             }
         }
         let outcomes = futures_util::future::join_all(requests).await;
-        let cloud_note = if service == Some(ServiceKind::Entra) {
-            let url = settings.https_url(
-                "enterpriseregistration.windows.net",
-                &format!(
-                    "/{}/enrollmentserver/contract?api-version=1.0",
-                    target.suffix()
-                ),
-            );
-            Some(
-                walk(
-                    &cloud,
-                    url,
-                    Some("application/json"),
-                    "1.0",
-                    target,
-                    service,
-                )
-                .await,
-            )
-        } else {
-            None
-        };
-        compose(&outcomes, cloud_note, tls_ok, target)
+        compose(&outcomes, tls_ok)
+    }
+}
+
+/// The clients one run of the contract step uses.
+enum Clients {
+    /// One per node behind `enterpriseregistration.<suffix>` (AD FS).
+    Nodes(Vec<Client>),
+    /// Microsoft's endpoint (Entra ID).
+    Entra(Client),
+}
+
+/// The headers Windows 10 and later send to Microsoft Entra ID's tenant discovery.
+const DSREG_HEADERS: &[(&str, &str)] = &[
+    ("ocp-adrs-client-name", "dsreg"),
+    ("ocp-adrs-client-version", "10"),
+];
+
+/// The api-version of Entra ID's tenant discovery as Windows 10 and later call it.
+pub const ENTRA_DISCOVER_API_VERSION: &str = "1.7";
+
+/// Microsoft Entra ID: the verdict comes from Microsoft's tenant discovery as a Windows 10+ device
+/// calls it; the 1.0 contract under `/<domain>/` (what older clients use) is supporting evidence.
+async fn entra(cloud: &Client, settings: &wpj_core::Settings, tls_ok: bool) -> Finding {
+    let target = &settings.target;
+    let service = Some(ServiceKind::Entra);
+    let discover_url = settings.https_url(
+        ENTRA_REGISTRATION_HOST,
+        &format!(
+            "/{}/discover?api-version={ENTRA_DISCOVER_API_VERSION}",
+            target.suffix()
+        ),
+    );
+    let contract_url = settings.https_url(
+        ENTRA_REGISTRATION_HOST,
+        &format!(
+            "/{}/enrollmentserver/contract?api-version=1.0",
+            target.suffix()
+        ),
+    );
+    let (mut discover, contract) = tokio::join!(
+        walk(
+            cloud,
+            discover_url,
+            Some("application/json"),
+            ENTRA_DISCOVER_API_VERSION,
+            target,
+            service,
+        ),
+        walk(
+            cloud,
+            contract_url,
+            Some("application/json"),
+            "1.0",
+            target,
+            service,
+        )
+    );
+    if let Err((failure, detail)) = &mut discover.result {
+        if let Some(status) = discover
+            .exchanges
+            .last()
+            .and_then(|e| e.status)
+            .filter(|s| *s >= 400)
+        {
+            *failure = entra_error(status);
+            detail.push_str(&format!(
+                ": Microsoft's tenant discovery does not answer for {} ({})",
+                target.suffix(),
+                failure.code()
+            ));
+        }
+    }
+    let mut finding = compose(std::slice::from_ref(&discover), tls_ok);
+    let said = match &contract.result {
+        Ok(_) => "the 1.0 contract Windows 8.1 asks for answers with a document".to_owned(),
+        Err((_, detail)) => format!("the 1.0 contract Windows 8.1 asks for: {detail}"),
+    };
+    finding.evidence.push(Evidence::note(format!(
+        "Microsoft Entra ID: judged as Windows 10 and later discover their tenant (api-version \
+         {ENTRA_DISCOVER_API_VERSION}, dsreg headers); {said}"
+    )));
+    finding
+        .evidence
+        .extend(contract.exchanges.into_iter().map(Evidence::Http));
+    finding
+}
+
+/// What a Windows 10+ device logs when Microsoft's tenant discovery answers `status`.
+///
+/// 503 is DSREG_SERVER_BUSY (REFERENCE §2); a 400/404 means the service does not know the domain as
+/// a verified domain of any tenant, which the client reports as DSREG_TENANT_NOT_FOUND (inferred:
+/// the mapping of the service's error answers to client codes is not publicly documented).
+fn entra_error(status: u16) -> JoinFailure {
+    match status {
+        503 => JoinFailure::DsregServerBusy,
+        400 | 404 => JoinFailure::DsregTenantNotFound,
+        _ => JoinFailure::HttpError,
     }
 }
 
@@ -241,6 +325,7 @@ async fn walk(
         accept,
         exchanges: Vec::new(),
         redirects: 0,
+        other_host: None,
         result: Err((JoinFailure::UnknownError, String::new())),
     };
     let start_host = host_of(&start);
@@ -257,9 +342,12 @@ async fn walk(
             }
         };
         if (300..400).contains(&response.status) {
-            match next_hop(&url, &response, start_host.as_deref(), &seen) {
+            match next_hop(&url, &response, &seen) {
                 Ok(next) => {
                     out.redirects += 1;
+                    if host_of(&next) != start_host && out.other_host.is_none() {
+                        out.other_host = host_of(&next);
+                    }
                     seen.push(next.clone());
                     url = next;
                     continue;
@@ -278,7 +366,6 @@ async fn walk(
 fn next_hop(
     url: &str,
     response: &Response,
-    start_host: Option<&str>,
     seen: &[String],
 ) -> Result<String, (JoinFailure, String)> {
     let status = response.status;
@@ -297,11 +384,13 @@ fn next_hop(
             )
         })?
         .to_string();
-    if host_of(&next).as_deref() != start_host {
+    let scheme = |u: &str| reqwest::Url::parse(u).map(|u| u.scheme().to_owned()).ok();
+    if scheme(url).as_deref() == Some("https") && scheme(&next).as_deref() != Some("https") {
         return Err((
-            JoinFailure::DsregDiscoveryRedirectionNotTrusted,
+            JoinFailure::InsecureRedirect,
             format!(
-                "{url} redirects (HTTP {status}) to {next}, another host: Windows 8.1 refuses redirects outside its well-known list"
+                "{url} redirects (HTTP {status}) to {next}: WinHTTP's default policy refuses HTTPS → HTTP \
+                 redirects, so the device takes the HTTP {status} itself as the answer and stops"
             ),
         ));
     }
@@ -410,7 +499,7 @@ fn label(o: &Outcome) -> String {
     }
 }
 
-fn compose(outcomes: &[Outcome], cloud: Option<Outcome>, tls_ok: bool, target: &Target) -> Finding {
+fn compose(outcomes: &[Outcome], tls_ok: bool) -> Finding {
     let id = ContractCheck::ID;
     let prefix = if tls_ok {
         ""
@@ -441,6 +530,15 @@ fn compose(outcomes: &[Outcome], cloud: Option<Outcome>, tls_ok: bool, target: &
                     doc.format
                 ));
                 warnings.extend(judgement.warnings.iter().cloned());
+                if let Some(host) = &o.other_host {
+                    warnings.push(format!(
+                        "{}: a redirect leads to another host, {host}; WinHTTP follows it, but whether \
+                         the registration client trusts a discovery redirected off its own name is not \
+                         publicly documented (Windows 10 has DSREG_E_DISCOVERY_REDIRECTION_NOT_TRUSTED, \
+                         0x801C000B; unconfirmed)",
+                        label(o)
+                    ));
+                }
             }
         }
         let summary = format!("{prefix}{}", parts.join("; "));
@@ -466,22 +564,5 @@ fn compose(outcomes: &[Outcome], cloud: Option<Outcome>, tls_ok: bool, target: &
             documents.push(doc.clone());
         }
     }
-    finding = finding.with_output(Documents(documents));
-    if let Some(cloud) = cloud {
-        let said = match &cloud.result {
-            Ok(_) => format!(
-                "Microsoft Entra ID's own discovery endpoint answers for {} with a document",
-                target.suffix()
-            ),
-            Err((_, detail)) => format!(
-                "Microsoft Entra ID's own discovery endpoint for {}: {detail}",
-                target.suffix()
-            ),
-        };
-        finding.summary = format!("{}; {said}", finding.summary);
-        finding
-            .evidence
-            .extend(cloud.exchanges.into_iter().map(Evidence::Http));
-    }
-    finding
+    finding.with_output(Documents(documents))
 }

@@ -49,6 +49,8 @@ pub(crate) struct Client {
     timeout: Duration,
     /// The one address requests go to, when pinned.
     address: Option<SocketAddr>,
+    /// Headers sent with every request besides `Accept` (the dsreg client's own, for Entra ID).
+    headers: &'static [(&'static str, &'static str)],
 }
 
 /// The proxy to use: explicit, else `HTTPS_PROXY` / `https_proxy` from the environment.
@@ -95,7 +97,14 @@ impl Client {
             inspection,
             timeout,
             address: (addresses.len() == 1).then(|| addresses[0]),
+            headers: &[],
         })
+    }
+
+    /// The same client, sending `headers` with every request.
+    pub(crate) fn with_headers(mut self, headers: &'static [(&'static str, &'static str)]) -> Self {
+        self.headers = headers;
+        self
     }
 
     /// One GET, bounded by the client's timeout and [`BODY_CAP`].
@@ -147,6 +156,9 @@ impl Client {
         let mut request = self.http.get(url);
         if let Some(a) = accept {
             request = request.header(reqwest::header::ACCEPT, a);
+        }
+        for (name, value) in self.headers {
+            request = request.header(*name, *value);
         }
         let mut response = request.send().await.map_err(|e| classify(&e))?;
         let status = response.status().as_u16();

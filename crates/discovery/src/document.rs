@@ -164,7 +164,8 @@ pub(crate) fn judge(
 ) -> Judgement {
     let mut j = Judgement::default();
     let mut required: Vec<&str> = REQUIRED_1_0.to_vec();
-    if doc.api_version == "1.2" {
+    // 1.2 and later (Entra ID's tenant discovery is 1.7) carry the Windows 10 members.
+    if doc.api_version != "1.0" {
         required.extend(REQUIRED_1_2);
         if doc
             .get("KeyProvisioningService.KeyProvisionEndpoint")

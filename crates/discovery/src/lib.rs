@@ -2,10 +2,11 @@
 //! device sends it, and the MS-DVRD discovery document judged as Windows would judge it.
 //!
 //! [`ContractCheck`] (`contract`) maps the answer to event 103 (404 → KB3045386, 503 → KB3045388,
-//! other statuses), redirect failures (0x8018000B, 0x80072F7C), pages that are not documents
-//! (0x8007000D) and stalls (0x80072EE2), and keeps every request and the document as evidence. When
-//! the certificate failed, it looks past it over an inspection connection, so one run shows every
-//! fault.
+//! other statuses), redirects as WinHTTP follows them (HTTPS → HTTP refused; loops and too many
+//! hops 0x80072F7C), pages that are not documents (0x8007000D) and stalls (0x80072EE2), and keeps
+//! every request and the document as evidence. For Microsoft Entra ID it asks Microsoft's tenant
+//! discovery (`/<domain>/discover?api-version=1.7`) as Windows 10 and later do. When the certificate
+//! failed, it looks past it over an inspection connection, so one run shows every fault.
 //!
 //! # Quick start
 //!
@@ -37,6 +38,8 @@ mod check;
 mod client;
 mod document;
 
-pub use check::{ContractCheck, Documents, MAX_REDIRECTS, node_contract};
+pub use check::{
+    ContractCheck, Documents, ENTRA_DISCOVER_API_VERSION, MAX_REDIRECTS, node_contract,
+};
 pub use client::BODY_CAP;
 pub use document::XML_NAMESPACE;

@@ -8,8 +8,7 @@ use wpj_core::{
     ServiceKind, Target,
 };
 
-/// The CNAME target that means Microsoft Entra ID.
-pub const ENTRA_REGISTRATION_HOST: &str = "enterpriseregistration.windows.net";
+pub use wpj_core::ENTRA_REGISTRATION_HOST;
 
 /// Every server's answer in one view, in the order the servers were given.
 #[derive(Debug, Clone)]
@@ -50,7 +49,9 @@ fn list(ips: &[IpAddr]) -> String {
         .join(", ")
 }
 
-/// Entra when the chain reaches `enterpriseregistration.windows.net`, AD FS otherwise.
+/// Entra when the CNAME chain *from the queried name* reaches `enterpriseregistration.windows.net`
+/// (the chain [`DnsLookup::cname_chain`] holds; stray records elsewhere in an answer are not in
+/// it), AD FS otherwise.
 #[must_use]
 pub fn classify(lookup: &DnsLookup) -> (ServiceKind, String) {
     if lookup

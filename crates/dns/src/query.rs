@@ -59,7 +59,7 @@ pub(crate) async fn query_server(
         resolver.lookup(fqdn.as_str(), RecordType::AAAA)
     );
     let elapsed = started.elapsed();
-    let (a, aaaa) = (interpret(a), interpret(aaaa));
+    let (a, aaaa) = (interpret(name, a), interpret(name, aaaa));
     let (outcome, chain, addresses, detail) = merge(a, aaaa);
     DnsLookup {
         view: view.to_owned(),
@@ -82,29 +82,53 @@ fn usable(ip: IpAddr) -> bool {
     !(ip.is_unspecified() || ip.is_multicast() || matches!(ip, IpAddr::V4(v4) if v4.is_broadcast()))
 }
 
-fn interpret(result: Result<Lookup, NetError>) -> Partial {
+/// The answer for `name`: the CNAME chain that starts at `name` (followed hop by hop) and the
+/// addresses of the name it ends at. Records of other owners (a stray CNAME, an unrelated address
+/// a hostile or sloppy server adds) are not part of the answer, as a stub resolver ignores them.
+fn interpret(name: &str, result: Result<Lookup, NetError>) -> Partial {
     match result {
         Ok(lookup) => {
-            let mut chain = Vec::new();
-            let mut addresses = Vec::new();
+            let mut aliases: Vec<CnameHop> = Vec::new();
+            let mut records: Vec<(String, AddressRecord)> = Vec::new();
             for record in lookup.answers() {
+                let owner = trim(&record.name.to_ascii());
                 match &record.data {
-                    RData::CNAME(target) => chain.push(CnameHop {
-                        name: trim(&record.name.to_ascii()),
+                    RData::CNAME(target) => aliases.push(CnameHop {
+                        name: owner,
                         target: trim(&target.0.to_ascii()),
                         ttl: record.ttl,
                     }),
-                    RData::A(a) => addresses.push(AddressRecord {
-                        ip: IpAddr::V4(a.0),
-                        ttl: record.ttl,
-                    }),
-                    RData::AAAA(aaaa) => addresses.push(AddressRecord {
-                        ip: IpAddr::V6(aaaa.0),
-                        ttl: record.ttl,
-                    }),
+                    RData::A(a) => records.push((
+                        owner,
+                        AddressRecord {
+                            ip: IpAddr::V4(a.0),
+                            ttl: record.ttl,
+                        },
+                    )),
+                    RData::AAAA(aaaa) => records.push((
+                        owner,
+                        AddressRecord {
+                            ip: IpAddr::V6(aaaa.0),
+                            ttl: record.ttl,
+                        },
+                    )),
                     _ => {}
                 }
             }
+            let mut chain: Vec<CnameHop> = Vec::new();
+            let mut current = trim(name);
+            while let Some(hop) = aliases.iter().find(|h| h.name == current) {
+                if chain.iter().any(|h| h.name == hop.target) || chain.len() >= aliases.len() {
+                    break; // a loop: the chain ends where it repeats
+                }
+                current.clone_from(&hop.target);
+                chain.push(hop.clone());
+            }
+            let addresses = records
+                .into_iter()
+                .filter(|(owner, _)| *owner == current)
+                .map(|(_, record)| record)
+                .collect();
             Partial {
                 outcome: DnsOutcome::Answer,
                 chain,

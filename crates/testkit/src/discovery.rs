@@ -125,6 +125,62 @@ pub fn document_json(service: &Service, version: ApiVersion) -> String {
     doc
 }
 
+/// Microsoft Entra ID's tenant discovery answer (`/<domain>/discover?api-version=1.7`): the 1.2
+/// members plus what Entra adds (tenant information and services clients must ignore if unknown).
+#[must_use]
+pub fn entra_discover_json(domain: &str) -> String {
+    let service = Service::Entra {
+        domain: domain.to_owned(),
+    };
+    let mut doc = document_json(&service, ApiVersion::V1_2);
+    doc.pop();
+    let _ = write!(
+        doc,
+        ",\"TenantInfo\":{{\"TenantId\":\"00000000-0000-0000-0000-00000000000a\",\"TenantName\":\"{domain}\",\"DisplayName\":\"Lab\"}},\
+         \"WebAuthNService\":{{\"ServiceVersion\":\"1.0\",\"WebAuthNEndpoint\":\"https:\\/\\/login.microsoft.com\\/webauthn\\/\"}}}}"
+    );
+    doc
+}
+
+/// Microsoft Entra ID's tenant discovery as the lab serves it: the 1.7 document to a request that
+/// carries the dsreg client headers (`ocp-adrs-client-name: dsreg`) and asks for JSON; 400 with a
+/// JSON error otherwise, and the JSON error with `status` when the lab scripts a failure.
+#[must_use]
+pub fn entra_discover_response(request: &Request, domain: &str, status: u16) -> Response {
+    let error = |status: u16, code: &str, message: &str| {
+        Response::new(
+            status,
+            "application/json; charset=utf-8",
+            format!("{{\"ErrorCode\":\"{code}\",\"Message\":\"{message}\"}}"),
+        )
+    };
+    if status != 200 {
+        return error(
+            status,
+            "DirectoryError",
+            &format!("The domain {domain} is not a verified domain of any tenant (lab fault)."),
+        );
+    }
+    if request.query_param("api-version") != Some("1.7") {
+        return error(400, "InvalidRequest", "api-version must be 1.7");
+    }
+    if !request
+        .header("ocp-adrs-client-name")
+        .is_some_and(|v| v.eq_ignore_ascii_case("dsreg"))
+    {
+        return error(400, "InvalidRequest", "missing ocp-adrs-client-name");
+    }
+    let accept = request.header("accept").unwrap_or("").to_ascii_lowercase();
+    if !accept.contains("application/json") {
+        return error(406, "InvalidRequest", "only application/json is served");
+    }
+    Response::new(
+        200,
+        "application/json; charset=utf-8",
+        entra_discover_json(domain),
+    )
+}
+
 /// The XML document for `version` (`DataContract` order: members sorted by name).
 #[must_use]
 pub fn document_xml(service: &Service, version: ApiVersion) -> String {

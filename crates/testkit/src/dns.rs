@@ -61,6 +61,8 @@ pub struct Zone {
     pub apex: String,
     records: HashMap<String, Vec<DnsRecord>>,
     faults: HashMap<String, DnsFault>,
+    /// Records of other owners added to the answers for a name: (queried name, (owner, record)).
+    extras: HashMap<String, Vec<(String, DnsRecord)>>,
     fault_all: Option<DnsFault>,
     round_trip: Duration,
 }
@@ -106,6 +108,17 @@ impl Zone {
     #[must_use]
     pub fn with_fault(mut self, name: &str, fault: DnsFault) -> Self {
         self.faults.insert(key(name), fault);
+        self
+    }
+
+    /// Adds `owner`'s `record` to every positive answer for `name`: a record that belongs to no
+    /// part of the queried chain, as a sloppy or hostile server sends (a stray CNAME, say).
+    #[must_use]
+    pub fn with_extra_answer(mut self, name: &str, owner: &str, record: DnsRecord) -> Self {
+        self.extras
+            .entry(key(name))
+            .or_default()
+            .push((key(owner), record));
         self
     }
 
@@ -182,10 +195,32 @@ impl Zone {
                 };
                 answers.push(Record::from_rdata(current.clone(), ttl, rdata));
             }
+            answers.extend(self.extra_answers(name));
             return (ResponseCode::NoError, answers);
         }
         // A CNAME loop: what recursive servers answer.
         (ResponseCode::ServFail, Vec::new())
+    }
+
+    /// The stray records scripted for `name` ([`Zone::with_extra_answer`]).
+    fn extra_answers(&self, name: &Name) -> Vec<Record> {
+        let Some(extras) = self.extras.get(&key(&name.to_ascii())) else {
+            return Vec::new();
+        };
+        extras
+            .iter()
+            .filter_map(|(owner, record)| {
+                let owner = Name::from_ascii(format!("{owner}.")).ok()?;
+                let rdata = match record {
+                    DnsRecord::A(ip) => RData::A(A(*ip)),
+                    DnsRecord::Aaaa(ip) => RData::AAAA(AAAA(*ip)),
+                    DnsRecord::Cname(t) => {
+                        RData::CNAME(CNAME(Name::from_ascii(format!("{}.", key(t))).ok()?))
+                    }
+                };
+                Some(Record::from_rdata(owner, CNAME_TTL, rdata))
+            })
+            .collect()
     }
 
     fn soa(&self) -> Option<Record> {

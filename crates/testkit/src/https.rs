@@ -9,7 +9,9 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use crate::discovery::{ApiVersion, Service, contract_response, document_json};
+use crate::discovery::{
+    ApiVersion, Service, contract_response, document_json, entra_discover_response,
+};
 use crate::http::{Request, Response, read_request};
 use crate::server::{TaskGuard, serve};
 use crate::web::{Route, answer};
@@ -48,6 +50,8 @@ pub enum ContractFault {
     RedirectOtherHost,
     /// 302s that never end.
     RedirectLoop,
+    /// 302 from HTTPS to `http://` on the same host (WinHTTP's default policy refuses it).
+    RedirectToHttp,
     /// The document, one byte every 200 ms.
     SlowBody,
     /// A 4 MiB document.
@@ -60,6 +64,10 @@ pub enum ContractFault {
 pub const CAPTIVE_PORTAL_HTML: &str = "<!DOCTYPE html><html><head><title>Guest Wi-Fi</title></head>\
 <body><h1>Sign in to continue</h1><form method=\"post\" action=\"/login\"><input name=\"email\">\
 <button>Connect</button></form></body></html>";
+
+/// What the federation service's passive endpoint (`/adfs/ls`) answers without a sign-in request.
+pub const ADFS_SIGN_IN_HTML: &str = "<!DOCTYPE html><html><head><title>Sign In</title></head>\
+<body><p>An error occurred: no sign-in request.</p></body></html>";
 
 /// Size of the oversized body.
 pub const OVERSIZED_BODY_LEN: usize = 4 * 1024 * 1024;
@@ -99,8 +107,18 @@ impl Site {
         match path.as_str() {
             "/enrollmentserver/contract" => self.contract(request, &same_host),
             p if p == cloud_path => self.contract(request, &same_host),
+            p if p == format!("/{}/discover", self.domain) => {
+                let status = match self.contract {
+                    ContractFault::Status(status) => status,
+                    _ => 200,
+                };
+                Route::Respond(entra_discover_response(request, &self.domain, status))
+            }
             "/adfs/enrollmentserver/contract" => {
                 Route::Respond(contract_response(request, &self.service))
+            }
+            "/adfs/ls" | "/adfs/ls/" if matches!(self.service, Service::Adfs { .. }) => {
+                Route::ok("text/html; charset=utf-8", ADFS_SIGN_IN_HTML)
             }
             "/adfs/loop" => Route::Respond(Response::redirect(
                 302,
@@ -131,6 +149,15 @@ impl Site {
                 &format!(
                     "https://sts.{}:{}/adfs/EnrollmentServer/contract?{}",
                     self.domain, self.port, request.query
+                ),
+            )),
+            ContractFault::RedirectToHttp => Route::Respond(Response::redirect(
+                302,
+                &format!(
+                    "http://{}:{}/adfs/EnrollmentServer/contract?{}",
+                    self.registration_host(),
+                    self.port,
+                    request.query
                 ),
             )),
             ContractFault::RedirectLoop => Route::Respond(Response::redirect(

@@ -146,6 +146,17 @@ pub struct LabSpec {
     pub nodes: Vec<NodeSpec>,
     /// Days until the AD FS token-signing certificate expires.
     pub token_signing_days_left: i64,
+    /// `/adfs/probe` listens (on-premises labs); `false`: its port is closed, as seen from outside
+    /// where port 80 is not published.
+    pub probe: bool,
+    /// The federation service publishes `FederationMetadata.xml` and its OpenID configuration;
+    /// `false`: both answer 404.
+    pub federation_metadata: bool,
+    /// The federation service name (`sts.<domain>`) resolves.
+    pub sts_in_dns: bool,
+    /// The DNS answer for the registration name also carries an unrelated CNAME
+    /// (`stray.<domain>` → `enterpriseregistration.windows.net`) outside the queried chain.
+    pub stray_cname: bool,
     /// Network latency, one way: every DNS answer comes a round trip (`2 ×` this) late, and the
     /// registration service, the CRL/AIA host and the probe sit behind a [`DelayRelay`].
     pub latency: Option<Duration>,
@@ -171,6 +182,10 @@ impl Default for LabSpec {
             crl: CrlFault::None,
             nodes: vec![NodeSpec::healthy(Ipv4Addr::LOCALHOST)],
             token_signing_days_left: 300,
+            probe: true,
+            federation_metadata: true,
+            stray_cname: false,
+            sts_in_dns: true,
             latency: None,
         }
     }
@@ -196,15 +211,16 @@ impl LabSpec {
     }
 
     fn leaf_names(&self) -> Vec<String> {
+        if self.flavour == Flavour::Entra {
+            // Microsoft's certificate names only Microsoft's hosts, never a customer's domain.
+            return vec![ENTRA_REGISTRATION_HOST.to_owned()];
+        }
         let mut names = if self.leaf_wrong_name {
             vec![format!("adfs.{}", self.domain)]
         } else {
             vec![self.registration_name()]
         };
         names.push(self.sts_host());
-        if self.flavour == Flavour::Entra {
-            names.push(ENTRA_REGISTRATION_HOST.to_owned());
-        }
         names
     }
 }
@@ -334,6 +350,9 @@ impl Lab {
             }
             let statuses = spec.nodes.iter().map(|n| n.probe_status).chain([200]);
             let (port, listeners) = bind_same_port(&ips).await?;
+            // Without a probe the port stays closed, as port 80 is from outside: bound only to
+            // find a free port, then let go.
+            let listeners = if spec.probe { listeners } else { Vec::new() };
             for (listener, status) in listeners.into_iter().zip(statuses) {
                 let routes = HashMap::from([("/adfs/probe".to_owned(), Route::status(status))]);
                 let listener = delayed(listener, spec.latency, &mut relays).await?;
@@ -624,7 +643,7 @@ fn node_sites(spec: &LabSpec, port: u16) -> Result<Vec<Site>, rcgen::Error> {
             domain: spec.domain.clone(),
         },
     };
-    let metadata = if spec.flavour == Flavour::OnPrem {
+    let metadata = if spec.flavour == Flavour::OnPrem && spec.federation_metadata {
         let signing = token_certificate("Signing", &spec.sts_host(), spec.token_signing_days_left)?;
         let encryption = token_certificate("Encryption", &spec.sts_host(), 300)?;
         Some(federation_metadata(&spec.sts_host(), &signing, &encryption))
@@ -684,13 +703,22 @@ fn zone_pointing_at(
             }
         }
     }
-    for ip in ips {
-        zone.add_ip(&spec.sts_host(), ip);
+    if spec.sts_in_dns {
+        for ip in ips {
+            zone.add_ip(&spec.sts_host(), ip);
+        }
     }
     zone.add_ip(
         &format!("pki.{}", spec.domain),
         IpAddr::V4(Ipv4Addr::LOCALHOST),
     );
+    if spec.stray_cname {
+        zone = zone.with_extra_answer(
+            &registration,
+            &format!("stray.{}", spec.domain),
+            DnsRecord::Cname(ENTRA_REGISTRATION_HOST.to_owned()),
+        );
+    }
     if let Some(fault) = fault {
         zone = zone.with_fault(&registration, fault);
     }

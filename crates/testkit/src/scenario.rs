@@ -1,8 +1,9 @@
 //! The scenario catalogue: one lab per failure a server can cause, plus the healthy baselines.
 
+use std::fmt;
 use std::net::Ipv4Addr;
 
-use wpj_core::JoinFailure;
+use wpj_core::{JoinFailure, Report, Stage};
 
 use crate::dns::DnsFault;
 use crate::https::{ContractFault, TlsFault};
@@ -16,17 +17,53 @@ pub enum Expected {
     Healthy,
     /// Nothing fails for Windows, but something is wrong (reported as a warning).
     Warning,
-    /// A Windows device fails with this.
+    /// No device verdict, but the farm's own health fails (probe, metadata, token certificates).
+    FarmHealth,
+    /// A Windows device fails during discovery, before the user signs in, with this.
     Failure(JoinFailure),
+    /// A Windows device gets through discovery, then fails after the user signs in, with this.
+    SignIn(JoinFailure),
 }
 
 impl Expected {
-    /// The failure, if one is expected.
+    /// The failure of the device verdict, if one is expected.
     #[must_use]
     pub fn failure(self) -> Option<JoinFailure> {
         match self {
-            Self::Failure(f) => Some(f),
-            Self::Healthy | Self::Warning => None,
+            Self::Failure(f) | Self::SignIn(f) => Some(f),
+            Self::Healthy | Self::Warning | Self::FarmHealth => None,
+        }
+    }
+
+    /// What a report concludes, in the same terms: the verdict (by stage), else a farm-health
+    /// failure, else any problem as a warning.
+    #[must_use]
+    pub fn of(report: &Report) -> Self {
+        match report.verdict() {
+            Some(v) if v.stage == Stage::SignIn => Self::SignIn(v.failure),
+            Some(v) => Self::Failure(v.failure),
+            None if report.has_failures() => Self::FarmHealth,
+            None if report.findings().iter().any(|f| f.status.is_problem()) => Self::Warning,
+            None => Self::Healthy,
+        }
+    }
+}
+
+impl fmt::Display for Expected {
+    /// `healthy`, `warning`, `farm-health`, or the verdict's code and name (`0x80072F8A
+    /// cert-revoked`, `HTTP 404 contract-not-found`), prefixed `sign-in ` for a sign-in verdict.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = |failure: JoinFailure| match (failure.hresult(), failure.http_status()) {
+            (Some(h), _) => format!("{h} {}", failure.code()),
+            (None, Some(status)) => format!("HTTP {status} {}", failure.code()),
+            (None, None) => failure.code().to_owned(),
+        };
+        match self {
+            Self::Healthy => f.write_str("healthy"),
+            Self::Warning => f.write_str("warning"),
+            Self::FarmHealth => f.write_str("farm-health"),
+            Self::Failure(failure) => f.write_str(&code(*failure)),
+            Self::SignIn(failure) => write!(f, "sign-in {}", code(*failure)),
         }
     }
 }
@@ -65,7 +102,7 @@ impl Scenario {
     /// Every scenario, healthy baselines first.
     #[must_use]
     pub fn all() -> Vec<Self> {
-        use Expected::{Failure, Healthy, Warning};
+        use Expected::{Failure, FarmHealth, Healthy, SignIn, Warning};
         use JoinFailure as F;
         let base = LabSpec::default;
         let with = |f: fn(&mut LabSpec)| {
@@ -82,9 +119,24 @@ impl Scenario {
             ),
             scenario(
                 "healthy-entra",
-                "Entra ID: CNAME to enterpriseregistration.windows.net, contract 200",
+                "Entra ID: CNAME to enterpriseregistration.windows.net, whose certificate names only Microsoft's hosts; tenant discovery 1.7 answers",
                 Healthy,
                 LabSpec::entra(),
+            ),
+            scenario(
+                "entra-discover-error",
+                "Entra ID: Microsoft's tenant discovery does not know the domain (HTTP 404)",
+                Failure(F::DsregTenantNotFound),
+                LabSpec {
+                    contract: ContractFault::Status(404),
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
+                "dns-stray-cname",
+                "AD FS: the answer also carries an unrelated CNAME to enterpriseregistration.windows.net",
+                Healthy,
+                with(|s| s.stray_cname = true),
             ),
             scenario(
                 "healthy-split-horizon",
@@ -313,9 +365,15 @@ impl Scenario {
             ),
             scenario(
                 "redirect-other-host",
-                "the contract redirects to another host",
-                Failure(F::DsregDiscoveryRedirectionNotTrusted),
+                "the contract redirects to another host, which serves the document (WinHTTP follows)",
+                Warning,
                 with(|s| s.contract = ContractFault::RedirectOtherHost),
+            ),
+            scenario(
+                "redirect-https-to-http",
+                "the contract redirects from HTTPS to http:// (WinHTTP refuses)",
+                Failure(F::InsecureRedirect),
+                with(|s| s.contract = ContractFault::RedirectToHttp),
             ),
             scenario(
                 "redirect-loop",
@@ -386,6 +444,33 @@ impl Scenario {
                     ];
                     s.token_signing_days_left = 10;
                 }),
+            ),
+            scenario(
+                "adfs-443-only",
+                "AD FS seen from outside: only 443 published (probe port closed, no metadata)",
+                FarmHealth,
+                with(|s| {
+                    s.probe = false;
+                    s.federation_metadata = false;
+                }),
+            ),
+            scenario(
+                "adfs-metadata-404",
+                "AD FS: the contract works, FederationMetadata.xml answers 404",
+                FarmHealth,
+                with(|s| s.federation_metadata = false),
+            ),
+            scenario(
+                "adfs-probe-503",
+                "AD FS: /adfs/probe answers 503 while the contract answers 200",
+                FarmHealth,
+                with(|s| s.nodes[0].probe_status = 503),
+            ),
+            scenario(
+                "adfs-sign-in-name-missing",
+                "AD FS: discovery works, but the federation service name the document names does not resolve",
+                SignIn(F::NameNotResolved),
+                with(|s| s.sts_in_dns = false),
             ),
             scenario(
                 "adfs-token-signing-expiring",

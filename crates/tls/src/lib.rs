@@ -53,7 +53,7 @@ pub use crl::{CrlTimes, crl_times};
 pub use fetch::{ReqwestResolver, USER_AGENT, dns_failure, root_cause};
 pub use revocation::{CRL_CAP, EXPIRY_WARNING, RevocationCheck};
 pub use roots::TrustStore;
-pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_node};
+pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
 pub use verifier::{inspection_config, verifying_config};
 
 /// A verifying rustls client configuration (ring) trusting `store`: what every HTTPS request of the

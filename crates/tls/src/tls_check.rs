@@ -79,7 +79,8 @@ impl Check for TlsCheck {
             Ok(f) => f,
             Err(e) => return Finding::error(Self::ID, e),
         };
-        let sni = settings.target.registration_name();
+        // Microsoft Entra ID: the device validates Microsoft's own name, never the customer's.
+        let sni = cx.service_host();
         let timeout = settings.network_timeout;
         let now = OffsetDateTime::now_utc();
         // Every node a device may land on, concurrently; the first address is the one Windows uses.
@@ -119,6 +120,14 @@ impl Check for TlsCheck {
         let mut finding = judge(&assessment, &shake.session.version, &sni);
         if finding.status != wpj_core::Status::Fail {
             finding = others.apply(finding);
+        }
+        if cx.service() == Some(wpj_core::ServiceKind::Entra) {
+            finding.evidence.push(Evidence::note(format!(
+                "judged as Windows 10 and later judge it: against {sni}, Microsoft's endpoint, which they \
+                 call directly. Windows 8.1 devices connect as {} and fail with 0x80072F06 where \
+                 Microsoft's certificate does not name it (it never names a customer's domain)",
+                settings.target.registration_name()
+            )));
         }
         finding.evidence.push(Evidence::Tls(shake.session));
         finding.evidence.extend(
@@ -320,14 +329,20 @@ pub struct NodeTls {
     pub intermediates: Vec<CertificateDer<'static>>,
 }
 
-/// Handshakes with `address` using SNI `enterpriseregistration.<suffix>` and judges its chain
-/// (name, dates, usage, path, AIA) as [`TlsCheck`] does.
+/// Handshakes with `address` using the service's name as SNI ([`Context::service_host`]) and judges
+/// its chain (name, dates, usage, path, AIA) as [`TlsCheck`] does.
 pub async fn examine_node(address: SocketAddr, cx: &Context) -> Result<NodeTls, String> {
+    examine_host(address, &cx.service_host(), cx).await
+}
+
+/// Handshakes with `address` using SNI `sni` and judges its chain for that name (name, dates,
+/// usage, path, AIA) as [`TlsCheck`] does: the federation service a device signs in at, say.
+pub async fn examine_host(address: SocketAddr, sni: &str, cx: &Context) -> Result<NodeTls, String> {
     let settings = cx.settings();
     let store = TrustStore::load(&settings.trust)?;
     let fetcher =
         HostResolver::for_run(cx).and_then(|r| Fetcher::new(r, crate::client_config(&store)))?;
-    let sni = settings.target.registration_name();
+    let sni = sni.to_owned();
     let timeout = settings.network_timeout;
     let mut node = NodeTls {
         address,

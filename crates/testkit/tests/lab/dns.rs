@@ -200,3 +200,20 @@ async fn the_pki_host_resolves_through_the_lab() {
         .unwrap();
     assert_eq!(a_records(&lookup), [Ipv4Addr::LOCALHOST]);
 }
+
+/// The stray-CNAME scenario really puts a record of another owner into the answer, so the client
+/// under test must pick the chain that starts at the queried name.
+#[tokio::test]
+async fn a_stray_cname_rides_along_in_the_answer() {
+    let lab = lab("dns-stray-cname").await;
+    let lookup = resolver(lab.resolver(), false)
+        .lookup("enterpriseregistration.contoso.test.", RecordType::A)
+        .await
+        .expect("answer");
+    let stray = lookup.answers().iter().find(|r| {
+        r.name.to_ascii() == "stray.contoso.test."
+            && matches!(&r.data, RData::CNAME(t) if t.0.to_ascii() == "enterpriseregistration.windows.net.")
+    });
+    assert!(stray.is_some(), "{:?}", lookup.answers());
+    assert_eq!(a_records(&lookup), [Ipv4Addr::LOCALHOST]);
+}

@@ -47,7 +47,8 @@ fn every_server_caused_seed_failure_has_a_scenario() {
         F::RedirectFailed,
         F::InvalidData,
         F::HttpError,
-        F::DsregDiscoveryRedirectionNotTrusted,
+        F::InsecureRedirect,
+        F::DsregTenantNotFound,
     ] {
         assert!(expected.contains(&f), "no scenario produces {f:?}");
     }
