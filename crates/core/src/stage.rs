@@ -29,7 +29,7 @@ pub enum Stage {
     /// What a device uses after the user typed credentials: the endpoints the discovery document
     /// names. A failure here shows "Can't connect to the service" (KB3045378).
     SignIn,
-    /// What devices never touch: `/adfs/probe`, federation metadata, the OpenID configuration,
+    /// What devices never touch: `/adfs/probe`, federation metadata, the `OpenID` configuration,
     /// token-signing certificates. Load balancers, relying parties and operators depend on it; a
     /// failure here is never a device verdict.
     FarmHealth,

@@ -149,7 +149,7 @@ pub struct LabSpec {
     /// `/adfs/probe` listens (on-premises labs); `false`: its port is closed, as seen from outside
     /// where port 80 is not published.
     pub probe: bool,
-    /// The federation service publishes `FederationMetadata.xml` and its OpenID configuration;
+    /// The federation service publishes `FederationMetadata.xml` and its `OpenID` configuration;
     /// `false`: both answer 404.
     pub federation_metadata: bool,
     /// The federation service name (`sts.<domain>`) resolves.
