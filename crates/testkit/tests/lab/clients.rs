@@ -88,6 +88,7 @@ pub(crate) fn http_client(lab: &Lab, ip: IpAddr) -> reqwest::Client {
         .tls_backend_preconfigured((*client_config(lab)).clone())
         .resolve(&lab.registration_name(), addr)
         .resolve(&lab.sts_host(), addr)
+        .resolve(wpj_testkit::lab::ENTRA_REGISTRATION_HOST, addr)
         .resolve(&format!("pki.{}", lab.domain()), pki)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()

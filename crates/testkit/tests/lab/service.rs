@@ -80,29 +80,83 @@ async fn the_contract_is_json_or_xml_by_accept_for_both_versions() {
     );
 }
 
+/// The Entra lab is Microsoft's endpoint as a plain client meets it: a certificate for
+/// `enterpriseregistration.windows.net` only (never the customer's name), tenant discovery 1.7 for
+/// clients that send the dsreg headers, the 1.0 contract under `/<domain>/`, documents with members
+/// MS-DVRD does not define.
 #[tokio::test]
-async fn entra_documents_carry_unknown_members_and_the_cloud_path_works() {
+async fn entra_is_microsofts_endpoint_with_microsofts_certificate() {
     let lab = lab("healthy-entra").await;
-    let doc: serde_json::Value = get(&lab, &contract_url(&lab, "1.0"), Some("application/json"))
+    let client = http_client(&lab, LOCALHOST);
+    let microsoft = format!(
+        "https://{}:{}",
+        wpj_testkit::lab::ENTRA_REGISTRATION_HOST,
+        lab.https_port()
+    );
+    // The customer's name is not in Microsoft's certificate: a verifying client refuses it.
+    let customer = client
+        .get(contract_url(&lab, "1.0"))
+        .send()
         .await
-        .bytes()
+        .expect_err("the certificate does not name enterpriseregistration.fabrikam.test");
+    assert!(
+        customer.is_connect() || customer.is_request(),
+        "{customer:?}"
+    );
+
+    let discover = format!("{microsoft}/fabrikam.test/discover?api-version=1.7");
+    let resp = client
+        .get(&discover)
+        .header("Accept", "application/json")
+        .header("ocp-adrs-client-name", "dsreg")
+        .header("ocp-adrs-client-version", "10")
+        .send()
         .await
-        .map(|b| serde_json::from_slice(&b).unwrap())
-        .unwrap();
+        .expect("discover");
+    assert_eq!(resp.status(), 200);
+    let doc: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(doc["IdentityProviderService"]["Federated"], false);
+    assert_eq!(doc["TenantInfo"]["TenantName"], "fabrikam.test");
+    assert_eq!(
+        doc["DeviceJoinService"]["JoinResourceId"],
+        "urn:ms-drs:enterpriseregistration.windows.net"
+    );
     assert!(
         doc.get("AzureRbacService").is_some(),
         "a member MS-DVRD does not define"
     );
-    let cloud = format!(
-        "https://{}:{}/fabrikam.test/enrollmentserver/contract?api-version=1.0",
-        lab.registration_name(),
-        lab.https_port()
+    let without_headers = client
+        .get(&discover)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("discover");
+    assert_eq!(
+        without_headers.status(),
+        400,
+        "the dsreg headers are required"
     );
+
+    let cloud = format!("{microsoft}/fabrikam.test/enrollmentserver/contract?api-version=1.0");
     assert_eq!(
         get(&lab, &cloud, Some("application/json")).await.status(),
         200
     );
+
+    let failing = crate::clients::lab("entra-discover-error").await;
+    let resp = http_client(&failing, LOCALHOST)
+        .get(discover.replace(
+            &lab.https_port().to_string(),
+            &failing.https_port().to_string(),
+        ))
+        .header("Accept", "application/json")
+        .header("ocp-adrs-client-name", "dsreg")
+        .send()
+        .await
+        .expect("discover");
+    assert_eq!(resp.status(), 404);
+    let error: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+    assert!(error["Message"].as_str().unwrap().contains("fabrikam.test"));
 }
 
 #[tokio::test]
