@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use wpj_core::{LogSource, LoggedEvent};
+use wpj_core::{JoinFailure, LogSource, LoggedEvent};
 
 use crate::values::{code_in, failure_of, http_status_in, url_in};
 
@@ -56,6 +56,20 @@ pub(crate) fn parse(text: &str, source: LogSource) -> Result<Events, String> {
         }
     }
     Ok(events)
+}
+
+/// What a failure means in the log that recorded it: in the Workplace Join log, 0x8018000E is the
+/// device cap of KB3045379 (the message table of `deviceregistration.dll`, unconfirmed), not
+/// MDM enrollment's `MENROLL_E_PASSWORD_NEEDED`.
+fn as_logged_in(failure: JoinFailure, channel: &str) -> JoinFailure {
+    let workplace_join = WORKPLACE_JOIN_CHANNELS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(channel));
+    if workplace_join && failure == JoinFailure::MenrollPasswordNeeded {
+        JoinFailure::DeviceCapReached
+    } else {
+        failure
+    }
 }
 
 fn child_text<'a>(node: roxmltree::Node<'a, '_>, name: &str) -> Option<&'a str> {
@@ -118,7 +132,7 @@ fn one(event: roxmltree::Node<'_, '_>, source: LogSource) -> Option<LoggedEvent>
     }
     let (failure, inner) = failure_of(code.as_ref().map(|(_, c)| c), logged.http_status);
     logged.code = code.map(|(text, _)| text);
-    logged.failure = failure;
+    logged.failure = failure.map(|f| as_logged_in(f, &logged.log));
     logged.inner = inner;
     Some(logged)
 }

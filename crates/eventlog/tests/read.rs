@@ -66,7 +66,7 @@ fn every_seed_code_from_the_workplace_join_log_in_time_order() {
         .collect();
     assert_eq!(codes.len(), 9);
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], wpj_core::SCHEMA_VERSION);
     assert_eq!(json["findings"][0]["evidence"][0]["kind"], "logged");
 }
 
@@ -204,4 +204,25 @@ fn bad_input_is_a_clear_error() {
     );
     let bomb = "<!DOCTYPE x [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;\">]><Event>&b;</Event>";
     assert!(matches!(read(bomb.as_bytes()), Err(ReadError::Xml(_))));
+}
+
+#[test]
+fn code_0x8018000e_is_the_device_cap_only_in_the_workplace_join_log() {
+    let event = |channel: &str| {
+        format!(
+            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>200</EventID><Channel>{channel}</Channel></System><EventData><Data Name="ErrorCode">0x8018000E</Data></EventData></Event>"#
+        )
+    };
+    let wpj = read(event("Microsoft-Windows-Workplace Join/Admin").as_bytes()).unwrap();
+    assert_eq!(wpj.events[0].failure, Some(JoinFailure::DeviceCapReached));
+    let note = wpj.report().findings()[0]
+        .evidence
+        .iter()
+        .any(|e| e.to_string().contains("menroll-password-needed"));
+    assert!(note, "the report says how the code was read");
+    let udr = read(event(wpj_eventlog::DEVICE_REGISTRATION_CHANNEL).as_bytes()).unwrap();
+    assert_eq!(
+        udr.events[0].failure,
+        Some(JoinFailure::MenrollPasswordNeeded)
+    );
 }
