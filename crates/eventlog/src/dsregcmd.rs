@@ -14,6 +14,9 @@ pub(crate) struct Status {
     pub(crate) events: Vec<LoggedEvent>,
     /// `key : value` lines read.
     pub(crate) lines: usize,
+    /// The `Error Phase` value (`discover`, `auth`, `join`), found by a key naming a phase
+    /// (`Error Phase`, `Fehlerphase`).
+    pub(crate) error_phase: Option<String>,
 }
 
 /// Reads `key : value` lines; `None` when the text has none.
@@ -31,6 +34,10 @@ pub(crate) fn parse(text: &str) -> Option<Status> {
         status.lines += 1;
         if matches!(value.to_ascii_uppercase().as_str(), "YES" | "NO") && key.ends_with("Joined") {
             status.state.push((key.to_owned(), value.to_owned()));
+        }
+        if status.error_phase.is_none() && !value.is_empty() && key.to_lowercase().contains("phase")
+        {
+            status.error_phase = Some(value.to_owned());
         }
         url = url.or_else(|| url_in(value));
         let code = code_in(value);

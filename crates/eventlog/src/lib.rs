@@ -8,14 +8,22 @@
 //! HTTP statuses and URLs are found by their values, not by field names or message text (both are
 //! localized).
 //!
+//! [`read_file`] (or [`read`] for bytes) gives the [`Logs`]; [`Logs::report`] explains them: one
+//! finding per event, each failure with its KB article and fix, in the `sign-in` stage when Windows
+//! shows it after the user signed in and in `discovery` otherwise, so the verdict follows the rules
+//! of a live run. A `dsregcmd /status` failure and the lines repeating its codes make one finding.
+//! The report says which file it is from.
+//!
 //! ```
 //! let xml = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
 //!   <System><EventID>102</EventID><TimeCreated SystemTime="2026-11-20T08:15:02.1234567Z"/>
 //!     <Channel>Microsoft-Windows-Workplace Join/Admin</Channel></System>
 //!   <EventData><Data Name="ErrorCode">0x80072f8a</Data></EventData></Event>"#;
-//! let logs = wpj_eventlog::read(xml.as_bytes())?;
+//! let logs = wpj_eventlog::read(xml.as_bytes())?.with_origin("wpj.xml");
 //! let report = logs.report();
 //! assert_eq!(report.verdict().unwrap().failure, wpj_core::JoinFailure::CertRevoked);
+//! assert!(report.findings()[0].summary.ends_with("(KB3045383)"));
+//! assert!(report.to_string().starts_with("Device registration events from wpj.xml (1 about unknown domain)"));
 //! # Ok::<(), wpj_eventlog::ReadError>(())
 //! ```
 //!
@@ -25,11 +33,13 @@
 
 mod dsregcmd;
 mod events;
+mod report;
 mod values;
 
-use std::time::Duration;
+use std::io::Read as _;
+use std::path::Path;
 
-use wpj_core::{CheckId, Evidence, Finding, LogSource, LoggedEvent, Mode, Report};
+use wpj_core::{LogSource, LoggedEvent, Report};
 
 pub use events::{
     DEVICE_REGISTRATION_CHANNEL, DEVICE_REGISTRATION_EVENTS, WORKPLACE_JOIN_CHANNELS,
@@ -55,6 +65,9 @@ pub enum ReadError {
     /// Not an `.evtx` file, event XML or `dsregcmd /status` text.
     #[error("not an .evtx file, wevtutil XML or dsregcmd /status output")]
     UnknownFormat,
+    /// The file could not be opened or read.
+    #[error("cannot read the file: {0}")]
+    Io(String),
     /// An `.evtx` file that cannot be read at all.
     #[error("unreadable .evtx file: {0}")]
     Evtx(String),
@@ -76,6 +89,33 @@ pub struct Logs {
     pub unreadable: usize,
     /// Join state from `dsregcmd` (`AzureAdJoined : NO`…).
     pub join_state: Vec<(String, String)>,
+    /// The phase `dsregcmd /status` says the last registration failed in (its `Error Phase`:
+    /// `discover`, `auth`, `join`), when it says.
+    pub error_phase: Option<String>,
+    /// Where the input came from (the file name [`read_file`] was given), shown in the report's
+    /// header; `None` for bytes handed to [`read`] (set it with [`Logs::with_origin`]).
+    pub origin: Option<String>,
+}
+
+/// Reads a file of any supported kind, like [`read`]; the report then says it is "from" `path`
+/// (as given).
+pub fn read_file(path: impl AsRef<Path>) -> Result<Logs, ReadError> {
+    let path = path.as_ref();
+    let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let limit = u64::try_from(MAX_INPUT).unwrap_or(u64::MAX);
+    let mut bytes = Vec::new();
+    // One byte more than the limit tells a file that is too large without reading all of it.
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    if bytes.len() > MAX_INPUT {
+        let size = std::fs::metadata(path)
+            .ok()
+            .and_then(|m| usize::try_from(m.len()).ok())
+            .unwrap_or(bytes.len());
+        return Err(ReadError::TooLarge { size });
+    }
+    Ok(read(&bytes)?.with_origin(path.display().to_string()))
 }
 
 /// Reads an input of any supported kind, recognised by its content.
@@ -98,17 +138,14 @@ pub fn read(bytes: &[u8]) -> Result<Logs, ReadError> {
             events.relevant,
             events.seen,
             0,
-            Vec::new(),
         ));
     }
     let status = dsregcmd::parse(&text).ok_or(ReadError::UnknownFormat)?;
-    Ok(logs(
-        LogSource::Dsregcmd,
-        status.events,
-        status.lines,
-        0,
-        status.state,
-    ))
+    Ok(Logs {
+        join_state: status.state,
+        error_phase: status.error_phase,
+        ..logs(LogSource::Dsregcmd, status.events, status.lines, 0)
+    })
 }
 
 /// UTF-8, or UTF-16 LE with a byte-order mark (what PowerShell redirection writes).
@@ -146,22 +183,10 @@ fn read_evtx(bytes: &[u8]) -> Result<Logs, ReadError> {
             "none of its {unreadable} records could be read"
         )));
     }
-    Ok(logs(
-        LogSource::Evtx,
-        relevant,
-        read,
-        unreadable,
-        Vec::new(),
-    ))
+    Ok(logs(LogSource::Evtx, relevant, read, unreadable))
 }
 
-fn logs(
-    source: LogSource,
-    mut events: Vec<LoggedEvent>,
-    read: usize,
-    unreadable: usize,
-    join_state: Vec<(String, String)>,
-) -> Logs {
+fn logs(source: LogSource, mut events: Vec<LoggedEvent>, read: usize, unreadable: usize) -> Logs {
     // A stable sort keeps input order for events without a time.
     events.sort_by_key(|e| e.time);
     Logs {
@@ -169,7 +194,9 @@ fn logs(
         events,
         read,
         unreadable,
-        join_state,
+        join_state: Vec::new(),
+        error_phase: None,
+        origin: None,
     }
 }
 
@@ -195,77 +222,23 @@ impl Logs {
             })
     }
 
-    /// A report of the same shape as a live diagnosis: one finding per event, in time order (a
-    /// timeline); the verdict is the first failure logged.
+    /// Names where the input came from (a file name) for the report's header.
+    #[must_use]
+    pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// A report of the same shape as a live diagnosis, read "from" [`Logs::origin`] (or the kind of
+    /// input when it is unknown), about the domain the events name (`unknown domain` when none does).
+    ///
+    /// One finding per event, in time order (a timeline); a `dsregcmd /status` test line and the
+    /// lines repeating its codes (`Client ErrorCode`, `Server ErrorCode`), with `Https Status` and
+    /// `Error Phase`, make one finding. Every failure finding names its KB article and carries its
+    /// fix; failures Windows shows after the user signed in are in the `sign-in` stage, the rest in
+    /// `discovery`, so the verdict follows the rules of a live run.
     #[must_use]
     pub fn report(&self) -> Report {
-        let domain = self.domain();
-        let confirm = domain.as_ref().map_or_else(
-            || " Confirm it live: cargo run --example diagnose -- <the user's UPN>".to_owned(),
-            |d| format!(" Confirm it live: cargo run --example diagnose -- {d}"),
-        );
-        let mut findings: Vec<Finding> = self
-            .events
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let id = CheckId::new(format!("{:02}-{}", i + 1, label(e)));
-                let failure = e.inner.or(e.failure);
-                let mut f = match failure {
-                    Some(failure) => {
-                        Finding::fail(id, failure, format!("{e}: {}", failure.description()))
-                            .with_remediation(format!("{}{confirm}", failure.remediation()))
-                    }
-                    None => Finding::pass(id, format!("{e}")),
-                };
-                f.evidence.push(Evidence::Logged(e.clone()));
-                f
-            })
-            .collect();
-        if findings.is_empty() {
-            findings.push(Finding::pass(
-                "log",
-                format!(
-                    "no Workplace Join or device registration events among {} read{}",
-                    self.read,
-                    if self.unreadable > 0 {
-                        format!(" ({} unreadable)", self.unreadable)
-                    } else {
-                        String::new()
-                    }
-                ),
-            ));
-        }
-        if self.unreadable > 0 {
-            findings[0] = findings[0].clone().with_evidence(Evidence::note(format!(
-                "{} records of this file could not be read (the file is damaged); what could be read is shown",
-                self.unreadable
-            )));
-        }
-        if !self.join_state.is_empty() {
-            let state: Vec<String> = self
-                .join_state
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect();
-            findings[0] = findings[0]
-                .clone()
-                .with_evidence(Evidence::note(format!("join state: {}", state.join(", "))));
-        }
-        Report::new(
-            domain.unwrap_or_else(|| "(from logs)".to_owned()),
-            Mode::Auto,
-            time::OffsetDateTime::now_utc(),
-            Duration::ZERO,
-            findings,
-        )
-    }
-}
-
-fn label(e: &LoggedEvent) -> String {
-    match (e.source, e.event_id) {
-        (LogSource::Dsregcmd, _) | (_, None) => "dsregcmd".to_owned(),
-        (_, Some(id)) if e.log.contains("Device Registration") => format!("udr-{id}"),
-        (_, Some(id)) => format!("wpj-{id}"),
+        report::build(self)
     }
 }
