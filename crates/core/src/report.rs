@@ -39,9 +39,10 @@ pub struct Verdict {
     pub hresult: Option<Hresult>,
     /// The HTTP status, for event 103.
     pub http_status: Option<u16>,
-    /// The event Windows writes, where documented (none is documented for sign-in failures).
+    /// The event Windows writes, where documented (none is documented for a discovery-stage code met
+    /// after sign-in, such as the federation service's name not resolving).
     pub event: Option<EventRef>,
-    /// The support article (KB3045378 for every sign-in failure).
+    /// The support article (KB3045378 for a discovery-stage code met after sign-in).
     pub kb: Option<Kb>,
     /// What the user sees, and when.
     pub message_stage: MessageStage,
@@ -54,7 +55,11 @@ pub struct Verdict {
 impl Verdict {
     fn from_finding(finding: &Finding) -> Self {
         let failure = finding.failure.unwrap_or(JoinFailure::UnknownError);
-        let sign_in = finding.stage == Stage::SignIn;
+        // A discovery-stage code met after sign-in (the federation service's name, its certificate):
+        // the device shows "Can't connect to the service" (KB3045378), and no event is documented.
+        // Codes that are after-credentials failures of their own (the device cap) keep theirs.
+        let sign_in = finding.stage == Stage::SignIn
+            && failure.message_stage() != MessageStage::AfterCredentials;
         Self {
             check: finding.check.clone(),
             stage: finding.stage,
@@ -67,7 +72,7 @@ impl Verdict {
             } else {
                 failure.kb()
             },
-            message_stage: if sign_in {
+            message_stage: if finding.stage == Stage::SignIn {
                 MessageStage::AfterCredentials
             } else {
                 failure.message_stage()
