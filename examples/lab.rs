@@ -233,10 +233,7 @@ fn endpoints(scenario: &Scenario, lab: &Lab, trust_root_file: PathBuf) -> Endpoi
 fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
     let mut out = format!(
         "Lab {:?}: {}\n  expected: {}\n  started in {:.1} ms\n",
-        scenario.name,
-        scenario.description,
-        scenario.expected.to_string(),
-        e.startup_ms
+        scenario.name, scenario.description, scenario.expected, e.startup_ms
     );
     if e.latency_ms > 0.0 {
         let _ = writeln!(

@@ -1,4 +1,4 @@
-//! The federation service's own health: its metadata, its token certificates, its OpenID
+//! The federation service's own health: its metadata, its token certificates, its `OpenID`
 //! configuration — what relying parties and operators depend on, and devices never fetch.
 
 use std::sync::Arc;

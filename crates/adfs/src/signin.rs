@@ -46,10 +46,8 @@ fn hosts(doc: &wpj_core::DiscoveryDocument) -> Vec<(String, String)> {
     );
     let mut out: Vec<(String, String)> = Vec::new();
     for url in urls {
-        if let Some(h) = host(url) {
-            if !out.iter().any(|(known, _)| *known == h) {
-                out.push((h, url.to_owned()));
-            }
+        if let Some(h) = host(url).filter(|h| !out.iter().any(|(known, _)| known == h)) {
+            out.push((h, url.to_owned()));
         }
     }
     out

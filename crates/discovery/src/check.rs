@@ -1,5 +1,7 @@
 //! The contract check: `GET /EnrollmentServer/contract` as the device sends it, judged as Windows would.
 
+use std::fmt::Write as _;
+
 use async_trait::async_trait;
 use rustls_pki_types::CertificateDer;
 use wpj_core::{
@@ -30,7 +32,7 @@ pub const MAX_REDIRECTS: usize = 5;
 /// - Microsoft Entra ID (DNS leads to `enterpriseregistration.windows.net`, or the mode says so):
 ///   the verdict comes from Microsoft's tenant discovery as Windows 10+ calls it,
 ///   `https://enterpriseregistration.windows.net/<domain>/discover?api-version=1.7` with the dsreg
-///   headers (503 → DSREG_SERVER_BUSY, 400/404 → DSREG_TENANT_NOT_FOUND, inferred); the 1.0
+///   headers (503 → `DSREG_SERVER_BUSY`, 400/404 → `DSREG_TENANT_NOT_FOUND`, inferred); the 1.0
 ///   contract under `/<domain>/` is kept as evidence.
 /// - 200 with something that is not a discovery document (a proxy's or captive portal's HTML page,
 ///   an oversized body) → 0x8007000D with an excerpt; a document missing required MS-DVRD members or
@@ -252,20 +254,19 @@ async fn entra(cloud: &Client, settings: &wpj_core::Settings, tls_ok: bool) -> F
             service,
         )
     );
-    if let Err((failure, detail)) = &mut discover.result {
-        if let Some(status) = discover
-            .exchanges
-            .last()
-            .and_then(|e| e.status)
-            .filter(|s| *s >= 400)
-        {
-            *failure = entra_error(status);
-            detail.push_str(&format!(
-                ": Microsoft's tenant discovery does not answer for {} ({})",
-                target.suffix(),
-                failure.code()
-            ));
-        }
+    let error_status = discover
+        .exchanges
+        .last()
+        .and_then(|e| e.status)
+        .filter(|s| *s >= 400);
+    if let (Err((failure, detail)), Some(status)) = (&mut discover.result, error_status) {
+        *failure = entra_error(status);
+        let _ = write!(
+            detail,
+            ": Microsoft's tenant discovery does not answer for {} ({})",
+            target.suffix(),
+            failure.code()
+        );
     }
     let mut finding = compose(std::slice::from_ref(&discover), tls_ok);
     let said = match &contract.result {
@@ -284,8 +285,8 @@ async fn entra(cloud: &Client, settings: &wpj_core::Settings, tls_ok: bool) -> F
 
 /// What a Windows 10+ device logs when Microsoft's tenant discovery answers `status`.
 ///
-/// 503 is DSREG_SERVER_BUSY (REFERENCE §2); a 400/404 means the service does not know the domain as
-/// a verified domain of any tenant, which the client reports as DSREG_TENANT_NOT_FOUND (inferred:
+/// 503 is `DSREG_SERVER_BUSY` (REFERENCE §2); a 400/404 means the service does not know the domain as
+/// a verified domain of any tenant, which the client reports as `DSREG_TENANT_NOT_FOUND` (inferred:
 /// the mapping of the service's error answers to client codes is not publicly documented).
 fn entra_error(status: u16) -> JoinFailure {
     match status {
