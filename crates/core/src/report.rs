@@ -42,7 +42,8 @@ pub struct Verdict {
     /// The event Windows writes, where documented (none is documented for a discovery-stage code met
     /// after sign-in, such as the federation service's name not resolving).
     pub event: Option<EventRef>,
-    /// The support article (KB3045378 for a discovery-stage code met after sign-in).
+    /// The support article (KB3045378 for a discovery-stage code met after sign-in, and for a
+    /// sign-in failure without an article of its own).
     pub kb: Option<Kb>,
     /// What the user sees, and when.
     pub message_stage: MessageStage,
@@ -69,6 +70,8 @@ impl Verdict {
             event: if sign_in { None } else { failure.event() },
             kb: if sign_in {
                 Some(SIGN_IN_KB)
+            } else if finding.stage == Stage::SignIn {
+                failure.kb().or(Some(SIGN_IN_KB))
             } else {
                 failure.kb()
             },
@@ -184,7 +187,7 @@ impl Report {
     }
 
     /// Marks the report as read from `origin` (a log file) rather than diagnosed live; the text
-    /// rendering then says "from <origin>".
+    /// rendering then says "from `origin`".
     #[must_use]
     pub fn with_origin(mut self, origin: impl Into<String>) -> Self {
         self.origin = Some(origin.into());
