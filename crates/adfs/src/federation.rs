@@ -6,10 +6,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use base64::Engine as _;
 use time::OffsetDateTime;
-use wpj_core::{
-    Check, CheckId, Context, Evidence, Finding, ServiceKind, Stage, Status, TokenCertificate,
-};
-use wpj_discovery::{ContractCheck, Documents};
+use wpj_core::{Check, CheckId, Context, Evidence, Finding, Stage, Status, TokenCertificate};
+use wpj_discovery::ContractCheck;
 use wpj_dns::HostResolver;
 use wpj_tls::{
     CapturedChain, ReqwestResolver, TrustStore, USER_AGENT, root_cause, verifying_config,
@@ -111,17 +109,9 @@ impl Check for FederationCheck {
 
     async fn run(&self, cx: &Context) -> Finding {
         let settings = cx.settings();
-        if cx.service() == Some(ServiceKind::Entra) {
-            return Finding::skipped(
-                Self::ID,
-                "not run: the name leads to Microsoft Entra ID, not AD FS",
-            );
-        }
-        let Some(doc) = cx.output::<Documents>().and_then(|d| d.0.first()) else {
-            return Finding::skipped(
-                Self::ID,
-                "not run: no discovery document names the federation service",
-            );
+        let doc = match crate::scope::document(cx) {
+            Ok(doc) => doc,
+            Err(why) => return Finding::skipped(Self::ID, why),
         };
         let Some(sts) = doc
             .get("IdentityProviderService.PassiveAuthEndpoint")

@@ -40,6 +40,7 @@
 mod federation;
 mod nodes;
 mod probe;
+mod scope;
 mod signin;
 
 pub use federation::{FederationCheck, TOKEN_EXPIRY_WARNING_DAYS};

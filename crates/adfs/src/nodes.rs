@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use wpj_core::{
     Check, CheckId, Context, Evidence, Finding, JoinFailure, NodeReport, ResolvedAddresses,
-    ServiceKind, Settings,
+    Settings,
 };
 use wpj_discovery::node_contract;
 use wpj_dns::DnsCheck;
@@ -111,15 +111,10 @@ impl Check for NodesCheck {
 
     async fn run(&self, cx: &Context) -> Finding {
         let settings = cx.settings();
-        let Some(resolved) = cx.output::<ResolvedAddresses>() else {
-            return Finding::skipped(Self::ID, "not run: DNS gave no addresses");
+        let resolved = match crate::scope::farm(cx) {
+            Ok(resolved) => resolved,
+            Err(why) => return Finding::skipped(Self::ID, why),
         };
-        if resolved.service == ServiceKind::Entra && settings.adfs_nodes.is_empty() {
-            return Finding::skipped(
-                Self::ID,
-                "not run: the name leads to Microsoft Entra ID, not AD FS",
-            );
-        }
         let store = match TrustStore::load(&settings.trust) {
             Ok(s) => s,
             Err(e) => return Finding::error(Self::ID, e),

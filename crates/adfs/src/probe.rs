@@ -4,10 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
-use wpj_core::{
-    Check, CheckId, Context, Evidence, Finding, ProbeAnswer, ResolvedAddresses, ServiceKind, Stage,
-    Status,
-};
+use wpj_core::{Check, CheckId, Context, Evidence, Finding, ProbeAnswer, Stage, Status};
 use wpj_dns::DnsCheck;
 
 use crate::nodes::farm_nodes;
@@ -63,15 +60,10 @@ impl Check for ProbeCheck {
 
     async fn run(&self, cx: &Context) -> Finding {
         let settings = cx.settings();
-        let Some(resolved) = cx.output::<ResolvedAddresses>() else {
-            return Finding::skipped(Self::ID, "not run: DNS gave no addresses");
+        let resolved = match crate::scope::farm(cx) {
+            Ok(resolved) => resolved,
+            Err(why) => return Finding::skipped(Self::ID, why),
         };
-        if resolved.service == ServiceKind::Entra && settings.adfs_nodes.is_empty() {
-            return Finding::skipped(
-                Self::ID,
-                "not run: the name leads to Microsoft Entra ID, not AD FS",
-            );
-        }
         // Plain HTTP to an address: no TLS, no name to resolve, no proxy, no redirects.
         let client = match reqwest::Client::builder()
             .tls_backend_preconfigured(wpj_tls::inspection_config())

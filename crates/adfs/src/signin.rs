@@ -4,10 +4,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use wpj_core::{
-    Check, CheckId, Context, Evidence, Finding, JoinFailure, ServiceKind, Stage, Status,
-};
-use wpj_discovery::{ContractCheck, Documents};
+use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Stage, Status};
+use wpj_discovery::ContractCheck;
 use wpj_dns::HostResolver;
 use wpj_tls::{
     ReqwestResolver, TrustStore, USER_AGENT, examine_host, root_cause, verifying_config,
@@ -144,17 +142,9 @@ impl Check for SignInCheck {
     }
 
     async fn run(&self, cx: &Context) -> Finding {
-        if cx.service() == Some(ServiceKind::Entra) {
-            return Finding::skipped(
-                Self::ID,
-                "not run: the name leads to Microsoft Entra ID, whose sign-in hosts are Microsoft's",
-            );
-        }
-        let Some(doc) = cx.output::<Documents>().and_then(|d| d.0.first()) else {
-            return Finding::skipped(
-                Self::ID,
-                "not run: no discovery document names where devices sign in",
-            );
+        let doc = match crate::scope::document(cx) {
+            Ok(doc) => doc,
+            Err(why) => return Finding::skipped(Self::ID, why),
         };
         let hosts = hosts(doc);
         if hosts.is_empty() {
