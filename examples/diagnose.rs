@@ -83,7 +83,12 @@ async fn main() -> ExitCode {
         None => {
             let target = args.target.as_deref().unwrap_or_default();
             match args.options.settings(target) {
-                Ok(settings) => run(&args, settings, style, None).await,
+                Ok(settings) => {
+                    if let Some(note) = settings.target.note() {
+                        eprintln!("diagnose: {note}");
+                    }
+                    run(&args, settings, style, None).await
+                }
                 Err(e) => fail_usage(&e),
             }
         }

@@ -385,3 +385,24 @@ async fn no_servers_is_an_error_not_a_failure() {
     assert_eq!(f.status, Status::Error);
     assert!(f.summary.contains("external"));
 }
+
+/// The first fix follows the observed cause: a server that does not answer, fails or refuses is
+/// fixed at the server; only a missing name is fixed by creating the record.
+#[tokio::test]
+async fn the_first_fix_follows_the_observed_cause() {
+    for (scenario, starts) in [
+        ("dns-timeout", "The DNS server did not answer"),
+        ("dns-servfail", "The DNS server failed"),
+        ("dns-refused", "The DNS server refused the query"),
+        ("dns-nxdomain", "Create "),
+        ("dns-nodata", "Create "),
+    ] {
+        let lab = lab(scenario).await;
+        let mut settings = lab.settings();
+        settings.dns_timeout = Duration::from_millis(300);
+        let f = run(settings).await;
+        assert_eq!(f.failure, Some(JoinFailure::NameNotResolved), "{scenario}");
+        let fix = f.remediation.as_deref().unwrap_or_default();
+        assert!(fix.starts_with(starts), "{scenario}: {fix}");
+    }
+}

@@ -27,6 +27,13 @@ mod fleet;
     feature = "tls",
     feature = "discovery"
 ))]
+mod pasted;
+#[cfg(all(
+    feature = "adfs",
+    feature = "dns",
+    feature = "tls",
+    feature = "discovery"
+))]
 mod perf;
 mod runner;
 #[cfg(all(

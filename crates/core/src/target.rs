@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 
 /// A UPN (`user@contoso.com`) or bare domain (`contoso.com`), reduced to its UPN suffix.
 ///
-/// International names are converted to their ASCII (punycode) form, as DNS needs them.
+/// International names are converted to their ASCII (punycode) form, as DNS needs them. What admins
+/// paste from event logs and browsers is read too, and [`Target::note`] says what was taken from
+/// it: the full registration host (`EnterpriseRegistration.contoso.com`), a URL (`https://contoso.com`,
+/// the contract URL of event 102), Microsoft's discovery URL (`https://enterpriseregistration.windows.net/contoso.com/…`).
 ///
 /// ```
 /// use wpj_core::Target;
@@ -20,6 +23,11 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(idn.suffix(), "xn--bcher-kva.example");
 ///
 /// assert!("not a domain!".parse::<Target>().is_err());
+///
+/// let pasted: Target =
+///     "https://EnterpriseRegistration.contoso.com/EnrollmentServer/contract?api-version=1.0".parse()?;
+/// assert_eq!(pasted.suffix(), "contoso.com");
+/// assert!(pasted.note().unwrap().contains("contoso.com"));
 /// # Ok::<(), wpj_core::TargetError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,6 +35,9 @@ use serde::{Deserialize, Serialize};
 pub struct Target {
     input: String,
     suffix: String,
+    /// How the input was read, when it was not a plain UPN or domain.
+    #[serde(skip)]
+    note: Option<String>,
 }
 
 /// Why a target could not be read.
@@ -50,29 +61,52 @@ pub enum TargetError {
 }
 
 impl Target {
-    /// Reads a UPN or domain.
+    /// Reads a UPN or domain, or what admins paste: a URL or the full registration host.
     pub fn parse(input: &str) -> Result<Self, TargetError> {
         let input = input.trim();
         if input.is_empty() {
             return Err(TargetError::Empty);
         }
-        let domain = match input.split_once('@') {
+        let (text, mut note) = match host_of_url(input) {
+            Some(pasted) => pasted,
+            None => (input.to_owned(), None),
+        };
+        let domain = match text.split_once('@') {
             Some((user, domain))
                 if !user.is_empty() && !domain.is_empty() && !domain.contains('@') =>
             {
                 domain
             }
             Some(_) => return Err(TargetError::BadUpn(input.to_owned())),
-            None => input,
+            None => text.as_str(),
         };
-        let suffix = normalize_domain(domain).map_err(|reason| TargetError::InvalidDomain {
+        let mut suffix = normalize_domain(domain).map_err(|reason| TargetError::InvalidDomain {
             input: domain.to_owned(),
             reason,
         })?;
+        // The full registration host, as event 102 and dsregcmd print it: Windows prefixes the
+        // suffix itself, so diagnosing the host as a suffix would look up the prefix twice.
+        if let Some(rest) = suffix
+            .strip_prefix(REGISTRATION_PREFIX)
+            .filter(|rest| rest.contains('.'))
+        {
+            note = Some(format!(
+                "{domain} is the name Windows resolves for the UPN suffix {rest}: diagnosing {rest}"
+            ));
+            suffix = rest.to_owned();
+        }
         Ok(Self {
             input: input.to_owned(),
             suffix,
+            note,
         })
+    }
+
+    /// How the input was read, when it was not a plain UPN or domain (a URL, the full registration
+    /// host): one sentence saying what was taken from it, for tools to show the user.
+    #[must_use]
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
     }
 
     /// What the user typed.
@@ -92,6 +126,44 @@ impl Target {
     pub fn registration_name(&self) -> String {
         format!("enterpriseregistration.{}", self.suffix)
     }
+}
+
+/// The label Windows puts before the UPN suffix.
+const REGISTRATION_PREFIX: &str = "enterpriseregistration.";
+
+/// The host of a pasted `http(s)://` URL (user info and port dropped), with a note saying so; for
+/// Microsoft's discovery URL (`https://enterpriseregistration.windows.net/<domain>/…`) the domain in
+/// its path. `None` when `input` is not a URL.
+fn host_of_url(input: &str) -> Option<(String, Option<String>)> {
+    let (scheme, rest) = input.split_once("://")?;
+    if !scheme.eq_ignore_ascii_case("https") && !scheme.eq_ignore_ascii_case("http") {
+        return None;
+    }
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host_port
+        .rsplit_once(':')
+        .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(host_port, |(h, _)| h);
+    let first_segment = rest[end..]
+        .strip_prefix('/')
+        .and_then(|path| path.split(['/', '?', '#']).next())
+        .filter(|segment| segment.contains('.'));
+    if let Some(domain) =
+        first_segment.filter(|_| host.eq_ignore_ascii_case("enterpriseregistration.windows.net"))
+    {
+        return Some((
+            domain.to_owned(),
+            Some(format!(
+                "took the domain {domain} from Microsoft Entra ID's discovery URL {input}"
+            )),
+        ));
+    }
+    Some((
+        host.to_owned(),
+        Some(format!("took the host {host} from the URL {input}")),
+    ))
 }
 
 /// Lowercase ASCII form of a domain, checked against the DNS name rules.
@@ -176,6 +248,62 @@ mod tests {
             Target::parse("a.b@fabrikam.co.uk").unwrap().suffix(),
             "fabrikam.co.uk"
         );
+    }
+
+    #[test]
+    fn what_admins_paste() {
+        let cases = [
+            (
+                "https://contoso.com",
+                "contoso.com",
+                "took the host contoso.com",
+            ),
+            ("https://contoso.com/", "contoso.com", "took the host"),
+            (
+                "https://EnterpriseRegistration.contoso.com:443/EnrollmentServer/contract?api-version=1.0",
+                "contoso.com",
+                "the name Windows resolves for the UPN suffix contoso.com",
+            ),
+            (
+                "enterpriseregistration.contoso.com",
+                "contoso.com",
+                "the name Windows resolves",
+            ),
+            (
+                "EnterpriseRegistration.Fabrikam.co.uk.",
+                "fabrikam.co.uk",
+                "the name Windows resolves",
+            ),
+            (
+                "https://enterpriseregistration.windows.net/contoso.com/enrollmentserver/contract?api-version=1.0",
+                "contoso.com",
+                "Microsoft Entra ID's discovery URL",
+            ),
+            (
+                "http://user:pw@contoso.com:8080/x",
+                "contoso.com",
+                "took the host",
+            ),
+        ];
+        for (input, suffix, note) in cases {
+            let t = Target::parse(input).unwrap_or_else(|e| panic!("{input}: {e}"));
+            assert_eq!(t.suffix(), suffix, "{input}");
+            assert!(
+                t.note().is_some_and(|n| n.contains(note)),
+                "{input}: {:?}",
+                t.note()
+            );
+        }
+        // Plain forms carry no note; a domain that merely starts with the label keeps it when
+        // too little would be left.
+        assert_eq!(Target::parse("contoso.com").unwrap().note(), None);
+        let short = Target::parse("enterpriseregistration.example").unwrap();
+        assert_eq!(short.suffix(), "enterpriseregistration.example");
+        assert_eq!(short.note(), None);
+        assert!(matches!(
+            Target::parse("ftp://contoso.com"),
+            Err(TargetError::InvalidDomain { .. })
+        ));
     }
 
     #[test]

@@ -100,26 +100,31 @@ fn record_to_create(target: &Target, mode: Mode, view: Option<&str>) -> String {
     }
 }
 
-fn failure_advice(outcome: DnsOutcome) -> &'static str {
+/// The fix for a name that did not resolve, led by the observed cause: a server that failed,
+/// refused or did not answer is fixed at the server before any record can help; a missing record
+/// (NXDOMAIN, NODATA) is created; a record that leads nowhere is corrected.
+fn remediation(outcome: DnsOutcome, record: &str) -> String {
+    let server = |why: &str| {
+        format!("{why} Once the server answers, if the name is still missing: {record}")
+    };
     match outcome {
-        DnsOutcome::ServFail => {
-            " The server failed rather than saying the name is missing: check its zone, forwarders and \
-             delegation."
-        }
-        DnsOutcome::Refused => {
-            " The server refused the query: it does not serve this zone or this client (check its \
-             recursion and access settings)."
-        }
-        DnsOutcome::Timeout => {
-            " The server did not answer: check that it runs and that UDP and TCP 53 reach it."
-        }
-        DnsOutcome::NoUsableAddress => {
-            " The records exist but lead to no usable address: fix the CNAME target or the address."
-        }
-        DnsOutcome::NxDomain | DnsOutcome::NoData | DnsOutcome::Answer => {
-            " Then run `ipconfig /flushdns` on the device."
-        }
-        _ => " The server could not be asked: check that it runs and that UDP and TCP 53 reach it.",
+        DnsOutcome::ServFail => server(
+            "The DNS server failed rather than saying the name is missing: check its zone, \
+             forwarders and delegation.",
+        ),
+        DnsOutcome::Refused => server(
+            "The DNS server refused the query: it does not serve this zone or this client (check \
+             its recursion and access settings).",
+        ),
+        DnsOutcome::Timeout | DnsOutcome::Error => server(
+            "The DNS server did not answer: check that it runs, that the device uses the right \
+             resolver, and that UDP and TCP 53 reach it through the firewall.",
+        ),
+        DnsOutcome::NoUsableAddress => format!(
+            "The records exist but lead to no usable address: fix the CNAME target or the address \
+             ({record})"
+        ),
+        _ => format!("{record} Then run `ipconfig /flushdns` on the device."),
     }
 }
 
@@ -165,10 +170,9 @@ pub(crate) fn assess(id: CheckId, target: &Target, mode: Mode, views: &[ViewLook
             )
         };
         let view_hint = (!answered.is_empty()).then_some(failed.name.as_str());
-        Finding::fail(id, JoinFailure::NameNotResolved, summary).with_remediation(format!(
-            "{}{}",
-            record_to_create(target, effective_mode, view_hint),
-            failure_advice(lookup.outcome)
+        Finding::fail(id, JoinFailure::NameNotResolved, summary).with_remediation(remediation(
+            lookup.outcome,
+            &record_to_create(target, effective_mode, view_hint),
         ))
     } else {
         let first = views[0].chosen();
