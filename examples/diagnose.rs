@@ -54,9 +54,9 @@ struct Args {
 /// `--plan`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum PlanArg {
-    /// [`wpj::Plan::standard`].
+    /// The device's path: DNS, TCP, TLS, revocation, contract.
     Standard,
-    /// [`wpj::Plan::complete`].
+    /// The device's path, then every AD FS node, the sign-in hosts, the probe and the federation service.
     Complete,
 }
 

@@ -10,16 +10,37 @@
 //!
 //! # Quick start
 //!
+//! Diagnose a domain (or a user's UPN) as a Windows 10 device would meet it:
+//!
+//! ```no_run
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let report = wpj::diagnose(wpj::Settings::new("alice@contoso.com".parse()?)).await;
+//! match report.verdict() {
+//!     Some(verdict) => println!("{verdict} ({})\nFix: {}", verdict.stage, verdict.remediation),
+//!     None => println!("a device would get through discovery and sign-in"),
+//! }
+//! for problem in report.problems() {
+//!     println!("[{}] {}: {}", problem.stage, problem.check, problem.summary);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! A verdict is a promise about a device: only `discovery` and `sign-in` findings can make one;
+//! `farm-health` findings (the AD FS probe, metadata, token certificates) are reported, never blamed on
+//! devices ([`Stage`]).
+//!
+//! Explain a code from an event log, offline:
+//!
 //! ```
 //! use wpj::JoinFailure;
 //!
-//! // Explain a code from an event log.
 //! let failure: JoinFailure = "0x80072F8A".parse()?;
 //! assert_eq!(failure.kb().map(|kb| kb.to_string()).as_deref(), Some("KB3045383"));
 //! # Ok::<(), wpj::ParseCodeError>(())
 //! ```
 //!
-//! See [`Runner`] for running checks.
+//! See [`Runner`] and [`Plan`] for running your own checks.
 //!
 //! # Crate features
 //!

@@ -43,7 +43,7 @@ pub use context::{Context, Mode, ModeError, ResolverView, Resolvers, Settings, T
 pub use evidence::{Evidence, HumanDuration, TimeoutScope};
 pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
 pub use farm::{NodeReport, ProbeAnswer, TokenCertificate};
-pub use finding::{CheckId, Finding, Outputs, Status, duration_ms};
+pub use finding::{CheckId, Finding, Outputs, Status};
 pub use http::{DiscoveryDocument, HttpExchange};
 pub use logged::{LogSource, LoggedEvent};
 pub use parse::{CodeRef, ParseCodeError};
@@ -59,4 +59,7 @@ pub use tls::{
     RevocationStatus, TlsSession,
 };
 
+/// The attribute [`Check`] implementations use (re-exported so that implementing a check needs no
+/// extra dependency).
+#[doc(hidden)]
 pub use async_trait::async_trait;
