@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates every figure of docs/PERFORMANCE.md on this machine:
 #   1. the perf harness (latency vs the 6-RTT bound and vs dig/openssl/curl, black hole, fleet
-#      scaling, CRLs vs `openssl crl`) -> target/perf/report.md
-#   2. the criterion benches (DNS lookups, CRL parse + lookup, lab start-up) -> target/perf/criterion.txt
-#      and target/criterion/
+#      scaling, CRLs vs `openssl crl`) -> $target/perf/report.md
+#   2. the criterion benches (DNS lookups, CRL parse + lookup, lab start-up) -> $target/perf/criterion.txt
+#      and $target/criterion/
+# $target is $CARGO_TARGET_DIR when set, else ./target (where cargo puts its build).
 # Needs dig, openssl and curl for the shell comparison (installed with apt-get when run as root).
 # Takes about 10 minutes on 2 cores. Usage: bash scripts/perf.sh [perf-subcommand]   (default: all)
 set -euo pipefail
@@ -22,15 +23,16 @@ if ((${#missing[@]})); then
     fi
 fi
 
+target=${CARGO_TARGET_DIR:-target}
 cargo build --release --workspace --examples --all-features
-mkdir -p target/perf
-target/release/examples/perf "${1:-all}" | tee target/perf/report.md
+mkdir -p "$target/perf"
+"$target/release/examples/perf" "${1:-all}" | tee "$target/perf/report.md"
 
 if [[ "${1:-all}" == all ]]; then
     {
         cargo bench -p wpj --all-features --bench dns
         cargo bench -p wpj-tls --bench crl
         cargo bench -p wpj-testkit --bench startup
-    } 2>&1 | tee target/perf/criterion.txt
+    } 2>&1 | tee "$target/perf/criterion.txt"
 fi
-echo "perf.sh: figures in target/perf/" >&2
+echo "perf.sh: figures in $target/perf/" >&2
