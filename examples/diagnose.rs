@@ -158,6 +158,7 @@ async fn demo_one(args: &Args, name: &str, style: Style) -> ExitCode {
         common::ModeArg::Entra => wpj::Mode::Entra,
         common::ModeArg::Onprem => wpj::Mode::Onprem,
     };
+    settings.client = args.options.client;
     run(args, settings, style, Some(&scenario)).await
 }
 
@@ -347,7 +348,13 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
             "Device registration discovery for {}",
             report.target()
         )),
-        style.dim(&format!("(mode {}{timing})", report.mode()))
+        style.dim(&format!(
+            "(mode {}{}{timing})",
+            report.mode(),
+            report
+                .client()
+                .map_or_else(String::new, |c| format!(", client {c}"))
+        ))
     );
     let width = report
         .findings()

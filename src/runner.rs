@@ -139,6 +139,7 @@ impl Runner {
             start.elapsed(),
             findings,
         )
+        .with_client(settings.client)
     }
 
     fn emit_finished(&self, finding: &Finding) {

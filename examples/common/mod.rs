@@ -9,7 +9,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use wpj::{Mode, ResolverView, Resolvers, Settings, Status, Target};
+use wpj::{Client, Mode, ResolverView, Resolvers, Settings, Status, Target};
 
 /// Options every demo that diagnoses takes.
 #[derive(Debug, Clone, Args)]
@@ -30,9 +30,15 @@ pub(crate) struct DiagnoseOptions {
     /// The HTTPS port (443 on real devices).
     #[arg(long, default_value_t = 443)]
     pub(crate) port: u16,
-    /// Discovery protocol version(s) to request.
-    #[arg(long = "api-version", value_enum, default_value_t = ApiVersionArg::V1_0)]
-    pub(crate) api_version: ApiVersionArg,
+    /// The Windows client to replay: `windows-10` (also Windows 11; Entra ID through Microsoft's
+    /// tenant discovery, DSREG codes) or `windows-8.1` (Workplace Join: the contract at the
+    /// registration name, event 102/103).
+    #[arg(long, value_parser = parse_client, default_value = "windows-10")]
+    pub(crate) client: Client,
+    /// Discovery protocol version(s) to request from the contract (default: the client's, 1.2 for
+    /// Windows 10, 1.0 for Windows 8.1).
+    #[arg(long = "api-version", value_enum)]
+    pub(crate) api_version: Option<ApiVersionArg>,
     /// Also request the contract without `Accept` (the XML answer).
     #[arg(long)]
     pub(crate) xml: bool,
@@ -51,6 +57,11 @@ pub(crate) struct DiagnoseOptions {
     /// The port of the AD FS nodes' plain-HTTP `/adfs/probe` (80 on real farms).
     #[arg(long, default_value_t = 80)]
     pub(crate) adfs_probe_port: u16,
+}
+
+/// `windows-10`, `windows-11`, `windows-8.1` (and short forms) → [`Client`].
+pub(crate) fn parse_client(s: &str) -> Result<Client, String> {
+    s.parse().map_err(|e: wpj::ClientError| e.to_string())
 }
 
 /// `NAME=IP` → (name, address).
@@ -184,10 +195,12 @@ impl DiagnoseOptions {
             settings.trust.system = false;
         }
         settings.port = self.port;
+        settings.client = self.client;
         settings.api_versions = match self.api_version {
-            ApiVersionArg::V1_0 => vec!["1.0".into()],
-            ApiVersionArg::V1_2 => vec!["1.2".into()],
-            ApiVersionArg::Both => vec!["1.0".into(), "1.2".into()],
+            None => Vec::new(),
+            Some(ApiVersionArg::V1_0) => vec!["1.0".into()],
+            Some(ApiVersionArg::V1_2) => vec!["1.2".into()],
+            Some(ApiVersionArg::Both) => vec!["1.0".into(), "1.2".into()],
         };
         settings.check_xml = self.xml;
         settings.check_timeout = self.timeout;

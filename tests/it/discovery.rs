@@ -140,41 +140,61 @@ async fn entra_asks_microsofts_tenant_discovery_and_the_old_contract() {
     );
 }
 
+/// Windows 8.1 logs an error status as event 103 with the status; Windows 10/11 logs HTTP 503 as
+/// DSREG_SERVER_BUSY and has no Workplace Join event for the others.
 #[tokio::test]
 async fn error_statuses_are_event_103() {
-    for (scenario, failure, kb) in [
+    for (scenario, failure, kb, windows10_outer) in [
         (
             "contract-404",
             JoinFailure::ContractNotFound,
             Some("KB3045386"),
+            None,
         ),
         (
             "contract-503",
             JoinFailure::ServiceUnavailable,
             Some("KB3045388"),
+            Some("0x801C0025"),
         ),
-        ("contract-500", JoinFailure::HttpError, None),
+        ("contract-500", JoinFailure::HttpError, None, None),
     ] {
-        let (report, contract) = contract_of(scenario).await;
+        let lab = lab(scenario).await;
+        let mut settings = quick(&lab);
+        settings.client = wpj::Client::Windows81;
+        let report = diagnose(settings).await;
+        let contract = step(&report, "contract");
         assert_eq!(contract.failure, Some(failure), "{scenario}");
         let v = report.verdict().unwrap();
         assert_eq!(v.failure, failure, "{scenario}");
         assert_eq!(v.event.unwrap().id, 103, "{scenario}");
         assert_eq!(v.kb.map(|k| k.to_string()).as_deref(), kb, "{scenario}");
-        let status = exchanges(&contract)[0].status.unwrap();
+        let status = exchanges(contract)[0].status.unwrap();
         assert!(
             contract.summary.contains(&format!("HTTP {status}")),
             "{scenario}: {}",
             contract.summary
         );
+
+        let (report, _) = contract_of(scenario).await;
+        let v = report.verdict().unwrap();
+        assert_eq!(v.failure, failure, "{scenario}");
+        assert_eq!(
+            v.outer.map(|h| h.to_string()).as_deref(),
+            windows10_outer,
+            "{scenario}"
+        );
     }
-    let (report, _) = contract_of("contract-404").await;
+    let lab = lab("contract-404").await;
+    let mut settings = quick(&lab);
+    settings.client = wpj::Client::Windows81;
+    let report = diagnose(settings).await;
     assert!(
         report
             .verdict()
             .unwrap()
             .to_string()
-            .starts_with("A Windows device would fail with event 103, HTTP 404"),
+            .starts_with("A Windows 8.1 device would fail with event 103, HTTP 404"),
         "{}",
         report.verdict().unwrap()
     );
@@ -301,7 +321,7 @@ async fn a_404_behind_a_revoked_certificate_is_reported_but_the_verdict_stays_re
     let text = report.to_string();
     assert!(text.contains("0x80072F8A"), "{text}");
     assert!(
-        text.contains("Also found:") && text.contains("contract [fail] api-version 1.0: HTTP 404"),
+        text.contains("Also found:") && text.contains("contract [fail] api-version 1.2: HTTP 404"),
         "{text}"
     );
 }

@@ -362,17 +362,40 @@ async fn the_report_is_json_with_a_schema_version() {
     assert_eq!(json["target"], "contoso.com");
     assert_eq!(json["verdict"]["hresult"], "0x80072F8A");
     assert_eq!(json["verdict"]["kb"], "KB3045383");
-    assert_eq!(json["verdict"]["event"]["id"], 102);
+    // Windows 10/11 (the default client) logs the WinHTTP code inside DSREG_AUTOJOIN_DISC_FAILED.
+    assert_eq!(json["client"], "windows-10");
+    assert_eq!(json["verdict"]["client"], "windows-10");
+    assert_eq!(json["verdict"]["outer"], "0x801C0021");
+    assert_eq!(json["verdict"]["event"]["log"], "user-device-registration");
+    assert_eq!(json["verdict"]["event"]["id"], 200);
     assert_eq!(json["findings"][0]["status"], "fail");
     assert_eq!(json["findings"][0]["failure"], "cert-revoked");
     let back: wpj::Report = serde_json::from_value(json).unwrap();
     assert_eq!(back.verdict(), report.verdict());
     let text = report.to_string();
     assert!(
-        text.contains("Verdict: A Windows device would fail with event 102, 0x80072F8A"),
+        text.contains(
+            "Verdict: A Windows 10/11 device would fail with event 200, 0x801C0021/0x80072F8A"
+        ),
         "{text}"
     );
     assert!(text.contains("(KB3045383)"), "{text}");
+
+    // Windows 8.1 logs it as it is: event 102 in the Workplace Join log.
+    let mut settings = quick();
+    settings.client = wpj::Client::Windows81;
+    let report = Runner::new().run(&plan, settings).await;
+    let v = report.verdict().unwrap();
+    assert_eq!(v.outer, None);
+    assert_eq!(
+        v.event.map(|e| (e.log, e.id)),
+        Some((wpj::EventLog::WorkplaceJoin, 102))
+    );
+    assert!(
+        v.to_string()
+            .starts_with("A Windows 8.1 device would fail with event 102, 0x80072F8A"),
+        "{v}"
+    );
 }
 
 #[tokio::test]

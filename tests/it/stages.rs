@@ -218,3 +218,29 @@ async fn a_missing_federation_name_is_a_sign_in_verdict() {
     assert_eq!(step(&report, "contract").status, Status::Pass);
     assert!(v.to_string().starts_with("After the user signs in"), "{v}");
 }
+
+/// Windows 8.1 asks `EnterpriseRegistration.<suffix>` whatever the service: behind an Entra ID
+/// CNAME it meets Microsoft's certificate, which never names the customer's domain.
+#[tokio::test]
+async fn windows_8_1_on_an_entra_cname_fails_on_the_name() {
+    let lab = lab("healthy-entra").await;
+    let mut settings = quick(&lab);
+    settings.client = wpj::Client::Windows81;
+    let report = wpj::diagnose(settings).await;
+    let v = report.verdict().expect("verdict");
+    assert_eq!(v.check, "tls");
+    assert_eq!(v.failure, JoinFailure::CertNameInvalid);
+    assert_eq!(v.client, Some(wpj::Client::Windows81));
+    assert_eq!(v.outer, None);
+    assert!(
+        v.to_string()
+            .starts_with("A Windows 8.1 device would fail with event 102, 0x80072F06"),
+        "{v}"
+    );
+    let contract = step(&report, "contract");
+    assert!(
+        contract.summary.contains("api-version 1.0"),
+        "{}",
+        contract.summary
+    );
+}

@@ -59,6 +59,95 @@ impl FromStr for Mode {
     }
 }
 
+/// Which Windows client the run replays: it decides the discovery path, the protocol version and
+/// headers sent, and the log and codes the verdict is worded in.
+///
+/// ```
+/// use wpj_core::Client;
+///
+/// let c: Client = "windows-8.1".parse().unwrap();
+/// assert_eq!(c, Client::Windows81);
+/// assert_eq!(c.api_version(), "1.0");
+/// assert_eq!(Client::default().api_version(), "1.2");
+/// assert_eq!(Client::default().to_string(), "windows-10");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Client {
+    /// Windows 10 and 11 (the default): Entra ID through Microsoft's tenant discovery
+    /// (`/<domain>/discover?api-version=1.7`), AD FS through the contract with `api-version=1.2`;
+    /// failures logged in `Microsoft-Windows-User Device Registration/Admin` as DSREG codes carrying
+    /// the WinHTTP code (`0x801C0021/0x80072EE7`, as `dsregcmd /status` prints them).
+    #[default]
+    #[serde(rename = "windows-10")]
+    Windows10,
+    /// Windows 8.1 Workplace Join: `EnterpriseRegistration.<suffix>` and the contract with
+    /// `api-version=1.0`, whatever the service; failures logged in
+    /// `Microsoft-Windows-Workplace Join/Admin` as event 102/103 with the WinHTTP code.
+    #[serde(rename = "windows-8.1")]
+    Windows81,
+}
+
+impl Client {
+    /// The name used on the command line and in JSON (`windows-10`, `windows-8.1`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Windows10 => "windows-10",
+            Self::Windows81 => "windows-8.1",
+        }
+    }
+
+    /// How people name it (`Windows 10/11`, `Windows 8.1`).
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Windows10 => "Windows 10/11",
+            Self::Windows81 => "Windows 8.1",
+        }
+    }
+
+    /// The discovery protocol version it requests from `/EnrollmentServer/contract`.
+    #[must_use]
+    pub const fn api_version(self) -> &'static str {
+        match self {
+            Self::Windows10 => "1.2",
+            Self::Windows81 => "1.0",
+        }
+    }
+
+    /// The log its registration failures are written to.
+    #[must_use]
+    pub const fn log(self) -> crate::EventLog {
+        match self {
+            Self::Windows10 => crate::EventLog::UserDeviceRegistration,
+            Self::Windows81 => crate::EventLog::WorkplaceJoin,
+        }
+    }
+}
+
+impl fmt::Display for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A client name that is not `windows-10` or `windows-8.1`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a client: expected windows-10 (also for Windows 11) or windows-8.1")]
+pub struct ClientError(pub String);
+
+impl FromStr for Client {
+    type Err = ClientError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().replace(' ', "-").as_str() {
+            "windows-10" | "windows-11" | "win10" | "win11" | "10" | "11" => Ok(Self::Windows10),
+            "windows-8.1" | "win8.1" | "win81" | "8.1" => Ok(Self::Windows81),
+            _ => Err(ClientError(s.to_owned())),
+        }
+    }
+}
+
 /// A named set of DNS servers: one *view* of split-horizon DNS (`internal`, `external`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResolverView {
@@ -107,6 +196,9 @@ pub struct Settings {
     pub target: Target,
     /// Which service is expected.
     pub mode: Mode,
+    /// Which Windows client is replayed (Windows 10/11 unless asked otherwise).
+    #[serde(default)]
+    pub client: Client,
     /// DNS servers to ask.
     pub resolvers: Resolvers,
     /// Certificates to trust.
@@ -120,7 +212,8 @@ pub struct Settings {
     /// (CRL, AIA, contract). A black-holed address costs this, not the run's deadline.
     #[serde(with = "crate::finding::duration_ms", rename = "network_timeout_ms")]
     pub network_timeout: Duration,
-    /// The discovery protocol versions to request (`1.0` for Windows 8.1, `1.2` for Windows 10+).
+    /// The discovery protocol versions to request from `/EnrollmentServer/contract`; empty (the
+    /// default): the client's own ([`Client::api_version`]). See [`Settings::requested_api_versions`].
     pub api_versions: Vec<String>,
     /// Also request the contract without `Accept`, to check the XML answer.
     pub check_xml: bool,
@@ -155,12 +248,13 @@ impl Settings {
         Self {
             target,
             mode: Mode::Auto,
+            client: Client::Windows10,
             resolvers: Resolvers::System,
             trust: TrustRoots::default(),
             port: 443,
             dns_timeout: Self::DEFAULT_DNS_TIMEOUT,
             network_timeout: Self::DEFAULT_NETWORK_TIMEOUT,
-            api_versions: vec!["1.0".to_owned()],
+            api_versions: Vec::new(),
             check_xml: false,
             proxy: None,
             adfs_nodes: Vec::new(),
@@ -190,6 +284,16 @@ impl Settings {
             format!("https://{host}{path}")
         } else {
             format!("https://{host}:{}{path}", self.port)
+        }
+    }
+
+    /// The api-versions the contract step requests: [`Settings::api_versions`], or the client's own.
+    #[must_use]
+    pub fn requested_api_versions(&self) -> Vec<String> {
+        if self.api_versions.is_empty() {
+            vec![self.client.api_version().to_owned()]
+        } else {
+            self.api_versions.clone()
         }
     }
 
@@ -333,12 +437,16 @@ impl Context {
             })
     }
 
-    /// The host name a Windows 10+ device validates the service's certificate against:
+    /// The host name the client validates the service's certificate against: for Windows 10+,
     /// [`ENTRA_REGISTRATION_HOST`](crate::ENTRA_REGISTRATION_HOST) for Microsoft Entra ID (the
     /// device calls Microsoft's endpoint; Microsoft's certificate never names a customer's domain),
     /// `enterpriseregistration.<suffix>` otherwise.
     #[must_use]
     pub fn service_host(&self) -> String {
+        if self.settings.client == Client::Windows81 {
+            // Windows 8.1 always asks EnterpriseRegistration.<suffix>, Entra ID or not.
+            return self.settings.target.registration_name();
+        }
         match self.service() {
             Some(crate::ServiceKind::Entra) => crate::ENTRA_REGISTRATION_HOST.to_owned(),
             _ => self.settings.target.registration_name(),

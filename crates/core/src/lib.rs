@@ -39,7 +39,9 @@ mod tls;
 
 pub use check::Check;
 pub use codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
-pub use context::{Context, Mode, ModeError, ResolverView, Resolvers, Settings, TrustRoots};
+pub use context::{
+    Client, ClientError, Context, Mode, ModeError, ResolverView, Resolvers, Settings, TrustRoots,
+};
 pub use evidence::{Evidence, HumanDuration, TimeoutScope};
 pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
 pub use farm::{NodeReport, ProbeAnswer, TokenCertificate};

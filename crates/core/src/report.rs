@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::codes::{EventRef, Hresult, Kb, MessageStage};
-use crate::context::Mode;
+use crate::codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
+use crate::context::{Client, Mode};
 use crate::evidence::HumanDuration;
 use crate::failure::JoinFailure;
 use crate::finding::{CheckId, Finding, Status, duration_ms};
@@ -33,10 +33,19 @@ pub struct Verdict {
     pub check: CheckId,
     /// When the device fails: before the user signs in (`discovery`) or after (`sign-in`).
     pub stage: Stage,
+    /// The client the verdict speaks for; `None` for reports read offline (the codes as logged).
+    #[serde(default)]
+    pub client: Option<Client>,
     /// The failure.
     pub failure: JoinFailure,
-    /// The HRESULT, when the failure has one.
+    /// The HRESULT of the failure itself (the WinHTTP code for connection and certificate
+    /// failures), when it has one.
     pub hresult: Option<Hresult>,
+    /// The code a Windows 10/11 device logs around it, when that differs: `DSREG_AUTOJOIN_DISC_FAILED`
+    /// 0x801C0021 around a WinHTTP code (`dsregcmd /status` prints `0x801c0021/0x80072ee7`),
+    /// `DSREG_SERVER_BUSY` 0x801C0025 for HTTP 503.
+    #[serde(default)]
+    pub outer: Option<Hresult>,
     /// The HTTP status, for event 103.
     pub http_status: Option<u16>,
     /// The event Windows writes, where documented (none is documented for a discovery-stage code met
@@ -54,20 +63,27 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    fn from_finding(finding: &Finding) -> Self {
+    fn from_finding(finding: &Finding, client: Option<Client>) -> Self {
         let failure = finding.failure.unwrap_or(JoinFailure::UnknownError);
         // A discovery-stage code met after sign-in (the federation service's name, its certificate):
         // the device shows "Can't connect to the service" (KB3045378), and no event is documented.
         // Codes that are after-credentials failures of their own (the device cap) keep theirs.
         let sign_in = finding.stage == Stage::SignIn
             && failure.message_stage() != MessageStage::AfterCredentials;
+        let (outer, event) = if sign_in {
+            (None, None)
+        } else {
+            client_codes(failure, client)
+        };
         Self {
             check: finding.check.clone(),
             stage: finding.stage,
+            client,
             failure,
             hresult: failure.hresult(),
+            outer: outer.and_then(JoinFailure::hresult),
             http_status: failure.http_status(),
-            event: if sign_in { None } else { failure.event() },
+            event,
             kb: if sign_in {
                 Some(SIGN_IN_KB)
             } else if finding.stage == Stage::SignIn {
@@ -89,17 +105,58 @@ impl Verdict {
     }
 }
 
+/// The outer code and the event a client logs for a discovery failure. Windows 8.1 (and offline
+/// reports) log the failure as it is. Windows 10/11 wrap a WinHTTP code in
+/// `DSREG_AUTOJOIN_DISC_FAILED` and log HTTP 503 as `DSREG_SERVER_BUSY` in the User Device
+/// Registration log (REFERENCE §2); a Workplace Join event number means nothing there, so other
+/// codes of that log carry no event.
+fn client_codes(
+    failure: JoinFailure,
+    client: Option<Client>,
+) -> (Option<JoinFailure>, Option<EventRef>) {
+    if client != Some(Client::Windows10) {
+        return (None, failure.event());
+    }
+    let outer = if failure.win32_code().is_some() {
+        Some(JoinFailure::DsregDiscoveryFailed)
+    } else if failure == JoinFailure::ServiceUnavailable {
+        Some(JoinFailure::DsregServerBusy)
+    } else {
+        None
+    };
+    match outer {
+        Some(outer) => (Some(outer), outer.event()),
+        None if failure.log() == EventLog::WorkplaceJoin => (None, None),
+        None => (None, failure.event()),
+    }
+}
+
 impl fmt::Display for Verdict {
-    /// `A Windows device would fail with event 102, 0x80072F8A — <meaning> (KB3045383)`; a sign-in
+    /// `A Windows 10/11 device would fail with event 200, 0x801C0021/0x80072F8A — <meaning>
+    /// (KB3045383)`; `A Windows 8.1 device would fail with event 102, 0x80072F8A — …`; a sign-in
     /// verdict starts `After the user signs in, …`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let device = self.client.map_or_else(
+            || "a Windows device".to_owned(),
+            |c| format!("a {} device", c.label()),
+        );
         if self.stage == Stage::SignIn {
-            f.write_str("After the user signs in, a Windows device would fail with ")?;
+            write!(f, "After the user signs in, {device} would fail with ")?;
         } else {
-            f.write_str("A Windows device would fail with ")?;
+            let mut chars = device.chars();
+            let first = chars.next().map(|c| c.to_ascii_uppercase());
+            write!(
+                f,
+                "{}{} would fail with ",
+                first.unwrap_or('A'),
+                chars.as_str()
+            )?;
         }
         if let Some(event) = self.event {
             write!(f, "event {}, ", event.id)?;
+        }
+        if let Some(outer) = self.outer {
+            write!(f, "{outer}/")?;
         }
         match (self.hresult, self.http_status) {
             (Some(h), _) => write!(f, "{h}")?,
@@ -145,6 +202,9 @@ pub struct Report {
     schema_version: u32,
     target: String,
     mode: Mode,
+    /// The client a live run replayed; absent for reports read offline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client: Option<Client>,
     #[serde(with = "time::serde::rfc3339")]
     started_at: OffsetDateTime,
     #[serde(with = "duration_ms", rename = "elapsed_ms")]
@@ -173,17 +233,40 @@ impl Report {
         };
         let verdict = first_fail(Stage::Discovery)
             .or_else(|| first_fail(Stage::SignIn))
-            .map(Verdict::from_finding);
+            .map(|f| Verdict::from_finding(f, None));
         Self {
             schema_version: SCHEMA_VERSION,
             target: target.into(),
             mode,
+            client: None,
             started_at,
             elapsed,
             origin: None,
             verdict,
             findings,
         }
+    }
+
+    /// Words the verdict for `client` (the runner does this for a live run): Windows 10/11 codes
+    /// wrapped in the DSREG code it logs, or Windows 8.1's event 102/103.
+    #[must_use]
+    pub fn with_client(mut self, client: Client) -> Self {
+        self.client = Some(client);
+        if let Some(v) = &self.verdict {
+            let check = v.check.clone();
+            self.verdict = self
+                .findings
+                .iter()
+                .find(|f| f.check == check)
+                .map(|f| Verdict::from_finding(f, Some(client)));
+        }
+        self
+    }
+
+    /// The client a live run replayed; `None` for reports read offline.
+    #[must_use]
+    pub fn client(&self) -> Option<Client> {
+        self.client
     }
 
     /// Marks the report as read from `origin` (a log file) rather than diagnosed live; the text
@@ -279,9 +362,11 @@ impl fmt::Display for Report {
             )?,
             None => writeln!(
                 f,
-                "Device registration discovery for {} (mode {}), {}",
+                "Device registration discovery for {} (mode {}{}), {}",
                 self.target,
                 self.mode,
+                self.client
+                    .map_or_else(String::new, |c| format!(", client {c}")),
                 HumanDuration(self.elapsed)
             )?,
         }

@@ -75,7 +75,8 @@ pub async fn node_contract(
         proxy_setting(settings.proxy.as_deref()).as_deref(),
         settings.network_timeout,
     )?;
-    let version = settings.api_versions.first().map_or("1.0", String::as_str);
+    let versions = settings.requested_api_versions();
+    let version = versions.first().map_or("1.0", String::as_str);
     let url = settings.contract_url(version);
     let outcome = walk(
         &client,
@@ -141,7 +142,8 @@ impl Check for ContractCheck {
         let setup = tls.and_then(|tls| {
             let resolver = HostResolver::for_run(cx)?;
             let proxy = proxy_setting(settings.proxy.as_deref());
-            if service == Some(ServiceKind::Entra) {
+            if service == Some(ServiceKind::Entra) && settings.client == wpj_core::Client::Windows10
+            {
                 // Windows 10+ asks Microsoft's endpoint by its own name, resolved as the device does.
                 let cloud = Client::new(
                     tls,
@@ -181,9 +183,10 @@ impl Check for ContractCheck {
         } else {
             &[Some("application/json")]
         };
+        let versions = settings.requested_api_versions();
         let mut requests = Vec::new();
         for (node, address) in nodes.iter().zip(addresses) {
-            for version in &settings.api_versions {
+            for version in &versions {
                 for accept in accepts {
                     let url = settings.contract_url(version);
                     let on = (addresses.len() > 1).then_some(*address);

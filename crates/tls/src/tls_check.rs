@@ -121,7 +121,9 @@ impl Check for TlsCheck {
         if finding.status != wpj_core::Status::Fail {
             finding = others.apply(finding);
         }
-        if cx.service() == Some(wpj_core::ServiceKind::Entra) {
+        if cx.service() == Some(wpj_core::ServiceKind::Entra)
+            && settings.client == wpj_core::Client::Windows10
+        {
             finding.evidence.push(Evidence::note(format!(
                 "judged as Windows 10 and later judge it: against {sni}, Microsoft's endpoint, which they \
                  call directly. Windows 8.1 devices connect as {} and fail with 0x80072F06 where \
