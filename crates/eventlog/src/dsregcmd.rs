@@ -19,8 +19,42 @@ pub(crate) struct Status {
     pub(crate) error_phase: Option<String>,
 }
 
-/// Reads `key : value` lines; `None` when the text has none.
+/// The fewest `key : value` lines a `dsregcmd /status` output has (its shortest block, the
+/// device state, has four).
+const MIN_LINES: usize = 3;
+
+/// True when the text is laid out as `dsregcmd /status` prints it: `key : value` lines (a space on
+/// both sides of the colon), banners (`+----+`, `| Device State |`) and blank lines, with the
+/// `key : value` lines at least half of the rest. A README, a TOML or a source file is not.
+fn looks_like_dsregcmd(text: &str) -> bool {
+    let (mut pairs, mut other) = (0usize, 0usize);
+    for line in text.lines().map(str::trim) {
+        if line.is_empty()
+            || line.starts_with('+')
+            || (line.starts_with('|') && line.ends_with('|'))
+        {
+            continue;
+        }
+        let pair = line.split_once(" : ").is_some_and(|(key, _)| {
+            let key = key.trim();
+            !key.is_empty()
+                && key.chars().count() <= 60
+                && !key.contains(['=', '"', '`', '<', '>', '{', '}', '#', '*'])
+        }) || (line.ends_with(" :") && !line.contains(['=', '"', '`']));
+        if pair {
+            pairs += 1;
+        } else {
+            other += 1;
+        }
+    }
+    pairs >= MIN_LINES && pairs >= other
+}
+
+/// Reads `key : value` lines; `None` when the text is not laid out as `dsregcmd /status` output.
 pub(crate) fn parse(text: &str) -> Option<Status> {
+    if !looks_like_dsregcmd(text) {
+        return None;
+    }
     let mut status = Status::default();
     let mut url = None;
     for line in text.lines() {

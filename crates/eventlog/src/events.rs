@@ -5,6 +5,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use wpj_core::{JoinFailure, LogSource, LoggedEvent};
 
+use crate::capi2;
 use crate::values::{code_in, failure_of, http_status_in, url_in};
 
 /// The Workplace Join log (Windows 8.1 and later) and its Windows 7 name.
@@ -20,10 +21,11 @@ pub const WORKPLACE_JOIN_EVENTS: [u16; 11] =
 /// User Device Registration events worth reading.
 pub const DEVICE_REGISTRATION_EVENTS: [u16; 4] = [200, 201, 204, 305];
 
-/// Events read from some XML: the relevant ones, and how many there were in all.
+/// Events read from some XML: the relevant ones, the chain engine's, and how many there were in all.
 #[derive(Debug, Default)]
 pub(crate) struct Events {
     pub(crate) relevant: Vec<LoggedEvent>,
+    pub(crate) capi2: Vec<capi2::Record>,
     pub(crate) seen: usize,
 }
 
@@ -36,8 +38,9 @@ fn relevant(channel: &str, id: u16) -> bool {
             && DEVICE_REGISTRATION_EVENTS.contains(&id))
 }
 
-/// Parses one or more `<Event>` elements (with or without an enclosing element or declarations).
-pub(crate) fn parse(text: &str, source: LogSource) -> Result<Events, String> {
+/// Parses one or more `<Event>` elements (with or without an enclosing element or declarations);
+/// `order` numbers the events read before (CAPI2 events keep their input order).
+pub(crate) fn parse(text: &str, source: LogSource, order: usize) -> Result<Events, String> {
     let mut inner = text.to_owned();
     // wevtutil prints one declaration per event when asked for several: drop them all.
     while let Some(start) = inner.find("<?xml") {
@@ -51,7 +54,15 @@ pub(crate) fn parse(text: &str, source: LogSource) -> Result<Events, String> {
     let mut events = Events::default();
     for event in doc.descendants().filter(|n| n.has_tag_name("Event")) {
         events.seen += 1;
-        if let Some(e) = one(event, source) {
+        let system = event.children().find(|n| n.has_tag_name("System"));
+        let id = system
+            .and_then(|s| child_text(s, "EventID"))
+            .and_then(|t| t.parse::<u16>().ok());
+        if let (Some(system), Some(id)) = (system, id)
+            && let Some(r) = capi2::record(event, system, id, order + events.seen)
+        {
+            events.capi2.push(r);
+        } else if let Some(e) = one(event, source) {
             events.relevant.push(e);
         }
     }

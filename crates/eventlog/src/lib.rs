@@ -8,11 +8,24 @@
 //! HTTP statuses and URLs are found by their values, not by field names or message text (both are
 //! localized).
 //!
-//! [`read_file`] (or [`read`] for bytes) gives the [`Logs`]; [`Logs::report`] explains them: one
-//! finding per event, each failure with its KB article and fix, in the `sign-in` stage when Windows
-//! shows it after the user signed in and in `discovery` otherwise, so the verdict follows the rules
-//! of a live run. A `dsregcmd /status` failure and the lines repeating its codes make one finding.
-//! The report says which file it is from.
+//! What Windows' own chain engine logged (`Microsoft-Windows-CAPI2/Operational`, when enabled) is
+//! read into [`ChainBuild`]s: for each chain, when it was built and for which server, its
+//! certificates (subject, issuer, thumbprint), every URL fetched for AIA, CRLs and OCSP with how it
+//! ended (HTTP status, timeout, name not resolved…), its trust status flags, and the WinHTTP code a
+//! device logs for it ([`ChainBuild::failure`]: revoked → 0x80072F8A, revocation unknown or offline
+//! → 0x80072F19, untrusted root or partial chain → 0x80072F0D, expired → 0x80072F05, name →
+//! 0x80072F06).
+//!
+//! [`read_file`] (or [`read`] for bytes) gives the [`Logs`]; [`Logs::join`] puts several together;
+//! [`Logs::report`] explains them as a timeline: one finding per event, each failure with its KB
+//! article and fix, in the `sign-in` stage when Windows shows it after the user signed in and in
+//! `discovery` otherwise, so the verdict follows the rules of a live run. A `dsregcmd /status`
+//! failure and the lines repeating its codes make one finding. A certificate failure is explained
+//! by the chain built for the registration server just before it (`event 102 0x80072F19 at
+//! 09:14:03 ← the chain engine could not fetch http://pki.contoso.com/ca.crl (timeout) at
+//! 09:14:02`). Events are grouped into attempts ([`Logs::attempts`]); the verdict describes the
+//! latest, earlier ones are history. A log with nothing about device registration says so
+//! ([`Logs::nothing_to_explain`]) and states no verdict. The report says which file it is from.
 //!
 //! ```
 //! let xml = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
@@ -31,6 +44,7 @@
 //!
 //! None.
 
+mod capi2;
 mod dsregcmd;
 mod events;
 mod report;
@@ -39,8 +53,13 @@ mod values;
 use std::io::Read as _;
 use std::path::Path;
 
-use wpj_core::{LogSource, LoggedEvent, Report};
+use time::OffsetDateTime;
+use wpj_core::{CheckId, LogSource, LoggedEvent, Report};
 
+pub use capi2::{
+    CAPI2_CHANNEL, ChainBuild, ChainCertificate, CryptoResult, PolicyCheck, Retrieval,
+    RetrievalKind, RetrievalOutcome, RevocationCheck, TrustStatus,
+};
 pub use events::{
     DEVICE_REGISTRATION_CHANNEL, DEVICE_REGISTRATION_EVENTS, WORKPLACE_JOIN_CHANNELS,
     WORKPLACE_JOIN_EVENTS,
@@ -95,6 +114,9 @@ pub struct Logs {
     /// Where the input came from (the file name [`read_file`] was given), shown in the report's
     /// header; `None` for bytes handed to [`read`] (set it with [`Logs::with_origin`]).
     pub origin: Option<String>,
+    /// The certificate chains Windows' chain engine built, from `Microsoft-Windows-CAPI2/Operational`
+    /// events, in time order (every chain, whatever it was for).
+    pub chains: Vec<ChainBuild>,
 }
 
 /// Reads a file of any supported kind, like [`read`]; the report then says it is "from" `path`
@@ -132,13 +154,15 @@ pub fn read(bytes: &[u8]) -> Result<Logs, ReadError> {
     let text = decode_text(bytes).ok_or(ReadError::UnknownFormat)?;
     let trimmed = text.trim_start();
     if trimmed.starts_with('<') {
-        let events = events::parse(trimmed, LogSource::WevtutilXml).map_err(ReadError::Xml)?;
-        return Ok(logs(
-            LogSource::WevtutilXml,
-            events.relevant,
-            events.seen,
-            0,
-        ));
+        let events = events::parse(trimmed, LogSource::WevtutilXml, 0).map_err(ReadError::Xml)?;
+        if events.seen == 0 {
+            // XML, but not a single event: some other document.
+            return Err(ReadError::UnknownFormat);
+        }
+        return Ok(Logs {
+            chains: capi2::assemble(events.capi2),
+            ..logs(LogSource::WevtutilXml, events.relevant, events.seen, 0)
+        });
     }
     let status = dsregcmd::parse(&text).ok_or(ReadError::UnknownFormat)?;
     Ok(Logs {
@@ -165,13 +189,15 @@ fn read_evtx(bytes: &[u8]) -> Result<Logs, ReadError> {
     let mut parser = evtx::EvtxParser::from_buffer(bytes.to_vec())
         .map_err(|e| ReadError::Evtx(e.to_string()))?;
     let mut relevant = Vec::new();
+    let mut records = Vec::new();
     let (mut read, mut unreadable) = (0, 0);
     for record in parser.records() {
         match record {
-            Ok(r) => match events::parse(&r.data, LogSource::Evtx) {
+            Ok(r) => match events::parse(&r.data, LogSource::Evtx, read) {
                 Ok(e) => {
                     read += e.seen;
                     relevant.extend(e.relevant);
+                    records.extend(e.capi2);
                 }
                 Err(_) => unreadable += 1,
             },
@@ -183,7 +209,10 @@ fn read_evtx(bytes: &[u8]) -> Result<Logs, ReadError> {
             "none of its {unreadable} records could be read"
         )));
     }
-    Ok(logs(LogSource::Evtx, relevant, read, unreadable))
+    Ok(Logs {
+        chains: capi2::assemble(records),
+        ..logs(LogSource::Evtx, relevant, read, unreadable)
+    })
 }
 
 fn logs(source: LogSource, mut events: Vec<LoggedEvent>, read: usize, unreadable: usize) -> Logs {
@@ -197,13 +226,34 @@ fn logs(source: LogSource, mut events: Vec<LoggedEvent>, read: usize, unreadable
         join_state: Vec::new(),
         error_phase: None,
         origin: None,
+        chains: Vec::new(),
     }
 }
 
+/// One attempt to join or register, as the timeline groups them (see [`Logs::attempts`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// Its number, from 1, in time order.
+    pub number: usize,
+    /// When it started (its first event); `None` for a `dsregcmd /status` snapshot.
+    pub started: Option<OffsetDateTime>,
+    /// The report's findings that belong to it.
+    pub checks: Vec<CheckId>,
+    /// True when Windows logged a failure in it.
+    pub failed: bool,
+}
+
 impl Logs {
-    /// The domain the events name (from a registration URL), if any.
+    /// The domain the events name (from a registration URL), else the one a registration server's
+    /// certificate chain was built for, if any.
     #[must_use]
     pub fn domain(&self) -> Option<String> {
+        let from_host = |host: String| {
+            host.strip_prefix("enterpriseregistration.")
+                .unwrap_or(&host)
+                .to_owned()
+        };
         self.events
             .iter()
             .filter_map(|e| e.url.as_deref())
@@ -214,12 +264,79 @@ impl Logs {
                     .split(['/', ':'])
                     .next()?
                     .to_ascii_lowercase();
-                Some(
-                    host.strip_prefix("enterpriseregistration.")
-                        .unwrap_or(&host)
-                        .to_owned(),
-                )
+                Some(from_host(host))
             })
+            .or_else(|| {
+                self.chains
+                    .iter()
+                    .filter(|c| c.is_tls_server())
+                    .filter_map(ChainBuild::server_name)
+                    .find(|h| report::registration_host(h))
+                    .map(|h| from_host(h.to_owned()))
+            })
+    }
+
+    /// The chains built for a registration server: TLS server chains for
+    /// `enterpriseregistration.<suffix>` or for a host the logged events name (the federation
+    /// service). Chains built for anything else (code signing, other web sites) explain nothing
+    /// about device registration and are left out of the report.
+    #[must_use]
+    pub fn registration_chains(&self) -> Vec<&ChainBuild> {
+        report::registration_chains(self)
+    }
+
+    /// Several inputs as one timeline (what `eventlog --join` does): the Workplace Join or User
+    /// Device Registration events of one file next to the chain builds of a CAPI2 log, so that a
+    /// failure is explained by the chain the chain engine built just before it. The events are put
+    /// in time order; the origin names every input (`a.evtx + b.xml`). `None` for no input.
+    #[must_use]
+    pub fn join(parts: impl IntoIterator<Item = Logs>) -> Option<Logs> {
+        let mut parts = parts.into_iter();
+        let mut joined = parts.next()?;
+        let mut origins = vec![
+            joined
+                .origin
+                .take()
+                .unwrap_or_else(|| report::kind_of(joined.source).to_owned()),
+        ];
+        for part in parts {
+            origins.push(
+                part.origin
+                    .clone()
+                    .unwrap_or_else(|| report::kind_of(part.source).to_owned()),
+            );
+            joined.events.extend(part.events);
+            joined.chains.extend(part.chains);
+            joined.read += part.read;
+            joined.unreadable += part.unreadable;
+            joined.join_state.extend(part.join_state);
+            joined.error_phase = joined.error_phase.take().or(part.error_phase);
+        }
+        // Stable: what has no time (dsregcmd lines) keeps its order, after the rest.
+        joined.events.sort_by_key(|e| (e.time.is_none(), e.time));
+        joined.chains.sort_by_key(|c| c.time);
+        joined.origin = Some(origins.join(" + "));
+        Some(joined)
+    }
+
+    /// `Some("no Workplace Join / device registration events in <origin>: nothing to explain")`
+    /// when nothing read is about device registration: no Workplace Join or User Device
+    /// Registration event, no chain built for a registration server, no `dsregcmd /status` state.
+    /// The report of such logs states no verdict (its one finding is `skipped`).
+    #[must_use]
+    pub fn nothing_to_explain(&self) -> Option<String> {
+        let dsregcmd = self.source == LogSource::Dsregcmd || !self.join_state.is_empty();
+        (!dsregcmd && report::Timeline::of(self).is_empty()).then(|| report::nothing_sentence(self))
+    }
+
+    /// The attempts the timeline holds, oldest first. Events are grouped by time: an event more
+    /// than five minutes after the previous one starts a new attempt, and so does an event more
+    /// than ten seconds after the attempt's first failure (Windows stops an attempt at its first
+    /// error, then retries later); a `dsregcmd /status` snapshot is one attempt. The report's
+    /// verdict describes the latest attempt; earlier ones are shown as history.
+    #[must_use]
+    pub fn attempts(&self) -> Vec<Attempt> {
+        report::attempts_of(self)
     }
 
     /// Names where the input came from (a file name) for the report's header.
@@ -232,11 +349,22 @@ impl Logs {
     /// A report of the same shape as a live diagnosis, read "from" [`Logs::origin`] (or the kind of
     /// input when it is unknown), about the domain the events name (`unknown domain` when none does).
     ///
-    /// One finding per event, in time order (a timeline); a `dsregcmd /status` test line and the
-    /// lines repeating its codes (`Client ErrorCode`, `Server ErrorCode`), with `Https Status` and
-    /// `Error Phase`, make one finding. Every failure finding names its KB article and carries its
-    /// fix; failures Windows shows after the user signed in are in the `sign-in` stage, the rest in
-    /// `discovery`, so the verdict follows the rules of a live run.
+    /// One finding per event, in time order (a timeline), each summary starting with the event's
+    /// time; a `dsregcmd /status` test line and the lines repeating its codes (`Client ErrorCode`,
+    /// `Server ErrorCode`), with `Https Status` and `Error Phase`, make one finding. Every failure
+    /// finding names its KB article and carries its fix; failures Windows shows after the user
+    /// signed in are in the `sign-in` stage, the rest in `discovery`, so the verdict follows the
+    /// rules of a live run.
+    ///
+    /// Certificate chains Windows built for the registration server (CAPI2 events) explain the
+    /// failure logged just after them: the failure's finding gets the chain, its certificates and
+    /// every URL fetched as evidence (`← the chain engine could not fetch http://… (timeout) at
+    /// 09:14:02`); a chain no logged failure names is a finding of its own (one per chain).
+    ///
+    /// The verdict describes the latest attempt ([`Logs::attempts`]) and says so in its evidence;
+    /// findings of earlier attempts are history (`warn`, summary `earlier attempt: …`). Logs with
+    /// nothing about device registration give one `skipped` finding and no verdict (see
+    /// [`Logs::nothing_to_explain`]).
     #[must_use]
     pub fn report(&self) -> Report {
         report::build(self)

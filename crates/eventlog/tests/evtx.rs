@@ -66,7 +66,8 @@ fn workplace_join_events_from_an_evtx_file_match_the_xml_reading() {
     let report = from_evtx.report();
     assert_eq!(
         report.verdict().unwrap().failure,
-        JoinFailure::NameNotResolved
+        JoinFailure::DeviceCapReached,
+        "the latest attempt's failure (event 200 at 08:26:00)"
     );
     let seeds: Vec<JoinFailure> = from_evtx.events.iter().filter_map(|e| e.failure).collect();
     for seed in JoinFailure::SEED {
