@@ -21,7 +21,7 @@ pub async fn diagnose(settings: impl Into<std::sync::Arc<Settings>>) -> Report {
     Runner::new().run(&Plan::complete(), settings).await
 }
 
-/// DNS → TCP → TLS → revocation → contract.
+/// DNS → TCP → TLS → revocation → contract, then (Entra ID, Windows 10/11) Microsoft's sign-in.
 fn device_path() -> Vec<Box<dyn Check>> {
     vec![
         Box::new(wpj_dns::DnsCheck),
@@ -29,11 +29,14 @@ fn device_path() -> Vec<Box<dyn Check>> {
         Box::new(wpj_tls::TlsCheck),
         Box::new(wpj_tls::RevocationCheck),
         Box::new(wpj_discovery::ContractCheck),
+        Box::new(wpj_discovery::EntraSignInCheck),
     ]
 }
 
 impl Plan {
-    /// DNS → TCP → TLS → revocation → contract, as a Windows device performs discovery.
+    /// DNS → TCP → TLS → revocation → contract, as a Windows device performs discovery, then
+    /// (Microsoft Entra ID, Windows 10/11) `entra-sign-in`: Microsoft's sign-in hosts, the user
+    /// realm and a federated domain's federation service.
     ///
     /// Revocation and the contract both follow TLS and run concurrently; the contract still runs
     /// behind a certificate failure (over an inspection connection) so that one run reports every
@@ -42,7 +45,7 @@ impl Plan {
     /// ```
     /// let plan = wpj::Plan::standard();
     /// let ids: Vec<String> = plan.ids().iter().map(ToString::to_string).collect();
-    /// assert_eq!(ids, ["dns", "tcp", "tls", "revocation", "contract"]);
+    /// assert_eq!(ids, ["dns", "tcp", "tls", "revocation", "contract", "entra-sign-in"]);
     /// ```
     #[must_use]
     pub fn standard() -> Self {
@@ -58,7 +61,7 @@ impl Plan {
     /// ```
     /// let plan = wpj::Plan::complete();
     /// let ids: Vec<String> = plan.ids().iter().map(ToString::to_string).collect();
-    /// assert_eq!(&ids[5..], ["adfs-nodes", "adfs-sign-in", "adfs-probe", "adfs-federation"]);
+    /// assert_eq!(&ids[6..], ["adfs-nodes", "adfs-sign-in", "adfs-probe", "adfs-federation"]);
     /// ```
     #[must_use]
     pub fn complete() -> Self {

@@ -141,7 +141,7 @@ async fn entra_asks_microsofts_tenant_discovery_and_the_old_contract() {
 }
 
 /// Windows 8.1 logs an error status as event 103 with the status; Windows 10/11 logs HTTP 503 as
-/// DSREG_SERVER_BUSY and has no Workplace Join event for the others.
+/// `DSREG_SERVER_BUSY` and has no Workplace Join event for the others.
 #[tokio::test]
 async fn error_statuses_are_event_103() {
     for (scenario, failure, kb, windows10_outer) in [

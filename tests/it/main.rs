@@ -18,6 +18,8 @@ mod discovery;
 #[cfg(feature = "dns")]
 mod dns;
 mod docs;
+#[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
+mod entra;
 mod explain;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 mod fleet;

@@ -37,9 +37,13 @@
 mod check;
 mod client;
 mod document;
+mod entra;
 
 pub use check::{
     ContractCheck, Documents, ENTRA_DISCOVER_API_VERSION, MAX_REDIRECTS, node_contract,
 };
 pub use client::BODY_CAP;
 pub use document::XML_NAMESPACE;
+pub use entra::{
+    DEVICE_LOGIN_HOST, EntraSignInCheck, LOGIN_HOST, MEX_PATH, WINDOWS_TRANSPORT_PATH,
+};

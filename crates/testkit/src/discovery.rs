@@ -41,6 +41,11 @@ pub enum Service {
     Entra {
         /// The verified domain.
         domain: String,
+        /// What the user realm says about it.
+        realm: EntraRealm,
+        /// Served to the inside view (the federation service's `windowstransport` answers only
+        /// there); `false` on the external proxy.
+        inside: bool,
     },
 }
 
@@ -70,7 +75,7 @@ impl Service {
                 key_provision: format!("https://{sts_host}/EnrollmentServer/key/"),
                 federated: None,
             },
-            Self::Entra { domain } => Endpoints {
+            Self::Entra { domain, .. } => Endpoints {
                 registration: "https://enterpriseregistration.windows.net/EnrollmentServer/DeviceEnrollmentWebService.svc".to_owned(),
                 resource_id: "urn:ms-drs:enterpriseregistration.windows.net".to_owned(),
                 auth_code: format!("https://login.microsoftonline.com/{domain}/oauth2/authorize"),
@@ -81,6 +86,34 @@ impl Service {
                 federated: Some(false),
             },
         }
+    }
+}
+
+/// What Microsoft Entra ID's user realm says about a lab domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EntraRealm {
+    /// Cloud sign-in.
+    #[default]
+    Managed,
+    /// Federated at the lab's federation service (`sts.<domain>`).
+    Federated,
+    /// Not a domain of any tenant.
+    Unknown,
+}
+
+/// The user realm's answer (`/common/UserRealm/?user=<upn>&api-version=1.0`) for `domain`.
+#[must_use]
+pub fn user_realm_json(domain: &str, realm: EntraRealm, login: &str) -> String {
+    match realm {
+        EntraRealm::Managed => format!(
+            "{{\"NameSpaceType\":\"Managed\",\"Login\":\"{login}\",\"DomainName\":\"{domain}\",\"FederationBrandName\":\"Lab\",\"TenantBrandingInfo\":null,\"cloud_instance_name\":\"microsoftonline.com\"}}"
+        ),
+        EntraRealm::Federated => format!(
+            "{{\"NameSpaceType\":\"Federated\",\"Login\":\"{login}\",\"DomainName\":\"{domain}\",\"FederationGlobalVersion\":-1,\"AuthURL\":\"https://sts.{domain}/adfs/ls/?username={login}&wa=wsignin1.0&wtrealm=urn%3afederation%3aMicrosoftOnline&wctx=\",\"FederationBrandName\":\"Lab\",\"cloud_instance_name\":\"microsoftonline.com\"}}"
+        ),
+        EntraRealm::Unknown => format!(
+            "{{\"NameSpaceType\":\"Unknown\",\"Login\":\"{login}\",\"DomainName\":\"{domain}\",\"cloud_instance_name\":\"microsoftonline.com\"}}"
+        ),
     }
 }
 
@@ -131,6 +164,8 @@ pub fn document_json(service: &Service, version: ApiVersion) -> String {
 pub fn entra_discover_json(domain: &str) -> String {
     let service = Service::Entra {
         domain: domain.to_owned(),
+        realm: EntraRealm::Managed,
+        inside: true,
     };
     let mut doc = document_json(&service, ApiVersion::V1_2);
     doc.pop();

@@ -10,7 +10,7 @@ use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::discovery::{
-    ApiVersion, Service, contract_response, document_json, entra_discover_response,
+    ApiVersion, Service, contract_response, document_json, entra_discover_response, user_realm_json,
 };
 use crate::http::{Request, Response, read_request};
 use crate::server::{TaskGuard, serve};
@@ -65,6 +65,14 @@ pub const CAPTIVE_PORTAL_HTML: &str = "<!DOCTYPE html><html><head><title>Guest W
 <body><h1>Sign in to continue</h1><form method=\"post\" action=\"/login\"><input name=\"email\">\
 <button>Connect</button></form></body></html>";
 
+/// Where hybrid join reads the federation service's WS-Trust metadata (lowercase, as routed).
+const MEX_PATH: &str = "/adfs/services/trust/mex";
+/// Where hybrid join authenticates computers (lowercase, as routed).
+const WINDOWS_TRANSPORT_PATH: &str = "/adfs/services/trust/13/windowstransport";
+/// A WS-Trust metadata document, reduced to what identifies it.
+const MEX_XML: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?><wsdl:definitions \
+xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\" name=\"SecurityTokenService\"></wsdl:definitions>";
+
 /// What the federation service's passive endpoint (`/adfs/ls`) answers without a sign-in request.
 pub const ADFS_SIGN_IN_HTML: &str = "<!DOCTYPE html><html><head><title>Sign In</title></head>\
 <body><p>An error occurred: no sign-in request.</p></body></html>";
@@ -117,6 +125,24 @@ impl Site {
             "/adfs/enrollmentserver/contract" => {
                 Route::Respond(contract_response(request, &self.service))
             }
+            "/common/userrealm" | "/common/userrealm/" => match &self.service {
+                Service::Entra { realm, .. } => Route::ok(
+                    "application/json; charset=utf-8",
+                    user_realm_json(
+                        &self.domain,
+                        *realm,
+                        request.query_param("user").unwrap_or("user"),
+                    ),
+                ),
+                Service::Adfs { .. } => Route::status(404),
+            },
+            p if p.starts_with("/common/oauth2") => Route::ok("text/plain", "login"),
+            MEX_PATH => Route::ok("application/soap+xml; charset=utf-8", MEX_XML),
+            WINDOWS_TRANSPORT_PATH => match self.service {
+                // A GET without a WS-Trust message: the real endpoint asks for Windows authentication.
+                Service::Entra { inside: true, .. } | Service::Adfs { .. } => Route::status(401),
+                Service::Entra { inside: false, .. } => Route::status(404),
+            },
             "/adfs/ls" | "/adfs/ls/" if matches!(self.service, Service::Adfs { .. }) => {
                 Route::ok("text/html; charset=utf-8", ADFS_SIGN_IN_HTML)
             }
@@ -191,7 +217,7 @@ impl Site {
 fn openid_configuration(service: &Service) -> String {
     let issuer = match service {
         Service::Adfs { sts_host } => format!("https://{sts_host}/adfs"),
-        Service::Entra { domain } => format!("https://login.microsoftonline.com/{domain}"),
+        Service::Entra { domain, .. } => format!("https://login.microsoftonline.com/{domain}"),
     };
     format!(
         "{{\"issuer\":\"{issuer}\",\"authorization_endpoint\":\"{issuer}/oauth2/authorize/\",\
@@ -217,6 +243,59 @@ pub fn server_config(
             .with_single_cert(chain, key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
+}
+
+/// One certificate of a server that picks by SNI: the names it serves, the chain sent, the key.
+pub type SniCertificate = (
+    Vec<String>,
+    Vec<CertificateDer<'static>>,
+    PrivateKeyDer<'static>,
+);
+
+/// A TLS server config with ring that picks its certificate by the SNI the client sends (many
+/// hosts behind one listener, each with its own certificate), TLS 1.3 and 1.2. A client asking for
+/// a name none of them covers gets the first certificate, as a shared front end answers any name
+/// with its default certificate.
+pub fn server_config_by_sni(
+    certificates: Vec<SniCertificate>,
+) -> Result<Arc<ServerConfig>, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut by_name = std::collections::HashMap::new();
+    let mut default = None;
+    for (names, chain, key) in certificates {
+        let key = provider.key_provider.load_private_key(key)?;
+        let certified = Arc::new(rustls::sign::CertifiedKey::new(chain, key));
+        default.get_or_insert_with(|| Arc::clone(&certified));
+        for name in names {
+            by_name.insert(name.to_ascii_lowercase(), Arc::clone(&certified));
+        }
+    }
+    let default = default.ok_or(rustls::Error::General("no certificate".to_owned()))?;
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(BySni { by_name, default }));
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Certificates by SNI, with a default for any other name.
+#[derive(Debug)]
+struct BySni {
+    by_name: std::collections::HashMap<String, Arc<rustls::sign::CertifiedKey>>,
+    default: Arc<rustls::sign::CertifiedKey>,
+}
+
+impl rustls::server::ResolvesServerCert for BySni {
+    fn resolve(
+        &self,
+        hello: rustls::server::ClientHello<'_>,
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        let named = hello
+            .server_name()
+            .and_then(|n| self.by_name.get(&n.to_ascii_lowercase()));
+        Some(Arc::clone(named.unwrap_or(&self.default)))
+    }
 }
 
 /// A running TLS + HTTP node; stops when dropped.

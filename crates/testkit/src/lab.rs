@@ -9,9 +9,11 @@ use tokio::net::TcpListener;
 use wpj_core::{Mode, ResolverView, Resolvers, Settings, Target, TrustRoots};
 
 use crate::adfs::{federation_metadata, token_certificate};
-use crate::discovery::Service;
+use crate::discovery::{EntraRealm, Service};
 use crate::dns::{DnsFault, DnsRecord, DnsServer, Zone};
-use crate::https::{ContractFault, HttpsServer, Site, TlsFault, server_config};
+use crate::https::{
+    ContractFault, HttpsServer, Site, TlsFault, server_config, server_config_by_sni,
+};
 use crate::latency::{DelayRelay, behind_relay};
 use crate::pki::{
     CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki,
@@ -24,6 +26,13 @@ use crate::web::{Route, WebServer};
 pub const PROXY_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 9);
 /// Where `enterpriseregistration.<domain>` points in Entra-style labs.
 pub const ENTRA_REGISTRATION_HOST: &str = "enterpriseregistration.windows.net";
+/// Microsoft's sign-in hosts, served by Entra-style labs with a certificate naming only them.
+pub const MICROSOFT_LOGIN_HOSTS: [&str; 2] = [
+    "login.microsoftonline.com",
+    "device.login.microsoftonline.com",
+];
+/// Where Microsoft's sign-in hosts resolve in `login_blocked` labs: nothing listens there.
+pub const BLOCKED_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 8);
 
 /// Which registration service the lab imitates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -154,6 +163,12 @@ pub struct LabSpec {
     pub federation_metadata: bool,
     /// The federation service name (`sts.<domain>`) resolves.
     pub sts_in_dns: bool,
+    /// Entra ID labs: what the user realm says about the domain (federated: at `sts.<domain>`,
+    /// with WS-Trust metadata everywhere and `windowstransport` on the inside only).
+    pub realm: EntraRealm,
+    /// Entra ID labs: Microsoft's sign-in hosts resolve to an address where nothing listens
+    /// (a firewall that refuses them).
+    pub login_blocked: bool,
     /// The DNS answer for the registration name also carries an unrelated CNAME
     /// (`stray.<domain>` → `enterpriseregistration.windows.net`) outside the queried chain.
     pub stray_cname: bool,
@@ -186,6 +201,8 @@ impl Default for LabSpec {
             federation_metadata: true,
             stray_cname: false,
             sts_in_dns: true,
+            realm: EntraRealm::Managed,
+            login_blocked: false,
             latency: None,
         }
     }
@@ -329,7 +346,11 @@ impl Lab {
                     }
                     None => (pki.served_chain(!spec.omit_intermediate), pki.leaf_key()),
                 };
-                let config = server_config(chain, key, spec.tls == TlsFault::Tls12Only)?;
+                let config = if spec.flavour == Flavour::Entra {
+                    entra_server_config(&spec, &pki, chain, key)?
+                } else {
+                    server_config(chain, key, spec.tls == TlsFault::Tls12Only)?
+                };
                 let listener = delayed(listener, spec.latency, &mut relays).await?;
                 https.push(HttpsServer::start(
                     listener,
@@ -537,6 +558,35 @@ pub(crate) fn settings_for(
     settings
 }
 
+/// Microsoft's endpoints as an Entra ID lab serves them behind one listener, each host with a
+/// certificate naming only Microsoft's hosts (the registration service, the sign-in hosts), plus,
+/// for a federated realm, the domain's own federation service.
+fn entra_server_config(
+    spec: &LabSpec,
+    pki: &Pki,
+    chain: Vec<rustls_pki_types::CertificateDer<'static>>,
+    key: rustls_pki_types::PrivateKeyDer<'static>,
+) -> Result<Arc<rustls::ServerConfig>, LabError> {
+    let mut certificates = vec![(vec![ENTRA_REGISTRATION_HOST.to_owned()], chain, key)];
+    let mut extra = |names: Vec<String>, serial: u64| -> Result<(), LabError> {
+        let leaf = LeafSpec {
+            names: names.clone(),
+            ..leaf_spec(spec)
+        };
+        let (cert, key) = pki.mint_leaf(&leaf, serial)?;
+        certificates.push((names, vec![cert, pki.intermediate.der().clone()], key));
+        Ok(())
+    };
+    extra(
+        MICROSOFT_LOGIN_HOSTS.map(str::to_owned).to_vec(),
+        LEAF_SERIAL + 100,
+    )?;
+    if spec.realm == EntraRealm::Federated {
+        extra(vec![spec.sts_host()], LEAF_SERIAL + 101)?;
+    }
+    Ok(server_config_by_sni(certificates)?)
+}
+
 /// `listener` itself without latency; otherwise a listener for the real server, with a relay from
 /// `listener` to it kept in `relays`.
 async fn delayed(
@@ -641,6 +691,8 @@ fn node_sites(spec: &LabSpec, port: u16) -> Result<Vec<Site>, rcgen::Error> {
         },
         Flavour::Entra => Service::Entra {
             domain: spec.domain.clone(),
+            realm: spec.realm,
+            inside: true,
         },
     };
     let metadata = if spec.flavour == Flavour::OnPrem && spec.federation_metadata {
@@ -661,8 +713,12 @@ fn node_sites(spec: &LabSpec, port: u16) -> Result<Vec<Site>, rcgen::Error> {
             federation_metadata: metadata.clone(),
         })
         .collect();
-    // The proxy publishes the first node's behaviour.
-    sites.push(sites[0].clone());
+    // The proxy publishes the first node's behaviour, but not what only the inside may reach.
+    let mut proxy = sites[0].clone();
+    if let Service::Entra { inside, .. } = &mut proxy.service {
+        *inside = false;
+    }
+    sites.push(proxy);
     Ok(sites)
 }
 
@@ -700,6 +756,14 @@ fn zone_pointing_at(
             );
             for ip in ips.clone() {
                 zone.add_ip(ENTRA_REGISTRATION_HOST, ip);
+                for host in MICROSOFT_LOGIN_HOSTS {
+                    let ip = if spec.login_blocked {
+                        IpAddr::V4(BLOCKED_IP)
+                    } else {
+                        ip
+                    };
+                    zone.add_ip(host, ip);
+                }
             }
         }
     }

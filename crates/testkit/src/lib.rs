@@ -36,5 +36,6 @@ pub mod scenario;
 pub mod server;
 pub mod web;
 
+pub use discovery::EntraRealm;
 pub use lab::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked};
 pub use scenario::{Expected, Scenario};

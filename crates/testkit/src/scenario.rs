@@ -5,6 +5,7 @@ use std::net::Ipv4Addr;
 
 use wpj_core::{JoinFailure, Report, Stage};
 
+use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::https::{ContractFault, TlsFault};
 use crate::lab::{CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
@@ -122,6 +123,34 @@ impl Scenario {
                 "Entra ID: CNAME to enterpriseregistration.windows.net, whose certificate names only Microsoft's hosts; tenant discovery 1.7 answers",
                 Healthy,
                 LabSpec::entra(),
+            ),
+            scenario(
+                "entra-federated",
+                "Entra ID, federated domain: the user realm names sts.<domain>, published outside through the proxy; windowstransport inside only",
+                Healthy,
+                LabSpec {
+                    realm: EntraRealm::Federated,
+                    external_view: Some(ExternalView::Proxy),
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
+                "entra-login-blocked",
+                "Entra ID: tenant discovery works, but login.microsoftonline.com is blocked (connection refused)",
+                SignIn(F::CannotConnect),
+                LabSpec {
+                    login_blocked: true,
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
+                "entra-realm-unknown",
+                "Entra ID: the user realm does not know the domain (not verified in any tenant)",
+                SignIn(F::DsregUserRealmDiscoveryFailed),
+                LabSpec {
+                    realm: EntraRealm::Unknown,
+                    ..LabSpec::entra()
+                },
             ),
             scenario(
                 "entra-discover-error",

@@ -51,7 +51,7 @@ use std::sync::Arc;
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};
 pub use fetch::{ReqwestResolver, USER_AGENT, dns_failure, root_cause};
-pub use revocation::{CRL_CAP, EXPIRY_WARNING, RevocationCheck};
+pub use revocation::{CRL_CAP, EXPIRY_WARNING, RevocationCheck, check_path};
 pub use roots::TrustStore;
 pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
 pub use verifier::{inspection_config, verifying_config};

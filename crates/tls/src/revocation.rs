@@ -81,26 +81,35 @@ impl Check for RevocationCheck {
                 );
             }
         };
-        let settings = cx.settings();
-        let fetcher = match TrustStore::load(&settings.trust)
-            .and_then(|store| HostResolver::for_run(cx).map(|r| (r, store)))
-            .and_then(|(r, store)| Fetcher::new(r, crate::client_config(&store)))
-        {
-            Ok(f) => f,
-            Err(e) => return Finding::error(Self::ID, e),
-        };
-        let now = OffsetDateTime::now_utc();
-        let subjects: Vec<Subject<'_>> = (0..path.len() - 1)
-            .map(|position| Subject { position, path })
-            .collect();
-        let infos = join_all(
-            subjects
-                .iter()
-                .map(|s| check_one(s, &fetcher, settings.network_timeout, now)),
-        )
-        .await;
-        judge(infos, now, chain.path.is_some())
+        check_path(path, chain.path.is_some(), cx).await
     }
+}
+
+/// Checks the revocation of every non-root certificate of `path` (leaf first, its issuer's
+/// certificate last) as the revocation step does, through the run's DNS: the step's own finding
+/// for that chain. `trusted` says whether `path` ends in a trust anchor (else its top certificate
+/// is only taken as the issuer). Used for every chain a device validates: the registration
+/// service's, and those of the hosts it signs in at.
+pub async fn check_path(path: &[CertificateDer<'static>], trusted: bool, cx: &Context) -> Finding {
+    let settings = cx.settings();
+    let fetcher = match TrustStore::load(&settings.trust)
+        .and_then(|store| HostResolver::for_run(cx).map(|r| (r, store)))
+        .and_then(|(r, store)| Fetcher::new(r, crate::client_config(&store)))
+    {
+        Ok(f) => f,
+        Err(e) => return Finding::error(RevocationCheck::ID, e),
+    };
+    let now = OffsetDateTime::now_utc();
+    let subjects: Vec<Subject<'_>> = (0..path.len().saturating_sub(1))
+        .map(|position| Subject { position, path })
+        .collect();
+    let infos = join_all(
+        subjects
+            .iter()
+            .map(|s| check_one(s, &fetcher, settings.network_timeout, now)),
+    )
+    .await;
+    judge(infos, now, trusted)
 }
 
 async fn check_one(

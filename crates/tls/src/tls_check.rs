@@ -329,6 +329,8 @@ pub struct NodeTls {
     pub served: Vec<CertificateDer<'static>>,
     /// The intermediates of the path to a trusted root (including any fetched through AIA).
     pub intermediates: Vec<CertificateDer<'static>>,
+    /// The whole path to a trusted root (leaf, intermediates, trust anchor), when one was built.
+    pub path: Option<Vec<CertificateDer<'static>>>,
 }
 
 /// Handshakes with `address` using the service's name as SNI ([`Context::service_host`]) and judges
@@ -353,6 +355,7 @@ pub async fn examine_host(address: SocketAddr, sni: &str, cx: &Context) -> Resul
         problems: Vec::new(),
         served: Vec::new(),
         intermediates: Vec::new(),
+        path: None,
     };
     match handshake(address, None, &sni, timeout).await {
         Err(failure) => {
@@ -376,9 +379,10 @@ pub async fn examine_host(address: SocketAddr, sni: &str, cx: &Context) -> Resul
                 .map(|p| (p.failure, p.detail.clone()))
                 .collect();
             node.leaf = a.certificates.into_iter().next();
-            if let Some(path) = a.path.filter(|p| p.len() > 2) {
+            if let Some(path) = a.path.as_ref().filter(|p| p.len() > 2) {
                 node.intermediates = path[1..path.len() - 1].to_vec();
             }
+            node.path = a.path;
             node.session = Some(shake.session);
             node.served = shake.chain;
         }

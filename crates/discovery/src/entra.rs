@@ -1,0 +1,341 @@
+//! What a Windows 10/11 device uses after Microsoft Entra ID's tenant discovery: Microsoft's
+//! sign-in hosts, the user realm, and for federated domains the on-premises federation service.
+
+use std::net::SocketAddr;
+
+use async_trait::async_trait;
+use futures_util::future::join_all;
+use wpj_core::{
+    Check, CheckId, Client as WindowsClient, Context, Evidence, Finding, JoinFailure, Resolvers,
+    ServiceKind, Settings, Stage, Status,
+};
+use wpj_dns::HostResolver;
+use wpj_tls::{TrustStore, check_path, examine_host, verifying_config};
+
+use crate::check::ContractCheck;
+use crate::client::{Client, RequestError, proxy_setting};
+
+/// Microsoft Entra ID's sign-in host.
+pub const LOGIN_HOST: &str = "login.microsoftonline.com";
+/// The host devices authenticate at with their device certificate.
+pub const DEVICE_LOGIN_HOST: &str = "device.login.microsoftonline.com";
+/// The WS-Trust metadata a hybrid join reads from a federated domain's federation service.
+pub const MEX_PATH: &str = "/adfs/services/trust/mex";
+/// The WS-Trust endpoint a hybrid join authenticates the computer at (inside the network).
+pub const WINDOWS_TRANSPORT_PATH: &str = "/adfs/services/trust/13/windowstransport";
+
+/// After Microsoft Entra ID's tenant discovery, what a Windows 10/11 device needs to sign in and
+/// register (what `DSRegTool` and `Test-DeviceRegConnectivity` test, from any machine and every DNS
+/// view):
+///
+/// - `login.microsoftonline.com` and `device.login.microsoftonline.com` resolve, accept a
+///   connection and present a chain Windows accepts for their names, unrevoked (hard-fail, as
+///   the revocation step judges it);
+/// - the user realm (`/common/UserRealm/?user=<upn>&api-version=1.0`) knows the domain
+///   (`Unknown` → `DSREG_USERREALM_DISCOVERY_FAILED` 0x801C003D) and says managed or federated;
+/// - for a federated domain, the federation service the realm names resolves in every view, its
+///   certificate is valid, its WS-Trust metadata (`/adfs/services/trust/mex`) answers, and the
+///   endpoint hybrid join authenticates computers at (`/adfs/services/trust/13/windowstransport`)
+///   answers from the inside (first) view.
+///
+/// A [`Stage::SignIn`] check; runs only for Microsoft Entra ID with the Windows 10/11 client.
+#[derive(Debug, Clone, Default)]
+pub struct EntraSignInCheck;
+
+impl EntraSignInCheck {
+    /// The check's id.
+    pub const ID: CheckId = CheckId::new_static("entra-sign-in");
+}
+
+/// One problem: the failure a device would log, and what was seen.
+type Problem = (JoinFailure, String);
+
+/// What the user realm says about the domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Realm {
+    Managed,
+    /// Federated, with the federation service's host.
+    Federated(String),
+}
+
+#[async_trait]
+impl Check for EntraSignInCheck {
+    fn id(&self) -> CheckId {
+        Self::ID
+    }
+
+    fn depends_on(&self) -> &[CheckId] {
+        const DEPS: &[CheckId] = &[ContractCheck::ID];
+        DEPS
+    }
+
+    fn stage(&self) -> Stage {
+        Stage::SignIn
+    }
+
+    async fn run(&self, cx: &Context) -> Finding {
+        let settings = cx.settings();
+        if cx.service() != Some(ServiceKind::Entra) || settings.client != WindowsClient::Windows10 {
+            return Finding::skipped(
+                Self::ID,
+                "not run: only Windows 10/11 devices registering with Microsoft Entra ID sign in at Microsoft",
+            );
+        }
+        let mut seen = Vec::new();
+        let mut problems: Vec<Problem> = Vec::new();
+        let mut warnings = Vec::new();
+        let hosts =
+            join_all([LOGIN_HOST, DEVICE_LOGIN_HOST].map(|h| host_chain(cx, h, None))).await;
+        for result in hosts {
+            match result {
+                Ok(line) => seen.push(line),
+                Err(p) => problems.push(p),
+            }
+        }
+        let mut evidence = Vec::new();
+        match user_realm(cx, &mut evidence).await {
+            Err(p) => problems.push(p),
+            Ok(Realm::Managed) => seen.push(format!(
+                "the user realm says {} is managed (cloud sign-in)",
+                settings.target.suffix()
+            )),
+            Ok(Realm::Federated(sts)) => {
+                seen.push(format!(
+                    "the user realm says {} is federated at {sts}",
+                    settings.target.suffix()
+                ));
+                federation(
+                    cx,
+                    &sts,
+                    &mut seen,
+                    &mut problems,
+                    &mut warnings,
+                    &mut evidence,
+                )
+                .await;
+            }
+        }
+        let mut finding = if let Some((failure, _)) = problems.first() {
+            let lines: Vec<&str> = problems.iter().map(|(_, what)| what.as_str()).collect();
+            Finding::fail(Self::ID, *failure, lines.join("; "))
+        } else if warnings.is_empty() {
+            Finding::pass(Self::ID, seen.join("; "))
+        } else {
+            Finding::warn(
+                Self::ID,
+                format!("{}; but {}", seen.join("; "), warnings.join("; ")),
+            )
+            .with_remediation("Publish the federation service in every DNS view devices use.")
+        };
+        finding.evidence.extend(evidence);
+        if finding.status == Status::Fail {
+            finding.remediation = Some(
+                "Devices find Microsoft Entra ID, then fail to sign in (\"Can't connect to the service\", \
+                 KB3045378): let them reach login.microsoftonline.com and device.login.microsoftonline.com \
+                 (firewall, proxy; no TLS inspection of these hosts), verify the domain in the tenant, and \
+                 for a federated domain publish its federation service with a valid certificate."
+                    .to_owned(),
+            );
+        }
+        finding
+    }
+}
+
+/// The run's settings with DNS asked through one view only.
+fn in_view(settings: &Settings, view: usize) -> Settings {
+    let mut one = settings.clone();
+    if let Resolvers::Views(views) = &settings.resolvers
+        && let Some(v) = views.get(view)
+    {
+        one.resolvers = Resolvers::Views(vec![v.clone()]);
+    }
+    one
+}
+
+/// The names of the run's DNS views (`system` when it uses the system's resolver).
+fn view_names(settings: &Settings) -> Vec<String> {
+    match &settings.resolvers {
+        Resolvers::Views(views) => views.iter().map(|v| v.name.clone()).collect(),
+        Resolvers::System => vec!["system".to_owned()],
+    }
+}
+
+/// Resolves `host` (in the first view, or in `view`), handshakes with it, judges its chain for
+/// its name and checks the chain's revocation: `Ok` with one line, or the failure.
+async fn host_chain(cx: &Context, host: &str, view: Option<usize>) -> Result<String, Problem> {
+    let address = resolve(cx, host, view).await?;
+    let node = examine_host(address, host, cx)
+        .await
+        .map_err(|e| (JoinFailure::UnknownError, e))?;
+    if let Some((failure, what)) = node.problems.first() {
+        return Err((*failure, format!("{host} ({address}): {what}")));
+    }
+    if let Some(path) = &node.path {
+        let revocation = check_path(path, true, cx).await;
+        if revocation.status == Status::Fail {
+            return Err((
+                revocation.failure.unwrap_or(JoinFailure::RevocationOffline),
+                format!("{host}: {}", revocation.summary),
+            ));
+        }
+    }
+    let issuer = node.leaf.map_or_else(String::new, |c| {
+        format!(", certificate issued by {}", c.issuer)
+    });
+    Ok(format!("{host} ({address}) reachable{issuer}"))
+}
+
+/// The first address of `host` in `view` (the run's first view when `None`), on the run's port.
+async fn resolve(cx: &Context, host: &str, view: Option<usize>) -> Result<SocketAddr, Problem> {
+    let settings = cx.settings();
+    let resolver = match view {
+        None => HostResolver::for_run(cx),
+        Some(v) => HostResolver::from_settings(&in_view(settings, v)),
+    }
+    .map_err(|e| (JoinFailure::UnknownError, e))?;
+    let ips = resolver.lookup(host).await.map_err(|lookup| {
+        (
+            JoinFailure::NameNotResolved,
+            format!("{host} does not resolve ({})", lookup.outcome),
+        )
+    })?;
+    Ok(SocketAddr::new(ips[0], settings.port))
+}
+
+/// A verifying HTTP client for `host` at `address` (resolved through the run's DNS when `None`).
+fn client_for(cx: &Context, host: &str, address: Option<SocketAddr>) -> Result<Client, Problem> {
+    let settings = cx.settings();
+    let setup = TrustStore::load(&settings.trust).and_then(|store| {
+        Client::new(
+            verifying_config(&store, &[]),
+            false,
+            host,
+            address.as_slice(),
+            HostResolver::for_run(cx)?,
+            proxy_setting(settings.proxy.as_deref()).as_deref(),
+            settings.network_timeout,
+        )
+    });
+    setup.map_err(|e| (JoinFailure::UnknownError, e))
+}
+
+/// The failure a request error is to a device.
+fn request_problem(e: &RequestError, url: &str) -> Problem {
+    match e {
+        RequestError::TimedOut => (JoinFailure::Timeout, format!("{url}: no answer in time")),
+        RequestError::TooLarge(_) => (JoinFailure::InvalidData, format!("{url}: answer too large")),
+        RequestError::Dns(why) => (JoinFailure::NameNotResolved, why.clone()),
+        RequestError::Connect(why) => (JoinFailure::CannotConnect, format!("{url}: {why}")),
+        RequestError::Tls(why) => (JoinFailure::SecureFailure, format!("{url}: {why}")),
+        RequestError::Other(why) => (JoinFailure::InvalidServerResponse, format!("{url}: {why}")),
+    }
+}
+
+/// Asks the user realm about the target's domain.
+async fn user_realm(cx: &Context, evidence: &mut Vec<Evidence>) -> Result<Realm, Problem> {
+    let settings = cx.settings();
+    let upn = if settings.target.input().contains('@') && !settings.target.input().contains("://") {
+        settings.target.input().to_owned()
+    } else {
+        format!("user@{}", settings.target.suffix())
+    };
+    let url = settings.https_url(
+        LOGIN_HOST,
+        &format!("/common/UserRealm/?user={upn}&api-version=1.0"),
+    );
+    let client = client_for(cx, LOGIN_HOST, None)?;
+    let (exchange, result) = client.get(&url, Some("application/json")).await;
+    evidence.push(Evidence::Http(exchange));
+    let response = result.map_err(|e| request_problem(&e, &url))?;
+    let realm_failed = |why: String| {
+        (
+            JoinFailure::DsregUserRealmDiscoveryFailed,
+            format!("user realm discovery for {upn}: {why}"),
+        )
+    };
+    if response.status != 200 {
+        return Err(realm_failed(format!("HTTP {}", response.status)));
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&response.body)
+        .map_err(|e| realm_failed(format!("the answer is not JSON ({e})")))?;
+    match doc.get("NameSpaceType").and_then(|v| v.as_str()) {
+        Some("Managed") => Ok(Realm::Managed),
+        Some("Federated") => doc
+            .get("AuthURL")
+            .and_then(|v| v.as_str())
+            .and_then(|u| reqwest::Url::parse(u).ok())
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .map(Realm::Federated)
+            .ok_or_else(|| realm_failed("federated, but no usable AuthURL".to_owned())),
+        other => Err(realm_failed(format!(
+            "{} is not a domain Microsoft Entra ID knows (NameSpaceType {}): verify it in the tenant",
+            settings.target.suffix(),
+            other.unwrap_or("missing")
+        ))),
+    }
+}
+
+/// The federated domain's federation service, as hybrid join uses it.
+async fn federation(
+    cx: &Context,
+    sts: &str,
+    seen: &mut Vec<String>,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<String>,
+    evidence: &mut Vec<Evidence>,
+) {
+    let settings = cx.settings();
+    let views = view_names(settings);
+    let mut resolved = Vec::new();
+    for (i, name) in views.iter().enumerate() {
+        match resolve(cx, sts, Some(i)).await {
+            Ok(address) => resolved.push((i, name, address)),
+            Err((_, why)) => warnings.push(format!("in the {name} view {why}")),
+        }
+    }
+    if resolved.is_empty() {
+        problems.push((
+            JoinFailure::NameNotResolved,
+            format!("the federation service {sts} does not resolve in any view"),
+        ));
+        return;
+    }
+    match host_chain(cx, sts, Some(resolved[0].0)).await {
+        Ok(line) => seen.push(line),
+        Err(p) => {
+            problems.push(p);
+            return;
+        }
+    }
+    for (i, view, address) in &resolved {
+        let mut paths = vec![MEX_PATH];
+        // Computers authenticate at windowstransport from the inside only.
+        if *i == 0 {
+            paths.push(WINDOWS_TRANSPORT_PATH);
+        }
+        let client = match client_for(cx, sts, Some(*address)) {
+            Ok(c) => c,
+            Err(p) => {
+                problems.push(p);
+                return;
+            }
+        };
+        for path in paths {
+            let url = settings.https_url(sts, path);
+            let (exchange, result) = client.get(&url, None).await;
+            evidence.push(Evidence::Http(exchange));
+            match result {
+                Err(e) => problems.push(request_problem(&e, &url)),
+                Ok(r) if path == MEX_PATH && r.status != 200 => problems.push((
+                    JoinFailure::HttpError,
+                    format!("{url} answers HTTP {} in the {view} view: hybrid join reads the WS-Trust metadata there", r.status),
+                )),
+                Ok(r) if r.status >= 500 || r.status == 404 => problems.push((
+                    JoinFailure::HttpError,
+                    format!("{url} answers HTTP {} in the {view} view: computers authenticate there for hybrid join", r.status),
+                )),
+                Ok(r) => seen.push(format!("{url} answers HTTP {} in the {view} view", r.status)),
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! Windows 10/11 and Microsoft Entra ID: after tenant discovery, Microsoft's sign-in hosts, the
+//! user realm, and a federated domain's federation service, against lab endpoints whose
+//! certificates name only their own hosts.
+
+use wpj::{Evidence, JoinFailure, Stage, Status};
+
+use crate::support::{lab, quick, step};
+
+fn urls(f: &wpj::Finding) -> Vec<(String, Option<std::net::SocketAddr>, Option<u16>)> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Http(h) => Some((h.url.clone(), h.address, h.status)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_managed_domain_signs_in_at_microsoft() {
+    let lab = lab("healthy-entra").await;
+    let report = wpj::diagnose(quick(&lab)).await;
+    assert!(!report.has_failures(), "{report}");
+    let f = step(&report, "entra-sign-in");
+    assert_eq!(f.status, Status::Pass, "{f:?}");
+    assert_eq!(f.stage, Stage::SignIn);
+    for host in [
+        "login.microsoftonline.com",
+        "device.login.microsoftonline.com",
+    ] {
+        assert!(
+            f.summary.contains(&format!("{host} (127.0.0.1:")),
+            "{}",
+            f.summary
+        );
+    }
+    assert!(
+        f.summary.contains("fabrikam.test is managed"),
+        "{}",
+        f.summary
+    );
+    let asked = urls(f);
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert!(
+        asked[0]
+            .0
+            .contains("/common/UserRealm/?user=user@fabrikam.test&api-version=1.0"),
+        "{asked:?}"
+    );
+    assert_eq!(asked[0].2, Some(200));
+}
+
+#[tokio::test]
+async fn a_federated_domain_is_followed_to_its_federation_service_in_every_view() {
+    let lab = lab("entra-federated").await;
+    let report = wpj::diagnose(quick(&lab)).await;
+    assert!(!report.has_failures(), "{report}");
+    let f = step(&report, "entra-sign-in");
+    assert_eq!(f.status, Status::Pass, "{f:?}");
+    assert!(
+        f.summary.contains("federated at sts.fabrikam.test"),
+        "{}",
+        f.summary
+    );
+    let asked = urls(f);
+    let mex: Vec<_> = asked
+        .iter()
+        .filter(|(u, _, _)| u.ends_with("/adfs/services/trust/mex"))
+        .collect();
+    assert_eq!(mex.len(), 2, "both views: {asked:?}");
+    let proxy = std::net::IpAddr::V4(wpj_testkit::lab::PROXY_IP);
+    assert!(
+        mex.iter()
+            .any(|(_, a, _)| a.is_some_and(|a| a.ip() == proxy))
+    );
+    let transport: Vec<_> = asked
+        .iter()
+        .filter(|(u, _, _)| u.ends_with("/adfs/services/trust/13/windowstransport"))
+        .collect();
+    assert_eq!(transport.len(), 1, "inside only: {asked:?}");
+    assert!(transport[0].1.is_some_and(|a| a.ip() != proxy));
+    assert_eq!(transport[0].2, Some(401), "asks for Windows authentication");
+}
+
+#[tokio::test]
+async fn blocked_sign_in_hosts_are_a_sign_in_verdict() {
+    let lab = lab("entra-login-blocked").await;
+    let report = wpj::diagnose(quick(&lab)).await;
+    assert_eq!(step(&report, "contract").status, Status::Pass, "{report}");
+    let v = report.verdict().expect("verdict");
+    assert_eq!(v.check, "entra-sign-in");
+    assert_eq!(v.stage, Stage::SignIn);
+    assert_eq!(v.failure, JoinFailure::CannotConnect);
+    assert_eq!(v.kb.map(|k| k.to_string()).as_deref(), Some("KB3045378"));
+    assert!(
+        v.summary.contains("login.microsoftonline.com (127.0.0.8:"),
+        "{}",
+        v.summary
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_realm_is_user_realm_discovery_failed() {
+    let lab = lab("entra-realm-unknown").await;
+    let report = wpj::diagnose(quick(&lab)).await;
+    let v = report.verdict().expect("verdict");
+    assert_eq!(v.check, "entra-sign-in");
+    assert_eq!(v.failure, JoinFailure::DsregUserRealmDiscoveryFailed);
+    assert_eq!(v.hresult.map(|h| h.0), Some(0x801C_003D));
+    assert!(v.summary.contains("NameSpaceType Unknown"), "{}", v.summary);
+}
+
+#[tokio::test]
+async fn windows_8_1_does_not_sign_in_at_microsoft() {
+    let lab = lab("entra-login-blocked").await;
+    let mut settings = quick(&lab);
+    settings.client = wpj::Client::Windows81;
+    let report = wpj::diagnose(settings).await;
+    assert_eq!(step(&report, "entra-sign-in").status, Status::Skipped);
+}
