@@ -17,6 +17,9 @@
 //! assert_eq!(settings.port, fleet.https_port());
 //! # Ok(()) }
 //! ```
+//!
+//! [`FleetLab::stall`] adds a domain whose service never answers, next to the healthy ones: a slow
+//! domain in the middle of a fleet, for tests of streaming and interruption.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -39,6 +42,9 @@ use crate::web::{Route, WebServer};
 /// The parent domain of every fleet domain.
 pub const FLEET_APEX: &str = "fleet.test";
 
+/// The address stalled domains resolve to (a listener on the fleet's HTTPS port that never speaks).
+pub const STALL_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 2);
+
 /// `count` healthy AD FS domains served together; every server stops when it is dropped.
 #[derive(Debug)]
 pub struct FleetLab {
@@ -47,6 +53,9 @@ pub struct FleetLab {
     https_port: u16,
     probe_port: u16,
     trust_root_pem: String,
+    tls_config: Arc<ServerConfig>,
+    stalled: Vec<String>,
+    stall_server: Option<HttpsServer>,
     _https: HttpsServer,
     _web: Vec<WebServer>,
 }
@@ -100,6 +109,7 @@ impl FleetLab {
             .with_no_client_auth()
             .with_cert_resolver(Arc::new(by_sni));
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let config = Arc::new(config);
 
         // The site is made for the SNI on each connection; token certificates are shared.
         let https_listener = TcpListener::bind((loopback, 0)).await?;
@@ -122,7 +132,7 @@ impl FleetLab {
         };
         let https = HttpsServer::start_by_sni(
             https_listener,
-            Arc::new(config),
+            Arc::clone(&config),
             TlsFault::None,
             Arc::new(site_for),
         )?;
@@ -148,9 +158,61 @@ impl FleetLab {
             https_port,
             probe_port,
             trust_root_pem: pki.root.pem(),
+            tls_config: config,
+            stalled: Vec::new(),
+            stall_server: None,
             _https: https,
             _web: web,
         })
+    }
+
+    /// Adds `domain` (a name under `fleet.test` that is not one of [`domains`](Self::domains)),
+    /// whose registration name resolves to [`STALL_IP`], where a listener on the fleet's HTTPS port
+    /// accepts every connection and never says anything: its diagnosis waits in the TLS step until
+    /// the network timeout. The first call binds that listener.
+    ///
+    /// ```
+    /// use wpj_testkit::fleet::FleetLab;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let mut fleet = FleetLab::start(1).await?;
+    /// fleet.stall("stalled.fleet.test").await?;
+    /// assert_eq!(fleet.stalled(), ["stalled.fleet.test"]);
+    /// assert!(fleet.stall("d0.fleet.test").await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub async fn stall(&mut self, domain: &str) -> Result<(), LabError> {
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        if !domain.ends_with(&format!(".{FLEET_APEX}")) {
+            return Err(LabError::Spec("a stalled domain must be under fleet.test"));
+        }
+        if self.domains.contains(&domain) || self.stalled.contains(&domain) {
+            return Err(LabError::Spec("that domain is already served"));
+        }
+        if self.stall_server.is_none() {
+            let listener = TcpListener::bind((IpAddr::V4(STALL_IP), self.https_port)).await?;
+            self.stall_server = Some(HttpsServer::start_by_sni(
+                listener,
+                Arc::clone(&self.tls_config),
+                TlsFault::StallBeforeHandshake,
+                Arc::new(|_: Option<&str>| None),
+            )?);
+        }
+        self.dns.edit(|zone| {
+            zone.add_ip(
+                &format!("enterpriseregistration.{domain}"),
+                IpAddr::V4(STALL_IP),
+            );
+        });
+        self.stalled.push(domain);
+        Ok(())
+    }
+
+    /// The domains added with [`stall`](Self::stall).
+    #[must_use]
+    pub fn stalled(&self) -> &[String] {
+        &self.stalled
     }
 
     /// The domains, `d0.fleet.test` first.
