@@ -185,16 +185,21 @@ fn text_output_snapshots() {
 fn fleet_demo_writes_one_json_line_per_domain() {
     let out = run_example("fleet", &["--demo", "12", "--format", "jsonl"]);
     assert_eq!(out.status.code(), Some(1), "some lab domains fail");
-    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+    let mut lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).expect("JSON line"))
         .collect();
     assert_eq!(lines.len(), 12);
+    // Rows come as diagnoses end; their line numbers rebuild the input order.
+    lines.sort_by_key(|l| l["line"].as_u64().expect("line number"));
     let all = Scenario::all();
     for (i, line) in lines.iter().enumerate() {
         let scenario = &all[i % all.len()];
+        assert_eq!(line["line"], i + 1);
         assert_eq!(line["domain"], format!("d{i}.{}.test", scenario.name));
+        assert_eq!(line["suffix"], line["domain"]);
+        assert_eq!(line["same_as"], serde_json::Value::Null);
         assert_eq!(line["schema_version"], 2);
         let want = match scenario.expected {
             Expected::Healthy => "healthy",
@@ -213,6 +218,9 @@ fn fleet_demo_writes_one_json_line_per_domain() {
             assert_eq!(line["stage"], stage, "{}", scenario.name);
         }
     }
+    // The summary comes last, on standard error, so that standard output holds only rows.
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("fleet: 12 lines: 12 diagnoses"), "{stderr}");
 }
 
 #[test]
@@ -220,15 +228,32 @@ fn fleet_reads_a_file_and_reports_bad_lines() {
     let file = std::env::temp_dir().join(format!("wpj-fleet-{}.txt", std::process::id()));
     std::fs::write(&file, "# comment\n\nnot a domain!\n").unwrap();
     let out = run_example("fleet", &[file.to_str().unwrap(), "--format", "jsonl"]);
-    std::fs::remove_file(&file).ok();
     assert_eq!(out.status.code(), Some(1));
     let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(line["outcome"], "error");
+    assert_eq!(line["line"], 3);
+    assert_eq!(line["suffix"], serde_json::Value::Null);
     assert!(
         line["summary"]
             .as_str()
             .unwrap()
             .contains("is not a valid domain name")
+    );
+
+    // Text says the same: the line, and why it cannot be diagnosed (not just `error -`).
+    let out = run_example("fleet", &[file.to_str().unwrap()]);
+    std::fs::remove_file(&file).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let row = text
+        .lines()
+        .find(|l| l.contains("not a domain!"))
+        .unwrap_or_else(|| panic!("no row for the bad line in\n{text}"));
+    assert!(row.trim_start().starts_with("3  error"), "{row}");
+    assert!(row.contains("is not a valid domain name"), "{row}");
+    assert!(
+        text.contains("1 not a domain, 1 blank line, 1 comment"),
+        "{text}"
     );
 
     let out = run_example("fleet", &["/nonexistent/domains.txt"]);
