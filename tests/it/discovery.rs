@@ -421,3 +421,44 @@ async fn every_node_of_a_farm_is_asked() {
         .collect();
     assert_eq!(asked, ["127.0.0.2", "127.0.0.3"]);
 }
+
+/// The service's `Date` header 20 minutes ahead: this machine's clock (or the device's, when the
+/// tool runs there) is past the five minutes token validation tolerates — a warning on a working
+/// contract, never a discovery verdict.
+#[tokio::test]
+async fn clock_skew_against_the_service_is_reported() {
+    let (report, contract) = contract_of("clock-skew").await;
+    assert!(report.verdict().is_none(), "{report}");
+    assert_eq!(contract.status, Status::Warn, "{contract:?}");
+    assert!(
+        contract.summary.contains("this machine's clock is 19 min")
+            || contract.summary.contains("this machine's clock is 20 min"),
+        "{}",
+        contract.summary
+    );
+    assert!(
+        contract
+            .summary
+            .contains("behind the clock of https://enterpriseregistration.contoso.test"),
+        "{}",
+        contract.summary
+    );
+    assert!(
+        contract
+            .remediation
+            .as_deref()
+            .unwrap_or_default()
+            .contains("w32tm /resync")
+    );
+
+    // A healthy service's clock agrees: only a note.
+    let (_, healthy) = contract_of("healthy-onprem").await;
+    assert_eq!(healthy.status, Status::Pass, "{healthy:?}");
+    assert!(
+        healthy
+            .evidence
+            .iter()
+            .any(|e| e.to_string().contains("this machine's clock is")),
+        "{healthy:?}"
+    );
+}

@@ -15,6 +15,7 @@ use wpj_tls::{
 };
 
 use crate::client::{BODY_CAP, Client, RequestError, Response, proxy_setting};
+use crate::clock::{self, CLOCK_SKEW_TOLERANCE};
 use crate::document::{Judgement, Parsed, judge, parse};
 
 /// More redirects than this is a failure (0x80072F7C), as for WinHTTP's default policy.
@@ -284,6 +285,41 @@ async fn entra(cloud: &Client, settings: &wpj_core::Settings, tls_ok: bool) -> F
         .evidence
         .extend(contract.exchanges.into_iter().map(Evidence::Http));
     finding
+}
+
+/// Compares this machine's clock with the servers' `Date` headers: past the five minutes token
+/// validation tolerates, a device with this clock fails to sign in (a `Warn` on a working step;
+/// the tool often runs on the device itself), else a note of the difference.
+fn judge_clock<'a>(
+    mut finding: Finding,
+    exchanges: impl IntoIterator<Item = &'a HttpExchange>,
+) -> Finding {
+    let Some((skew, url)) = clock::skew(exchanges, time::OffsetDateTime::now_utc()) else {
+        return finding;
+    };
+    let said = format!(
+        "this machine's clock is {} the clock of {url} (its Date header)",
+        clock::describe(skew)
+    );
+    if skew.abs() <= CLOCK_SKEW_TOLERANCE || finding.status == Status::Fail {
+        return finding.with_evidence(Evidence::note(said));
+    }
+    let warning = format!(
+        "{said}: past five minutes, tokens issued to a device with this clock are refused, so sign-in and registration fail after discovery"
+    );
+    let remediation = "Synchronise the clock (w32tm /resync on Windows; domain members follow their domain controller) of the device — or of the service, if its Date header is the wrong one.";
+    let mut warned = Finding::warn(
+        ContractCheck::ID,
+        format!("{}; but {warning}", finding.summary),
+    )
+    .with_remediation(match &finding.remediation {
+        Some(r) => format!("{r} {remediation}"),
+        None => remediation.to_owned(),
+    });
+    warned.failure = finding.failure;
+    warned.evidence = std::mem::take(&mut finding.evidence);
+    warned.outputs = std::mem::take(&mut finding.outputs);
+    warned
 }
 
 /// What a Windows 10+ device logs when Microsoft's tenant discovery answers `status`.
@@ -558,6 +594,7 @@ fn compose(outcomes: &[Outcome], tls_ok: bool) -> Finding {
             "fetched over an inspection connection because the certificate is not trusted: this is what a device would get once the certificate problem is fixed",
         ));
     }
+    finding = judge_clock(finding, outcomes.iter().flat_map(|o| o.exchanges.iter()));
     let mut documents = Vec::new();
     for o in outcomes {
         finding

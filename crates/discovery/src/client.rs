@@ -170,7 +170,13 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
         };
-        for name in ["content-type", "content-length", "location", "server"] {
+        for name in [
+            "content-type",
+            "content-length",
+            "location",
+            "server",
+            "date",
+        ] {
             if let Some(v) = header(name) {
                 exchange.headers.push((name.to_owned(), v));
             }

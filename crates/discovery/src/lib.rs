@@ -36,6 +36,7 @@
 
 mod check;
 mod client;
+mod clock;
 mod document;
 mod entra;
 
@@ -43,6 +44,7 @@ pub use check::{
     ContractCheck, Documents, ENTRA_DISCOVER_API_VERSION, MAX_REDIRECTS, node_contract,
 };
 pub use client::BODY_CAP;
+pub use clock::{CLOCK_SKEW_TOLERANCE, parse_http_date};
 pub use document::XML_NAMESPACE;
 pub use entra::{
     DEVICE_LOGIN_HOST, EntraSignInCheck, LOGIN_HOST, MEX_PATH, WINDOWS_TRANSPORT_PATH,

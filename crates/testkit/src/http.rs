@@ -134,12 +134,35 @@ impl Response {
         r
     }
 
-    /// The status line and headers, with `Content-Length` of `body_len`.
+    /// The same response, its `Date` header this far from the lab's clock (a server whose clock
+    /// is off, or a client whose clock is).
+    #[must_use]
+    pub fn dated(mut self, offset: time::Duration) -> Self {
+        self.headers.push((
+            "Date".to_owned(),
+            http_date(time::OffsetDateTime::now_utc() + offset),
+        ));
+        self
+    }
+
+    /// The status line and headers (`Date` now, unless the response has its own), with
+    /// `Content-Length` of `body_len`.
     #[must_use]
     pub fn head(&self, body_len: usize) -> Vec<u8> {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (n, v) in &self.headers {
             let _ = write!(head, "{n}: {v}\r\n");
+        }
+        if !self
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("date"))
+        {
+            let _ = write!(
+                head,
+                "Date: {}\r\n",
+                http_date(time::OffsetDateTime::now_utc())
+            );
         }
         let _ = write!(
             head,
@@ -170,6 +193,22 @@ impl Response {
         }
         Ok(())
     }
+}
+
+/// An HTTP date (RFC 9110 IMF-fixdate): `Sun, 06 Nov 1994 08:49:37 GMT`.
+#[must_use]
+pub fn http_date(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    let weekday = &at.weekday().to_string()[..3];
+    let month = &at.month().to_string()[..3];
+    format!(
+        "{weekday}, {:02} {month} {} {:02}:{:02}:{:02} GMT",
+        at.day(),
+        at.year(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    )
 }
 
 fn reason(status: u16) -> &'static str {

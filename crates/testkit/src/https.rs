@@ -58,6 +58,8 @@ pub enum ContractFault {
     OversizedBody,
     /// A JSON document without its `IdentityProviderService` member.
     IncompleteDocument,
+    /// The document, with a `Date` header this many minutes from the lab's clock.
+    ClockSkew(i64),
 }
 
 /// The captive portal's page.
@@ -165,6 +167,9 @@ impl Site {
     fn contract(&self, request: &Request, same_host: &str) -> Route {
         match self.contract {
             ContractFault::None => Route::Respond(contract_response(request, &self.service)),
+            ContractFault::ClockSkew(minutes) => Route::Respond(
+                contract_response(request, &self.service).dated(time::Duration::minutes(minutes)),
+            ),
             ContractFault::Status(status) => Route::Respond(Response::text(status, "lab fault")),
             ContractFault::CaptivePortal => {
                 Route::ok("text/html; charset=utf-8", CAPTIVE_PORTAL_HTML)

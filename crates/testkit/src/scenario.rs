@@ -186,6 +186,12 @@ impl Scenario {
                 with(|s| s.crl = CrlFault::Large(LARGE_CRL_ENTRIES)),
             ),
             scenario(
+                "clock-skew",
+                "the service's clock (its Date header) is 20 minutes ahead of this machine's",
+                Warning,
+                with(|s| s.contract = ContractFault::ClockSkew(20)),
+            ),
+            scenario(
                 "redirect-same-host",
                 "the contract redirects to another path on the same host",
                 Healthy,
