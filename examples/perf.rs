@@ -4,7 +4,7 @@
 //! bash scripts/perf.sh                       # builds everything, runs all of it, then the criterion benches
 //! target/release/examples/perf latency       # one diagnosis vs the 6-RTT bound and vs dig/openssl/curl
 //! target/release/examples/perf black-hole    # a target that answers nothing: overshoot past the deadline
-//! target/release/examples/perf fleet         # 100 / 1,000 / 10,000 domains: rate and peak memory
+//! target/release/examples/perf fleet         # 100 … 100,000 domains, and UPN lists: rate and peak memory
 //! target/release/examples/perf crl           # CRL parse + lookup vs `openssl crl -noout`
 //! ```
 //!
@@ -59,11 +59,18 @@ enum Measure {
         #[arg(long, default_value_t = 2000)]
         deadline_ms: u64,
     },
-    /// `fleet` over many lab domains: domains per second and peak memory.
+    /// `fleet` over many lab domains: domains per second and peak memory; then UPN lists (many
+    /// lines, few suffixes): one diagnosis per suffix, memory flat in the list's length.
     Fleet {
-        /// Fleet sizes, comma-separated.
-        #[arg(long, value_delimiter = ',', default_values_t = [100usize, 1_000, 10_000])]
+        /// Fleet sizes (distinct domains), comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [100usize, 1_000, 10_000, 100_000])]
         sizes: Vec<usize>,
+        /// UPN list lengths (`user<i>@<suffix>` over `--suffixes` domains), comma-separated.
+        #[arg(long, value_delimiter = ',', default_values_t = [2_800usize, 1_000_000])]
+        upn_lines: Vec<usize>,
+        /// How many suffixes the UPN lists share.
+        #[arg(long, default_value_t = 14)]
+        suffixes: usize,
         /// `fleet --concurrency`.
         #[arg(long, default_value_t = 32)]
         concurrency: u16,
@@ -92,7 +99,12 @@ async fn main() -> ExitCode {
         Measure::BlackHole { runs, deadline_ms } => {
             black_hole(runs, Duration::from_millis(deadline_ms)).await
         }
-        Measure::Fleet { sizes, concurrency } => fleet(&sizes, concurrency).await,
+        Measure::Fleet {
+            sizes,
+            upn_lines,
+            suffixes,
+            concurrency,
+        } => fleet(&sizes, &upn_lines, suffixes, concurrency).await,
         Measure::Crl { sizes, runs } => crl(&sizes, runs),
     };
     match result {
@@ -111,7 +123,7 @@ async fn all() -> Outcome {
     let mut out = format!("# wpj performance run\n\n{}\n", machine());
     out += &latency(10, Duration::from_millis(25)).await?;
     out += &black_hole(5, Duration::from_secs(2)).await?;
-    out += &fleet(&[100, 1_000, 10_000], 32).await?;
+    out += &fleet(&[100, 1_000, 10_000, 100_000], &[2_800, 1_000_000], 14, 32).await?;
     out += &crl(&[10_000, 100_000, 1_000_000], 3)?;
     Ok(out)
 }
@@ -589,92 +601,218 @@ fn overshoot_row(how: &str, code: &str, samples: &[Duration], deadline: Duration
 // ---------------------------------------------------------------------------------------------
 // Fleet
 
-async fn fleet(sizes: &[usize], concurrency: u16) -> Outcome {
+async fn fleet(sizes: &[usize], upn_lines: &[usize], suffixes: usize, concurrency: u16) -> Outcome {
     let mut out = String::from("\n## Fleet\n\n");
     let _ = writeln!(
         out,
         "`fleet --concurrency {concurrency} --format jsonl` (complete plan per domain) over a \
          `FleetLab` of healthy AD FS domains served from this harness's process (one DNS server, a \
          certificate per domain by SNI, shared CRL host and probe) on the same cores. Rate = domains \
-         / wall time of the `fleet` process (start-up included); memory = its peak RSS (`VmHWM`).\n"
+         / wall time of the `fleet` process (start-up included); first row = when its first row \
+         arrived on the pipe; memory = its peak RSS (`VmHWM`).\n"
     );
-    out += "| domains | wall time | domains/s | fleet CPU per domain | peak memory | healthy |\n|---|---|---|---|---|---|\n";
+    out += "| domains | wall time | domains/s | first row | fleet CPU per domain | peak memory | healthy rows |\n|---|---|---|---|---|---|---|\n";
     let binary = sibling("fleet")?;
-    let gnu_time = Path::new("/usr/bin/time").exists();
+    let dir = std::env::temp_dir().join(format!("wpj-perf-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let list = dir.join("domains.txt");
+    let mut notes = String::new();
     for &size in sizes {
         progress(&format!("fleet: minting {size} domains"));
         let lab = FleetLab::start(size)
             .await
             .map_err(|e| format!("fleet lab: {e}"))?;
-        let dir = std::env::temp_dir().join(format!("wpj-perf-fleet-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let list = dir.join("domains.txt");
-        let root = dir.join("root.pem");
-        std::fs::write(&list, lab.domains().join("\n"))
-            .and_then(|()| std::fs::write(&root, lab.trust_root_pem()))
-            .map_err(|e| format!("{}: {e}", dir.display()))?;
+        write_list(&list, lab.domains().iter().map(String::as_str))?;
         progress(&format!("fleet: diagnosing {size} domains"));
-        // GNU time, when there, reports the process's CPU time and maxrss from outside.
-        let mut command = if gnu_time {
-            let mut c = tokio::process::Command::new("/usr/bin/time");
-            c.args(["-f", "perf-rusage %U %S %M"]).arg(&binary);
-            c
-        } else {
-            tokio::process::Command::new(&binary)
-        };
-        command
-            .arg(&list)
-            .args(["--dns-server", &format!("internal={}", lab.resolver())])
-            .arg("--ca-file")
-            .arg(&root)
-            .args(["--no-system-roots", "--port", &lab.https_port().to_string()])
-            .args(["--adfs-probe-port", &lab.probe_port().to_string()])
-            .args([
-                "--concurrency",
-                &concurrency.to_string(),
-                "--format",
-                "jsonl",
-            ])
-            .stdin(Stdio::null());
-        let started = Instant::now();
-        // The lab must keep serving while fleet runs: wait asynchronously.
-        let output = command.output().await.map_err(|e| format!("fleet: {e}"))?;
-        let wall = started.elapsed();
-        let _ = std::fs::remove_dir_all(&dir);
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let healthy = stdout
-            .lines()
-            .filter(|l| l.contains("\"outcome\":\"healthy\""))
-            .count();
-        let peak = stderr
-            .split("peak memory ")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .map_or_else(|| "unknown".to_owned(), |mib| format!("{mib} MiB"));
-        let cpu = between(&stderr, "perf-rusage ", "\n")
-            .map(|l| l.split_whitespace().collect::<Vec<_>>())
-            .and_then(|f| {
-                let user: f64 = f.first()?.parse().ok()?;
-                let system: f64 = f.get(1)?.parse().ok()?;
-                Some(format!("{:.2} ms", (user + system) * 1000.0 / size as f64))
-            })
-            .unwrap_or_else(|| "unknown".to_owned());
+        let run = fleet_run(&binary, &lab, &list, &dir, concurrency).await?;
         let _ = writeln!(
             out,
-            "| {size} | {:.2} s | {:.0} | {cpu} | {peak} | {healthy}/{size} |",
-            wall.as_secs_f64(),
-            size as f64 / wall.as_secs_f64()
+            "| {size} | {:.2} s | {:.0} | {} | {} | {} | {}/{size} |",
+            run.wall.as_secs_f64(),
+            size as f64 / run.wall.as_secs_f64(),
+            run.first_row.map_or_else(|| "none".to_owned(), ms),
+            run.cpu_per(size),
+            run.peak,
+            run.healthy,
         );
-        if healthy != size {
-            let first = stdout
-                .lines()
-                .find(|l| !l.contains("\"outcome\":\"healthy\""))
-                .unwrap_or_default();
-            let _ = writeln!(out, "\n  (first row not healthy: `{first}`)\n");
+        run.note_unhealthy(size, &mut notes);
+    }
+    out += &notes;
+
+    if !upn_lines.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nUPN lists (`user<i>@d<i mod {suffixes}>.fleet.test`): many lines over {suffixes} \
+             suffixes, one diagnosis per suffix and a row per line.\n"
+        );
+        out += "| lines | suffixes | diagnoses | wall time | lines/s | first row | peak memory | healthy rows |\n|---|---|---|---|---|---|---|---|\n";
+        progress(&format!("fleet: minting {suffixes} domains"));
+        let lab = FleetLab::start(suffixes)
+            .await
+            .map_err(|e| format!("fleet lab: {e}"))?;
+        let mut notes = String::new();
+        for &lines in upn_lines {
+            let domains = lab.domains();
+            write_list(
+                &list,
+                (0..lines).map(|i| format!("user{i}@{}", domains[i % domains.len()])),
+            )?;
+            progress(&format!("fleet: {lines} UPN lines"));
+            let run = fleet_run(&binary, &lab, &list, &dir, concurrency).await?;
+            let _ = writeln!(
+                out,
+                "| {lines} | {suffixes} | {} | {:.2} s | {:.0} | {} | {} | {}/{lines} |",
+                run.diagnoses,
+                run.wall.as_secs_f64(),
+                lines as f64 / run.wall.as_secs_f64(),
+                run.first_row.map_or_else(|| "none".to_owned(), ms),
+                run.peak,
+                run.healthy,
+            );
+            run.note_unhealthy(lines, &mut notes);
+        }
+        out += &notes;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
+}
+
+/// Writes one name per line, buffered (a million lines are a few dozen MiB).
+fn write_list<S: AsRef<str>>(path: &Path, lines: impl Iterator<Item = S>) -> Result<(), String> {
+    use std::io::Write as _;
+    let fail = |e: std::io::Error| format!("{}: {e}", path.display());
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(fail)?);
+    for line in lines {
+        writeln!(file, "{}", line.as_ref()).map_err(fail)?;
+    }
+    file.flush().map_err(fail)
+}
+
+/// What one `fleet` process did.
+struct FleetRun {
+    wall: Duration,
+    first_row: Option<Duration>,
+    rows: usize,
+    healthy: usize,
+    first_unhealthy: Option<String>,
+    diagnoses: String,
+    peak: String,
+    /// User + system seconds, from GNU time.
+    cpu: Option<f64>,
+}
+
+impl FleetRun {
+    fn cpu_per(&self, domains: usize) -> String {
+        self.cpu.map_or_else(
+            || "unknown".to_owned(),
+            |cpu| format!("{:.2} ms", cpu * 1000.0 / domains as f64),
+        )
+    }
+
+    fn note_unhealthy(&self, expected: usize, notes: &mut String) {
+        if self.healthy != expected {
+            let _ = writeln!(
+                notes,
+                "\n  ({} rows for {expected} lines, {} healthy; first not healthy: `{}`)\n",
+                self.rows,
+                self.healthy,
+                self.first_unhealthy.as_deref().unwrap_or("-")
+            );
         }
     }
-    Ok(out)
+}
+
+/// Runs `fleet LIST` against `lab`, reading its rows as they stream in (the output of a million
+/// lines is not held here).
+async fn fleet_run(
+    binary: &Path,
+    lab: &FleetLab,
+    list: &Path,
+    dir: &Path,
+    concurrency: u16,
+) -> Result<FleetRun, String> {
+    use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _};
+    let root = dir.join("root.pem");
+    std::fs::write(&root, lab.trust_root_pem()).map_err(|e| format!("{}: {e}", root.display()))?;
+    // GNU time, when there, reports the process's CPU time and maxrss from outside.
+    let gnu_time = Path::new("/usr/bin/time").exists();
+    let mut command = if gnu_time {
+        let mut c = tokio::process::Command::new("/usr/bin/time");
+        c.args(["-f", "perf-rusage %U %S %M"]).arg(binary);
+        c
+    } else {
+        tokio::process::Command::new(binary)
+    };
+    command
+        .arg(list)
+        .args(["--dns-server", &format!("internal={}", lab.resolver())])
+        .arg("--ca-file")
+        .arg(&root)
+        .args(["--no-system-roots", "--port", &lab.https_port().to_string()])
+        .args(["--adfs-probe-port", &lab.probe_port().to_string()])
+        .args([
+            "--concurrency",
+            &concurrency.to_string(),
+            "--format",
+            "jsonl",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let started = Instant::now();
+    // The lab must keep serving while fleet runs: everything here is asynchronous.
+    let mut child = command.spawn().map_err(|e| format!("fleet: {e}"))?;
+    let stdout = child.stdout.take().ok_or("fleet: no stdout")?;
+    let mut stderr_pipe = child.stderr.take().ok_or("fleet: no stderr")?;
+    let stderr_task = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = stderr_pipe.read_to_string(&mut text).await;
+        text
+    });
+    let mut lines = tokio::io::BufReader::new(stdout).lines();
+    let (mut first_row, mut rows, mut healthy, mut first_unhealthy) = (None, 0, 0, None);
+    while let Some(line) = lines.next_line().await.map_err(|e| format!("fleet: {e}"))? {
+        first_row.get_or_insert_with(|| started.elapsed());
+        rows += 1;
+        if line.contains("\"outcome\":\"healthy\"") {
+            healthy += 1;
+        } else if first_unhealthy.is_none() {
+            first_unhealthy = Some(line);
+        }
+    }
+    let status = child.wait().await.map_err(|e| format!("fleet: {e}"))?;
+    let wall = started.elapsed();
+    let stderr = stderr_task.await.unwrap_or_default();
+    if !matches!(status.code(), Some(0 | 1)) {
+        return Err(format!("fleet exited with {status}: {stderr}"));
+    }
+    let peak = stderr
+        .split("peak memory ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map_or_else(|| "unknown".to_owned(), |mib| format!("{mib} MiB"));
+    let diagnoses = between(&stderr, " lines: ", " diagnos")
+        .or_else(|| between(&stderr, " line: ", " diagnos"))
+        .unwrap_or("unknown")
+        .to_owned();
+    let cpu = between(&stderr, "perf-rusage ", "\n")
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .and_then(|f| {
+            let user: f64 = f.first()?.parse().ok()?;
+            let system: f64 = f.get(1)?.parse().ok()?;
+            Some(user + system)
+        });
+    Ok(FleetRun {
+        wall,
+        first_row,
+        rows,
+        healthy,
+        first_unhealthy,
+        diagnoses,
+        peak,
+        cpu,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------

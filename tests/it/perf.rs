@@ -45,8 +45,19 @@ fn the_harness_makes_every_measurement() {
             ],
         ),
         (
-            &["fleet", "--sizes", "3", "--concurrency", "2"],
-            &["## Fleet", "| 3/3 |"],
+            &[
+                "fleet",
+                "--sizes",
+                "3",
+                "--upn-lines",
+                "30",
+                "--suffixes",
+                "2",
+                "--concurrency",
+                "2",
+            ],
+            // 3 distinct domains all healthy; 30 UPN lines over 2 suffixes: 2 diagnoses, 30 rows.
+            &["## Fleet", "| 3/3 |", "| 30 | 2 | 2 |", "| 30/30 |"],
         ),
         (
             &["crl", "--sizes", "50", "--runs", "1"],
