@@ -8,7 +8,7 @@ use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Stage, S
 use wpj_discovery::ContractCheck;
 use wpj_dns::HostResolver;
 use wpj_tls::{
-    ReqwestResolver, TrustStore, USER_AGENT, examine_host, root_cause, verifying_config,
+    ReqwestResolver, TrustStore, USER_AGENT, root_cause, validate_host, verifying_config,
 };
 
 use crate::federation::{host, known_intermediates};
@@ -16,14 +16,15 @@ use crate::federation::{host, known_intermediates};
 /// Checks what a device uses after the user typed credentials: every host the discovery document's
 /// endpoints name (the federation service for AD FS) resolves through the run's DNS, accepts a
 /// connection on its port, presents a certificate Windows accepts for that name (judged as the TLS
-/// step judges the registration name: name, dates, usage, path with AIA) and answers the passive
-/// sign-in endpoint without a server error.
+/// step judges the registration name: name, dates, usage, path with AIA, revocation) and answers
+/// the passive sign-in endpoint without a server error.
 ///
 /// A [`Stage::SignIn`] check: a failure here is what the user sees as "Can't connect to the
 /// service" (KB3045378), and becomes the verdict only when discovery itself gets through.
-/// Endpoints on several hosts, or outside the federation service, are a `Warn`. Not checked here:
-/// the revocation of the federation service's chain, and what needs credentials. Skipped for
-/// Microsoft Entra ID (its sign-in hosts are Microsoft's).
+/// Endpoints on several hosts, or outside the federation service, are a `Warn`. The chain's
+/// revocation is checked hard-fail, as for the registration name ([`wpj_tls::validate_host`]);
+/// what needs credentials is not. Skipped for Microsoft Entra ID (its sign-in hosts are
+/// Microsoft's).
 #[derive(Debug, Clone, Default)]
 pub struct SignInCheck;
 
@@ -73,12 +74,7 @@ async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, (JoinFai
     }
     let port = url.port().unwrap_or(443);
     let address = SocketAddr::new(ips[0], port);
-    let node = examine_host(address, name, cx)
-        .await
-        .map_err(|e| (JoinFailure::UnknownError, e))?;
-    if let Some((failure, what)) = node.problems.first() {
-        return Err((*failure, format!("{name} ({address}): {what}")));
-    }
+    let node = validate_host(address, name, cx).await?;
     let store = TrustStore::load(&settings.trust).map_err(|e| (JoinFailure::UnknownError, e))?;
     let mut intermediates = known_intermediates(cx);
     intermediates.extend(node.intermediates.iter().cloned());

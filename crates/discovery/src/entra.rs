@@ -10,7 +10,7 @@ use wpj_core::{
     ServiceKind, Settings, Stage, Status,
 };
 use wpj_dns::HostResolver;
-use wpj_tls::{TrustStore, check_path, examine_host, verifying_config};
+use wpj_tls::{TrustStore, validate_host, verifying_config};
 
 use crate::check::ContractCheck;
 use crate::client::{Client, RequestError, proxy_setting};
@@ -164,21 +164,7 @@ fn view_names(settings: &Settings) -> Vec<String> {
 /// its name and checks the chain's revocation: `Ok` with one line, or the failure.
 async fn host_chain(cx: &Context, host: &str, view: Option<usize>) -> Result<String, Problem> {
     let address = resolve(cx, host, view).await?;
-    let node = examine_host(address, host, cx)
-        .await
-        .map_err(|e| (JoinFailure::UnknownError, e))?;
-    if let Some((failure, what)) = node.problems.first() {
-        return Err((*failure, format!("{host} ({address}): {what}")));
-    }
-    if let Some(path) = &node.path {
-        let revocation = check_path(path, true, cx).await;
-        if revocation.status == Status::Fail {
-            return Err((
-                revocation.failure.unwrap_or(JoinFailure::RevocationOffline),
-                format!("{host}: {}", revocation.summary),
-            ));
-        }
-    }
+    let node = validate_host(address, host, cx).await?;
     let issuer = node.leaf.map_or_else(String::new, |c| {
         format!(", certificate issued by {}", c.issuer)
     });
