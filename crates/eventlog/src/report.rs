@@ -736,7 +736,7 @@ pub(crate) fn build(logs: &Logs) -> Report {
         let confirm = domain.as_deref().unwrap_or("<the user's UPN>");
         let fix = f.remediation.take().unwrap_or_default();
         f.remediation = Some(format!(
-            "{fix} Confirm it live: cargo run --example diagnose -- {confirm}"
+            "{fix} Confirm it live: cargo run --all-features --example diagnose -- {confirm}"
         ));
         let which = if attempts > 1 {
             format!(

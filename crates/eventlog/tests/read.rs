@@ -57,7 +57,7 @@ fn every_seed_code_from_the_workplace_join_log_in_time_order() {
     assert_eq!(report.findings()[1].status, Status::Pass);
     assert!(
         v.remediation
-            .contains("cargo run --example diagnose -- contoso.com"),
+            .contains("cargo run --all-features --example diagnose -- contoso.com"),
         "{}",
         v.remediation
     );

@@ -101,7 +101,9 @@ fn every_failure_event_names_its_kb_and_carries_its_fix() {
     // Only the verdict's fix says how to confirm it live.
     assert_eq!(text.matches("Confirm it live").count(), 1, "{text}");
     assert!(
-        text.contains("Confirm it live: cargo run --example diagnose -- contoso.com"),
+        text.contains(
+            "Confirm it live: cargo run --all-features --example diagnose -- contoso.com"
+        ),
         "{text}"
     );
 }
