@@ -406,7 +406,10 @@ fn explaining_chains<'a>(
             c.is_tls_server()
                 && c.failure().is_some()
                 && c.time.is_some_and(|ct| {
-                    ct >= t - CHAIN_WINDOW && ct <= t + time::Duration::seconds(1)
+                    // Checked: a date at the end of the calendar must not panic.
+                    let from = t.checked_sub(CHAIN_WINDOW).unwrap_or(t);
+                    let to = t.checked_add(time::Duration::seconds(1)).unwrap_or(t);
+                    ct >= from && ct <= to
                 })
                 && match (chain_host(c), &event_host) {
                     (None, _) => true,

@@ -494,3 +494,24 @@ fn a_chain_for_another_server_explains_nothing() {
         "not joined"
     );
 }
+
+#[test]
+fn dates_at_the_ends_of_the_calendar_do_not_panic() {
+    for time in ["9999-12-31T23:59:59Z", "0000-01-01T00:00:00Z"] {
+        let event = format!(
+            r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>102</EventID><TimeCreated SystemTime="{time}"/><Channel>Microsoft-Windows-Workplace Join/Admin</Channel></System><EventData><Data Name="ErrorCode">0x80072F19</Data></EventData></Event>"#
+        );
+        let joined = Logs::join([
+            logs("capi2-revocation-offline.xml"),
+            wpj_eventlog::read(event.as_bytes()).unwrap(),
+        ])
+        .unwrap();
+        let report = joined.report();
+        assert_eq!(
+            report.findings().len(),
+            2,
+            "{time}: the chain and the event"
+        );
+        assert_eq!(joined.attempts().len(), 2, "{time}");
+    }
+}
