@@ -377,15 +377,19 @@ impl fmt::Display for Report {
             .max()
             .unwrap_or(0);
         for finding in &self.findings {
-            writeln!(
+            write!(
                 f,
-                "  [{:<7}] {:<11} {:<width$}  {} ({})",
+                "  [{:<7}] {:<11} {:<width$}  {}",
                 finding.status.as_str().to_ascii_uppercase(),
                 finding.stage.as_str(),
                 finding.check.as_str(),
                 finding.summary,
-                HumanDuration(finding.elapsed),
             )?;
+            // Offline findings are events: they took no time of ours.
+            if self.origin.is_none() {
+                write!(f, " ({})", HumanDuration(finding.elapsed))?;
+            }
+            writeln!(f)?;
             for evidence in &finding.evidence {
                 writeln!(f, "{:<24}{:<width$}  · {evidence}", "", "")?;
             }
@@ -478,6 +482,17 @@ mod tests {
         assert!(text.contains("Farm health (no device verdict"), "{text}");
         assert!(text.contains("adfs-probe [fail] probe 503"), "{text}");
         assert!(!text.contains("Also found"), "{text}");
+    }
+
+    #[test]
+    fn offline_reports_show_no_elapsed_time() {
+        let live = report(vec![Finding::pass("dns", "resolved")]);
+        assert!(live.to_string().contains("resolved (0 ms)"), "{live}");
+        let offline = report(vec![Finding::pass("logged", "event 102 at 09:14:03")])
+            .with_origin("workplace-join.xml");
+        let text = offline.to_string();
+        assert!(!text.contains("ms)"), "{text}");
+        assert!(text.starts_with("Device registration events from workplace-join.xml"), "{text}");
     }
 
     #[test]
