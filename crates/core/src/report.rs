@@ -492,7 +492,10 @@ mod tests {
             .with_origin("workplace-join.xml");
         let text = offline.to_string();
         assert!(!text.contains("ms)"), "{text}");
-        assert!(text.starts_with("Device registration events from workplace-join.xml"), "{text}");
+        assert!(
+            text.starts_with("Device registration events from workplace-join.xml"),
+            "{text}"
+        );
     }
 
     #[test]
