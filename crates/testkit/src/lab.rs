@@ -275,6 +275,8 @@ pub struct Lab {
     _web: Vec<WebServer>,
     _relays: Vec<DelayRelay>,
     _black_holes: Vec<BlackHole>,
+    /// Ports that must refuse connections for the lab's life (held, so no other server takes them).
+    _closed: Vec<tokio::net::TcpSocket>,
 }
 
 impl Lab {
@@ -297,8 +299,9 @@ impl Lab {
         })?;
         let mut web = Vec::new();
         let mut relays = Vec::new();
+        let mut closed = Vec::new();
         if spec.crl == CrlFault::Down {
-            drop(pki_listener);
+            closed.push(keep_closed(pki_listener)?);
         } else {
             let listener = delayed(pki_listener, spec.latency, &mut relays).await?;
             web.push(WebServer::start(listener, pki_routes(&spec, &pki)?)?);
@@ -317,7 +320,9 @@ impl Lab {
         let mut https = Vec::new();
         let mut black_holes = Vec::new();
         let https_port = if spec.tls == TlsFault::Closed {
-            drop(listeners);
+            for listener in listeners {
+                closed.push(keep_closed(listener)?);
+            }
             https_port
         } else if spec.tls == TlsFault::BlackHole {
             drop(listeners);
@@ -371,9 +376,15 @@ impl Lab {
             }
             let statuses = spec.nodes.iter().map(|n| n.probe_status).chain([200]);
             let (port, listeners) = bind_same_port(&ips).await?;
-            // Without a probe the port stays closed, as port 80 is from outside: bound only to
-            // find a free port, then let go.
-            let listeners = if spec.probe { listeners } else { Vec::new() };
+            // Without a probe the port stays closed, as port 80 is from outside.
+            let listeners = if spec.probe {
+                listeners
+            } else {
+                for listener in listeners {
+                    closed.push(keep_closed(listener)?);
+                }
+                Vec::new()
+            };
             for (listener, status) in listeners.into_iter().zip(statuses) {
                 let routes = HashMap::from([("/adfs/probe".to_owned(), Route::status(status))]);
                 let listener = delayed(listener, spec.latency, &mut relays).await?;
@@ -414,6 +425,7 @@ impl Lab {
             _web: web,
             _relays: relays,
             _black_holes: black_holes,
+            _closed: closed,
         })
     }
 
@@ -612,6 +624,21 @@ fn leaf_spec(spec: &LabSpec) -> LeafSpec {
         aia: spec.leaf_aia,
         server_auth: !spec.leaf_client_auth_only,
     }
+}
+
+/// Turns a listener's port into a closed one that stays reserved: the listener is dropped and a
+/// socket that never listens is bound in its place, so connections are refused and no other server
+/// started meanwhile (tests run side by side) can take the port and answer instead.
+fn keep_closed(listener: TcpListener) -> std::io::Result<tokio::net::TcpSocket> {
+    let addr = listener.local_addr()?;
+    drop(listener);
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    Ok(socket)
 }
 
 /// Binds one listener per address, all on the same free port.
