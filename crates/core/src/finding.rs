@@ -256,6 +256,14 @@ impl Finding {
         self
     }
 
+    /// The text of every [`Evidence::Note`], in order.
+    pub fn notes(&self) -> impl Iterator<Item = &str> {
+        self.evidence.iter().filter_map(|e| match e {
+            Evidence::Note { text } => Some(text.as_str()),
+            _ => None,
+        })
+    }
+
     /// Stores a value for dependent checks (see [`Context::output`](crate::Context::output)).
     #[must_use]
     pub fn with_output<T: Any + Send + Sync>(mut self, value: T) -> Self {

@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use wpj_core::{CheckId, Evidence, Finding, JoinFailure, Report, Status};
+use wpj_core::{CheckId, Finding, JoinFailure, Report, Status};
 use wpj_eventlog::{Attempt, Logs, read, read_file};
 
 fn path(name: &str) -> String {
@@ -47,13 +47,7 @@ fn fields(attempts: &[Attempt]) -> Vec<(usize, Option<OffsetDateTime>, Vec<Check
 }
 
 fn notes(f: &Finding) -> Vec<String> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Note { text } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
+    f.notes().map(str::to_owned).collect()
 }
 
 fn statuses(report: &Report) -> Vec<(&str, Status)> {

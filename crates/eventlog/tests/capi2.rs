@@ -4,7 +4,7 @@
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use wpj_core::{Evidence, JoinFailure, Status};
+use wpj_core::{JoinFailure, Status};
 use wpj_eventlog::{
     ChainBuild, Logs, Retrieval, RetrievalKind, RetrievalOutcome, TrustStatus, read_file,
 };
@@ -40,13 +40,7 @@ fn retrieval(r: &Retrieval) -> (&str, RetrievalKind, bool, RetrievalOutcome, u32
 }
 
 fn notes(f: &wpj_core::Finding) -> Vec<String> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Note { text } => Some(text.clone()),
-            _ => None,
-        })
-        .collect()
+    f.notes().map(str::to_owned).collect()
 }
 
 const REAL: &str = "E_Windows_system32_winevt_logs_Microsoft-Windows-CAPI2%4Operational.evtx";
