@@ -117,7 +117,11 @@ fn client_codes(
     if client != Some(Client::Windows10) {
         return (None, failure.event());
     }
-    let outer = if failure.win32_code().is_some() {
+    // WinHTTP's errors are 12000–12199 (winhttp.h); other facility-7 codes (E_INVALIDDATA) stand alone.
+    let winhttp = failure
+        .win32_code()
+        .is_some_and(|code| (12_000..12_200).contains(&code));
+    let outer = if winhttp {
         Some(JoinFailure::DsregDiscoveryFailed)
     } else if failure == JoinFailure::ServiceUnavailable {
         Some(JoinFailure::DsregServerBusy)
