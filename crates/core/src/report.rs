@@ -489,6 +489,36 @@ mod tests {
     }
 
     #[test]
+    fn windows_10_wraps_only_winhttp_codes() {
+        let wrapped = |failure: JoinFailure| {
+            let r = report(vec![Finding::fail("contract", failure, "x")])
+                .with_client(Client::Windows10);
+            let v = r.verdict().unwrap().clone();
+            (v.outer.map(|h| h.0), v.event.map(|e| (e.log, e.id)))
+        };
+        assert_eq!(
+            wrapped(JoinFailure::NameNotResolved),
+            (
+                Some(0x801C_0021),
+                Some((EventLog::UserDeviceRegistration, 200))
+            )
+        );
+        assert_eq!(
+            wrapped(JoinFailure::ServiceUnavailable),
+            (
+                Some(0x801C_0025),
+                Some((EventLog::UserDeviceRegistration, 201))
+            )
+        );
+        assert_eq!(
+            wrapped(JoinFailure::InvalidData),
+            (None, Some((EventLog::UserDeviceRegistration, 201)))
+        );
+        // A Workplace Join event number means nothing to Windows 10.
+        assert_eq!(wrapped(JoinFailure::ContractNotFound), (None, None));
+    }
+
+    #[test]
     fn offline_reports_show_no_elapsed_time() {
         let live = report(vec![Finding::pass("dns", "resolved")]);
         assert!(live.to_string().contains("resolved (0 ms)"), "{live}");
