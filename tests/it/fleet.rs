@@ -532,3 +532,77 @@ async fn an_interrupted_run_keeps_its_finished_rows_and_resume_answers_the_rest(
     assert_eq!(row(15)["outcome"], "healthy");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[tokio::test]
+async fn a_stop_lets_running_diagnoses_finish_and_a_second_abandons_the_rest() {
+    // `hang.example` never ends; `late.example` ends only after the stop request.
+    let started = Arc::new(tokio::sync::Semaphore::new(0));
+    let release = Arc::new(Notify::new());
+    let inner = passing();
+    let (started_in, release_in) = (Arc::clone(&started), Arc::clone(&release));
+    let diagnose: DiagnoseFn = Arc::new(move |settings: Settings| {
+        let inner = Arc::clone(&inner);
+        let (started, release) = (Arc::clone(&started_in), Arc::clone(&release_in));
+        Box::pin(async move {
+            started.add_permits(1);
+            match settings.target.suffix() {
+                "hang.example" => std::future::pending().await,
+                "late.example" => release.notified().await,
+                _ => {}
+            }
+            inner(settings).await
+        })
+    });
+    let engine = Engine {
+        concurrency: 2,
+        grace: Duration::from_secs(3600),
+        settings: offline(),
+        diagnose,
+    };
+    let (stop_tx, stop) = mpsc::unbounded_channel();
+    let row_written = Arc::new(Notify::new());
+    let mut watch = Watch {
+        written: Vec::new(),
+        after: 1,
+        seen: Arc::clone(&row_written),
+    };
+    let mut out = Output {
+        format: FleetFormat::Jsonl,
+        style: Style::PLAIN,
+        writer: &mut watch,
+        bar: ProgressBar::hidden(),
+    };
+    let input = "hang.example\nlate.example\nnever.example\nhang.example\n";
+    let input = Box::new(std::io::Cursor::new(input.as_bytes().to_vec()));
+    let previous = Previous::default();
+    let run = cli::run(&engine, input, &previous, &mut out, stop);
+    let drive = async {
+        // Both slots busy: stop, let the late one end within the grace, then stop again.
+        let _both = started.acquire_many(2).await.unwrap();
+        stop_tx.send(()).unwrap();
+        release.notify_one();
+        row_written.notified().await;
+        stop_tx.send(()).unwrap();
+    };
+    let (tally, ()) = tokio::join!(run, drive);
+    let tally = tally.expect("the run ends");
+    drop(out);
+    let rows = String::from_utf8(watch.written).unwrap();
+    let lines: Vec<u64> = rows
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["line"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        [2],
+        "the diagnosis that ended in the grace has its row"
+    );
+    assert!(tally.interrupted);
+    assert_eq!(tally.abandoned, [1], "the hung one has none");
+    assert_eq!(tally.lines, 2, "no line read after the stop");
+    assert_eq!(tally.exit_code(), 130);
+}
