@@ -654,9 +654,7 @@ fn read_lines(mut input: Box<dyn BufRead + Send>, tx: mpsc::Sender<Line>) {
             let line = match read {
                 Ok(0) => return,
                 Ok(_) if buf.len() > MAX_LINE && buf.last() != Some(&b'\n') => {
-                    // Skip the rest of an overlong line.
-                    let mut rest = Vec::new();
-                    if let Err(e) = input.read_until(b'\n', &mut rest) {
+                    if let Err(e) = skip_line(&mut *input) {
                         let _ = tx.blocking_send(Err(e));
                         return;
                     }
@@ -674,6 +672,22 @@ fn read_lines(mut input: Box<dyn BufRead + Send>, tx: mpsc::Sender<Line>) {
             }
         }
     });
+}
+
+/// Discards the rest of a line a buffer at a time (an overlong line is never held whole).
+fn skip_line(input: &mut dyn BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = input.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if let Some(end) = buf.iter().position(|b| *b == b'\n') {
+            input.consume(end + 1);
+            return Ok(());
+        }
+        let len = buf.len();
+        input.consume(len);
+    }
 }
 
 /// A diagnosis in progress.
