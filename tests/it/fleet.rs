@@ -352,15 +352,7 @@ async fn a_slow_domain_does_not_hold_back_the_rows_of_fast_ones() {
     let tally = tokio::time::timeout(Duration::from_secs(120), run)
         .await
         .expect("the fast rows were held back behind the slow domain");
-    let lines: Vec<u64> = String::from_utf8(watch.written)
-        .unwrap()
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["line"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let lines = row_lines(&String::from_utf8(watch.written).unwrap());
     assert_eq!(lines.len(), 6);
     assert_eq!(lines[5], 1, "the slow domain's row comes last: {lines:?}");
     assert_eq!(tally.exit_code(), 0);
@@ -588,14 +580,7 @@ async fn a_stop_lets_running_diagnoses_finish_and_a_second_abandons_the_rest() {
     let tally = tally.expect("the run ends");
     drop(out);
     let rows = String::from_utf8(watch.written).unwrap();
-    let lines: Vec<u64> = rows
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<Value>(l).unwrap()["line"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let lines = row_lines(&rows);
     assert_eq!(
         lines,
         [2],
@@ -605,4 +590,15 @@ async fn a_stop_lets_running_diagnoses_finish_and_a_second_abandons_the_rest() {
     assert_eq!(tally.abandoned, [1], "the hung one has none");
     assert_eq!(tally.lines, 2, "no line read after the stop");
     assert_eq!(tally.exit_code(), 130);
+}
+
+/// The input line number of every JSONL row, in the order written.
+fn row_lines(rows: &str) -> Vec<u64> {
+    rows.lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["line"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect()
 }
