@@ -51,23 +51,26 @@ async fn the_farm_is_diagnosed_node_by_node() {
     assert_eq!(n.len(), 4);
 
     let healthy = by_ip(2);
-    assert_eq!(healthy.failure, None, "{healthy:?}");
+    assert_eq!(healthy.failure(), None, "{healthy:?}");
     assert_eq!(healthy.contract, "HTTP 200 (discovery document)");
 
     let drs_stopped = by_ip(3);
-    assert_eq!(drs_stopped.failure, Some(JoinFailure::ServiceUnavailable));
+    assert_eq!(drs_stopped.failure(), Some(JoinFailure::ServiceUnavailable));
     assert_eq!(drs_stopped.contract, "HTTP 503");
 
     let old_certificate = by_ip(4);
-    assert_eq!(old_certificate.failure, Some(JoinFailure::CertDateInvalid));
+    assert_eq!(
+        old_certificate.failure(),
+        Some(JoinFailure::CertDateInvalid)
+    );
     assert!(
-        old_certificate.problems[0].contains("expired on"),
+        old_certificate.problems[0].detail.contains("expired on"),
         "{old_certificate:?}"
     );
 
     // A failing probe with a working contract fails no device: farm health only.
     let probe_failing = by_ip(5);
-    assert_eq!(probe_failing.failure, None, "{probe_failing:?}");
+    assert_eq!(probe_failing.failure(), None, "{probe_failing:?}");
     assert_eq!(probe_failing.contract, "HTTP 200 (discovery document)");
     assert!(
         farm.summary.starts_with("2 of 4 nodes would fail a device"),
@@ -222,7 +225,7 @@ async fn explicit_nodes_and_entra() {
     let n = nodes(farm);
     assert_eq!(n.len(), 1);
     assert_eq!(n[0].name, "adfs2");
-    assert_eq!(n[0].failure, Some(JoinFailure::ServiceUnavailable));
+    assert_eq!(n[0].failure(), Some(JoinFailure::ServiceUnavailable));
 
     let entra = diagnose_scenario("healthy-entra").await;
     for id in [

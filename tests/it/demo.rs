@@ -48,7 +48,7 @@ fn every_scenario_as_a_process_with_json() {
         assert_eq!(row["matches"], true, "{}", row["scenario"]);
         let report = &row["report"];
         // The documented shape (docs/json-schema.md).
-        assert_eq!(report["schema_version"], 2);
+        assert_eq!(report["schema_version"], wpj::SCHEMA_VERSION);
         assert!(report["target"].is_string());
         assert!(report["mode"].is_string());
         assert!(report["started_at"].is_string());

@@ -5,8 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use wpj_core::{
-    Check, CheckId, Context, Evidence, Finding, JoinFailure, NodeReport, ResolvedAddresses,
-    Settings,
+    Check, CheckId, Context, Evidence, Finding, JoinFailure, NodeReport, Problem,
+    ResolvedAddresses, Settings,
 };
 use wpj_discovery::node_contract;
 use wpj_dns::DnsCheck;
@@ -55,17 +55,14 @@ async fn examine(cx: &Context, store: &TrustStore, name: String, ip: IpAddr) -> 
         address,
         certificate: None,
         contract: "not asked".to_owned(),
-        failure: None,
         problems: Vec::new(),
-    };
-    let fail = |report: &mut NodeReport, failure: JoinFailure, what: String| {
-        report.failure.get_or_insert(failure);
-        report.problems.push(what);
     };
     let tls: Option<NodeTls> = match examine_node(address, cx).await {
         Ok(node) => Some(node),
         Err(e) => {
-            report.problems.push(e);
+            report
+                .problems
+                .push(Problem::new(JoinFailure::UnknownError, e));
             None
         }
     };
@@ -74,9 +71,11 @@ async fn examine(cx: &Context, store: &TrustStore, name: String, ip: IpAddr) -> 
             .leaf
             .as_ref()
             .map(|c| format!("serial {}, valid until {}", c.serial, c.not_after.date()));
-        for (failure, what) in &node.problems {
-            fail(&mut report, *failure, what.clone());
-        }
+        report.problems.extend(
+            node.problems
+                .iter()
+                .map(|(failure, what)| Problem::new(*failure, what.clone())),
+        );
         if node.session.is_some() {
             let config = if node.problems.is_empty() {
                 verifying_config(store, &node.intermediates)
@@ -89,9 +88,11 @@ async fn examine(cx: &Context, store: &TrustStore, name: String, ip: IpAddr) -> 
                     report.contract = failure
                         .http_status()
                         .map_or_else(|| failure.code().to_owned(), |s| format!("HTTP {s}"));
-                    fail(&mut report, failure, what);
+                    report.problems.push(Problem::new(failure, what));
                 }
-                Err(e) => report.problems.push(e),
+                Err(e) => report
+                    .problems
+                    .push(Problem::new(JoinFailure::UnknownError, e)),
             }
         }
     }
@@ -132,15 +133,18 @@ impl Check for NodesCheck {
 
 fn judge(reports: Vec<NodeReport>) -> Finding {
     let id = NodesCheck::ID;
-    let failing: Vec<&NodeReport> = reports.iter().filter(|r| r.failure.is_some()).collect();
+    let failing: Vec<&NodeReport> = reports.iter().filter(|r| r.failure().is_some()).collect();
     let mut finding = if let Some(first) = failing.first() {
         let lines: Vec<String> = failing
             .iter()
-            .map(|r| format!("{} ({}): {}", r.address.ip(), r.name, r.problems.join("; ")))
+            .map(|r| {
+                let details: Vec<&str> = r.problems.iter().map(|p| p.detail.as_str()).collect();
+                format!("{} ({}): {}", r.address.ip(), r.name, details.join("; "))
+            })
             .collect();
         Finding::fail(
             id,
-            first.failure.unwrap_or(JoinFailure::UnknownError),
+            first.failure().unwrap_or(JoinFailure::UnknownError),
             format!(
                 "{} of {} nodes would fail a device: {}",
                 failing.len(),

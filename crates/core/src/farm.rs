@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::failure::JoinFailure;
+use crate::problem::Problem;
 
 /// What one AD FS node (or proxy) behind the registration name does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,10 +21,17 @@ pub struct NodeReport {
     pub certificate: Option<String>,
     /// What the contract request got (`HTTP 200 (document)`, `HTTP 503`…).
     pub contract: String,
+    /// Everything wrong with the node, each with the failure a device landing on it would get;
+    /// the first is the one it would log.
+    pub problems: Vec<Problem>,
+}
+
+impl NodeReport {
     /// The failure a device landing on this node would get, if any.
-    pub failure: Option<JoinFailure>,
-    /// Everything wrong with the node.
-    pub problems: Vec<String>,
+    #[must_use]
+    pub fn failure(&self) -> Option<JoinFailure> {
+        self.problems.first().map(|p| p.failure)
+    }
 }
 
 impl fmt::Display for NodeReport {
@@ -34,7 +42,8 @@ impl fmt::Display for NodeReport {
         }
         write!(f, "contract {}", self.contract)?;
         if !self.problems.is_empty() {
-            write!(f, " — {}", self.problems.join("; "))?;
+            let details: Vec<&str> = self.problems.iter().map(|p| p.detail.as_str()).collect();
+            write!(f, " — {}", details.join("; "))?;
         }
         Ok(())
     }

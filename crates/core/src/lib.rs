@@ -31,6 +31,7 @@ mod finding;
 mod http;
 mod logged;
 mod parse;
+mod problem;
 mod report;
 mod resolution;
 mod stage;
@@ -49,6 +50,7 @@ pub use finding::{CheckId, Finding, Outputs, Status};
 pub use http::{DiscoveryDocument, HttpExchange};
 pub use logged::{LogSource, LoggedEvent};
 pub use parse::{CodeRef, ParseCodeError};
+pub use problem::Problem;
 pub use report::{Report, SCHEMA_VERSION, Verdict};
 pub use resolution::{
     AddressRecord, CnameHop, DnsLookup, DnsOutcome, ENTRA_REGISTRATION_HOST, ResolvedAddresses,
@@ -57,8 +59,8 @@ pub use resolution::{
 pub use stage::Stage;
 pub use target::{Target, TargetError};
 pub use tls::{
-    CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, RevocationInfo,
-    RevocationStatus, TlsSession,
+    CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
+    RevocationInfo, RevocationStatus, TlsSession,
 };
 
 /// The attribute [`Check`] implementations use (re-exported so that implementing a check needs no

@@ -18,7 +18,7 @@ use crate::stage::Stage;
 /// Version 2 added `stage` to findings and to the verdict: a `farm-health` failure is never the
 /// verdict (it still makes [`Report::has_failures`] true), and a `sign-in` failure is the verdict
 /// only when nothing fails in `discovery`.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The support article for failures after the user signed in ("Can't connect to the service").
 const SIGN_IN_KB: Kb = Kb(3_045_378);
@@ -197,7 +197,7 @@ impl fmt::Display for Verdict {
 /// assert_eq!(report.problems().count(), 2);
 /// assert!(report.to_string().contains("0x80072F8A"));
 /// let json = serde_json::to_value(&report).unwrap();
-/// assert_eq!(json["schema_version"], 2);
+/// assert_eq!(json["schema_version"], 3);
 /// assert_eq!(json["verdict"]["stage"], "discovery");
 /// assert_eq!(json["verdict"]["hresult"], "0x80072F8A");
 /// ```

@@ -203,13 +203,120 @@ pub enum RevocationStatus {
     },
 }
 
+/// What one CRL distribution point gave. In JSON, the sentence [`fmt::Display`] writes (`ok`,
+/// `HTTP 404`, `timed out`, `not a CRL (…)`, `bad signature (…)`, `expired CRL (…)`…).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CrlOutcome {
+    /// Downloaded, signature verified, current: its answer about the certificate was used.
+    Ok,
+    /// The download failed (the fetch error, in words).
+    Unreachable(String),
+    /// The body is not a CRL Windows can read (the parser's reason).
+    NotACrl(String),
+    /// Issued by another CA than the certificate's issuer.
+    WrongIssuer,
+    /// Its signature does not verify with the issuer's key.
+    BadSignature,
+    /// Its nextUpdate has passed: the CA has not published a fresh one.
+    Expired {
+        /// The passed nextUpdate.
+        next_update: OffsetDateTime,
+    },
+    /// The certificate or its issuer could not be read to check it (why).
+    Unverifiable(String),
+}
+
+impl CrlOutcome {
+    /// Whether the CRL was used (it says something about the certificate).
+    #[must_use]
+    pub fn is_ok(&self) -> bool {
+        matches!(self, Self::Ok)
+    }
+}
+
+const NOT_A_CRL: &str = "not a CRL (";
+const WRONG_ISSUER: &str = "the CRL was issued by another CA than the certificate's issuer";
+const BAD_SIGNATURE: &str = "bad signature (the CRL is not signed by the certificate's issuer)";
+const EXPIRED: &str = "expired CRL (nextUpdate ";
+const UNVERIFIABLE: &str = "could not be verified (";
+
+impl fmt::Display for CrlOutcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ok => f.write_str("ok"),
+            Self::Unreachable(why) => f.write_str(why),
+            Self::NotACrl(why) => write!(f, "{NOT_A_CRL}{why})"),
+            Self::WrongIssuer => f.write_str(WRONG_ISSUER),
+            Self::BadSignature => f.write_str(BAD_SIGNATURE),
+            Self::Expired { next_update } => write!(
+                f,
+                "{EXPIRED}{} has passed; the CA has not published a fresh one)",
+                next_update.date()
+            ),
+            Self::Unverifiable(why) => write!(f, "{UNVERIFIABLE}{why})"),
+        }
+    }
+}
+
+impl CrlOutcome {
+    /// Reads back what [`fmt::Display`] wrote (JSON reports); any other text is a failed download.
+    fn parse(text: &str) -> Self {
+        let inner = |prefix: &str| {
+            text.strip_prefix(prefix)
+                .map(|rest| rest.strip_suffix(')').unwrap_or(rest).to_owned())
+        };
+        if text == "ok" {
+            Self::Ok
+        } else if text == WRONG_ISSUER {
+            Self::WrongIssuer
+        } else if text == BAD_SIGNATURE {
+            Self::BadSignature
+        } else if let Some(why) = inner(NOT_A_CRL) {
+            Self::NotACrl(why)
+        } else if let Some(why) = inner(UNVERIFIABLE) {
+            Self::Unverifiable(why)
+        } else if let Some(date) = text
+            .strip_prefix(EXPIRED)
+            .and_then(|r| r.get(..10))
+            .and_then(ymd)
+        {
+            Self::Expired {
+                next_update: date.midnight().assume_utc(),
+            }
+        } else {
+            Self::Unreachable(text.to_owned())
+        }
+    }
+}
+
+/// `YYYY-MM-DD`, as [`time::Date`]'s `Display` writes it.
+fn ymd(text: &str) -> Option<time::Date> {
+    let mut parts = text.splitn(3, '-');
+    let year = parts.next()?.parse().ok()?;
+    let month = time::Month::try_from(parts.next()?.parse::<u8>().ok()?).ok()?;
+    let day = parts.next()?.parse().ok()?;
+    time::Date::from_calendar_date(year, month, day).ok()
+}
+
+impl Serialize for CrlOutcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for CrlOutcome {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Self::parse(&String::deserialize(d)?))
+    }
+}
+
 /// How one CRL download went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrlFetch {
     /// The CDP URL.
     pub url: String,
-    /// What happened (`ok`, `HTTP 404`, `timed out`, `not a CRL`, `bad signature`, `expired`…).
-    pub outcome: String,
+    /// What happened: read and used, or why it says nothing about the certificate.
+    pub outcome: CrlOutcome,
     /// Size of the body.
     pub bytes: Option<usize>,
     /// The CRL's thisUpdate.
@@ -271,6 +378,35 @@ impl fmt::Display for RevocationInfo {
                 Ok(())
             }
             RevocationStatus::Unknown { why } => write!(f, "unknown: {why}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_crl_outcome_reads_back_from_its_json() {
+        let outcomes = [
+            CrlOutcome::Ok,
+            CrlOutcome::Unreachable("HTTP 404".into()),
+            CrlOutcome::Unreachable("timed out".into()),
+            CrlOutcome::NotACrl("unexpected tag".into()),
+            CrlOutcome::WrongIssuer,
+            CrlOutcome::BadSignature,
+            CrlOutcome::Expired {
+                next_update: time::Date::from_calendar_date(2026, time::Month::March, 9)
+                    .unwrap()
+                    .midnight()
+                    .assume_utc(),
+            },
+            CrlOutcome::Unverifiable("issuer unreadable".into()),
+        ];
+        for outcome in outcomes {
+            let json = serde_json::to_value(&outcome).unwrap();
+            assert_eq!(json, serde_json::Value::String(outcome.to_string()));
+            assert_eq!(serde_json::from_value::<CrlOutcome>(json).unwrap(), outcome);
         }
     }
 }

@@ -12,7 +12,7 @@ use webpki::{
     RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
 use wpj_core::{
-    Check, CheckId, Context, CrlFetch, Evidence, Finding, JoinFailure, RevocationInfo,
+    Check, CheckId, Context, CrlFetch, CrlOutcome, Evidence, Finding, JoinFailure, RevocationInfo,
     RevocationStatus,
 };
 use wpj_dns::HostResolver;
@@ -165,14 +165,14 @@ async fn check_one(
     for (url, body, elapsed) in downloads {
         let mut fetch = CrlFetch {
             url: url.clone(),
-            outcome: String::new(),
+            outcome: CrlOutcome::Ok,
             bytes: None,
             this_update: None,
             next_update: None,
             elapsed,
         };
         match body {
-            Err(e) => fetch.outcome = e.to_string(),
+            Err(e) => fetch.outcome = CrlOutcome::Unreachable(e.to_string()),
             Ok(body) => {
                 fetch.bytes = Some(body.len());
                 // Parsing and verifying a large CRL is CPU work: keep it off the async workers.
@@ -190,14 +190,21 @@ async fn check_one(
                     (verdict, body)
                 })
                 .await
-                .unwrap_or_else(|e| (Err(format!("the CRL check failed: {e}")), Vec::new()));
+                .unwrap_or_else(|e| {
+                    (
+                        Err(CrlOutcome::Unverifiable(format!(
+                            "the CRL check failed: {e}"
+                        ))),
+                        Vec::new(),
+                    )
+                });
                 if let Some(times) = crl_times(&body) {
                     fetch.this_update = Some(times.this_update);
                     fetch.next_update = times.next_update;
                 }
                 match verdict {
                     Ok(found) => {
-                        "ok".clone_into(&mut fetch.outcome);
+                        fetch.outcome = CrlOutcome::Ok;
                         // A revocation is final; a good answer only counts if nothing said revoked.
                         if matches!(found, RevocationStatus::Revoked { .. }) || status.is_none() {
                             status = Some(found);
@@ -207,7 +214,7 @@ async fn check_one(
                 }
             }
         }
-        if fetch.outcome != "ok" {
+        if !fetch.outcome.is_ok() {
             reasons.push(format!("{}: {}", fetch.url, fetch.outcome));
         }
         crls.push(fetch);
@@ -229,18 +236,19 @@ fn judge_crl(
     body: &[u8],
     s: &Subject<'_>,
     now: OffsetDateTime,
-) -> Result<RevocationStatus, String> {
+) -> Result<RevocationStatus, CrlOutcome> {
     let crl = CertRevocationList::from(
-        BorrowedCertRevocationList::from_der(body).map_err(|e| format!("not a CRL ({e})"))?,
+        BorrowedCertRevocationList::from_der(body)
+            .map_err(|e| CrlOutcome::NotACrl(e.to_string()))?,
     );
     let cert = EndEntityCert::try_from(&s.path[s.position])
-        .map_err(|e| format!("certificate unreadable ({e})"))?;
+        .map_err(|e| CrlOutcome::Unverifiable(format!("certificate unreadable: {e}")))?;
     if crl.issuer() != cert.issuer() {
-        return Err("the CRL was issued by another CA than the certificate's issuer".to_owned());
+        return Err(CrlOutcome::WrongIssuer);
     }
     if let Some(found) = crl
         .find_serial(cert.serial())
-        .map_err(|e| format!("not a CRL ({e})"))?
+        .map_err(|e| CrlOutcome::NotACrl(e.to_string()))?
     {
         // Verify the signature before believing the entry.
         verify_with(s.path, &crl, now)?;
@@ -255,10 +263,7 @@ fn judge_crl(
     }
     verify_with(s.path, &crl, now)?;
     match crl_times(body).and_then(|t| t.next_update) {
-        Some(next) if next < now => Err(format!(
-            "expired CRL (nextUpdate {} has passed; the CA has not published a fresh one)",
-            next.date()
-        )),
+        Some(next) if next < now => Err(CrlOutcome::Expired { next_update: next }),
         _ => Ok(RevocationStatus::Good),
     }
 }
@@ -269,15 +274,17 @@ fn verify_with(
     path: &[CertificateDer<'static>],
     crl: &CertRevocationList<'_>,
     now: OffsetDateTime,
-) -> Result<(), String> {
+) -> Result<(), CrlOutcome> {
+    let unverifiable = |what: &str, e: &dyn std::fmt::Display| {
+        CrlOutcome::Unverifiable(format!("{what} unreadable: {e}"))
+    };
     let anchor_der = &path[path.len() - 1];
-    let anchor = webpki::anchor_from_trusted_cert(anchor_der)
-        .map_err(|e| format!("issuer unreadable ({e})"))?;
-    let ee =
-        EndEntityCert::try_from(&path[0]).map_err(|e| format!("certificate unreadable ({e})"))?;
+    let anchor =
+        webpki::anchor_from_trusted_cert(anchor_der).map_err(|e| unverifiable("issuer", &e))?;
+    let ee = EndEntityCert::try_from(&path[0]).map_err(|e| unverifiable("certificate", &e))?;
     let lists = [crl];
     let options = RevocationOptionsBuilder::new(&lists)
-        .map_err(|_| "no CRL".to_owned())?
+        .map_err(|_| CrlOutcome::Unverifiable("no CRL".to_owned()))?
         .with_depth(RevocationCheckDepth::Chain)
         .with_status_policy(UnknownStatusPolicy::Allow)
         .with_expiration_policy(ExpirationPolicy::Ignore)
@@ -294,10 +301,8 @@ fn verify_with(
         None,
     ) {
         Ok(_) | Err(webpki::Error::CertRevoked) => Ok(()),
-        Err(webpki::Error::InvalidCrlSignatureForPublicKey) => {
-            Err("bad signature (the CRL is not signed by the certificate's issuer)".to_owned())
-        }
-        Err(e) => Err(format!("could not be verified ({e})")),
+        Err(webpki::Error::InvalidCrlSignatureForPublicKey) => Err(CrlOutcome::BadSignature),
+        Err(e) => Err(CrlOutcome::Unverifiable(e.to_string())),
     }
 }
 
