@@ -1,23 +1,17 @@
 //! The federation service's own health: its metadata, its token certificates, its `OpenID`
 //! configuration — what relying parties and operators depend on, and devices never fetch.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use base64::Engine as _;
 use time::OffsetDateTime;
 use wpj_core::{Check, CheckId, Context, Evidence, Finding, Stage, Status, TokenCertificate};
 use wpj_discovery::ContractCheck;
-use wpj_dns::HostResolver;
-use wpj_tls::{
-    CapturedChain, ReqwestResolver, TrustStore, USER_AGENT, root_cause, verifying_config,
-};
+use wpj_net::{HttpsClient, Net};
+use wpj_tls::{CapturedChain, verifying_config};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// Token certificates expiring sooner than this are reported.
 pub const TOKEN_EXPIRY_WARNING_DAYS: i64 = 30;
-/// The largest metadata document read.
-const METADATA_CAP: usize = 4 * 1024 * 1024;
 
 /// Checks the federation service named by the discovery document: `FederationMetadata.xml` answers
 /// and its token-signing and token-decrypting certificates are valid (expired → `Fail`; inside 30
@@ -38,18 +32,8 @@ impl FederationCheck {
 /// through AIA): the federation service usually shares its CA.
 pub(crate) fn known_intermediates(cx: &Context) -> Vec<rustls_pki_types::CertificateDer<'static>> {
     cx.output::<CapturedChain>()
-        .map(|chain| {
-            let certs = chain.path.as_ref().unwrap_or(&chain.served);
-            certs.iter().skip(1).cloned().collect()
-        })
+        .map(CapturedChain::intermediates)
         .unwrap_or_default()
-}
-
-/// Host of an absolute URL.
-pub(crate) fn host(url: &str) -> Option<String> {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
 }
 
 /// The token certificates in a metadata document, by `KeyDescriptor use`.
@@ -116,38 +100,29 @@ impl Check for FederationCheck {
         let Some(sts) = doc
             .get("IdentityProviderService.PassiveAuthEndpoint")
             .or_else(|| doc.get("DeviceRegistrationService.RegistrationEndpoint"))
-            .and_then(host)
+            .and_then(wpj_net::host_of)
         else {
             return Finding::skipped(
                 Self::ID,
                 "not run: the discovery document names no federation service host",
             );
         };
-        let resolver = match HostResolver::for_run(cx) {
-            Ok(r) => r,
-            Err(e) => return Finding::error(Self::ID, e),
-        };
-        let store = match TrustStore::load(&settings.trust) {
-            Ok(s) => s,
-            Err(e) => return Finding::error(Self::ID, e),
-        };
-        let client = match reqwest::Client::builder()
-            .tls_backend_preconfigured(verifying_config(&store, &known_intermediates(cx)))
-            .dns_resolver(Arc::new(ReqwestResolver(resolver)))
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .timeout(settings.network_timeout)
-            .user_agent(USER_AGENT)
-            .build()
-        {
+        let setup = Net::for_run(cx).and_then(|net| {
+            let cap = net.limits().metadata;
+            net.https(verifying_config(net.trust(), &known_intermediates(cx)))
+                .build()
+                .map(|client| (client, cap))
+        });
+        let (client, cap) = match setup {
             Ok(c) => c,
-            Err(e) => return Finding::error(Self::ID, format!("HTTP client: {e}")),
+            Err(e) => return Finding::error(Self::ID, e.to_string()),
         };
         let metadata_url =
             settings.https_url(&sts, "/FederationMetadata/2007-06/FederationMetadata.xml");
         let oidc = settings.https_url(&sts, "/adfs/.well-known/openid-configuration");
         // Both documents at once: the OpenID configuration costs no round trip of its own.
-        let (metadata, openid) = tokio::join!(get(&client, &metadata_url), get(&client, &oidc));
+        let (metadata, openid) =
+            tokio::join!(get(&client, &metadata_url, cap), get(&client, &oidc, cap));
         let xml = match metadata {
             Ok((200, body)) => body,
             Ok((status, _)) => {
@@ -188,20 +163,18 @@ impl Check for FederationCheck {
     }
 }
 
-async fn get(client: &reqwest::Client, url: &str) -> Result<(u16, String), String> {
-    let response = client.get(url).send().await.map_err(|e| root_cause(&e))?;
-    let status = response.status().as_u16();
-    if response
-        .content_length()
-        .is_some_and(|n| n > METADATA_CAP as u64)
-    {
-        return Err(format!("{url}: larger than {METADATA_CAP} bytes"));
+/// One document: its status and text, read into `cap` bytes.
+async fn get(
+    client: &HttpsClient,
+    url: &str,
+    cap: usize,
+) -> Result<(u16, String), wpj_net::FetchError> {
+    let reply = client.get_capped(url, None, cap).await;
+    if let Some(e) = reply.error {
+        return Err(e);
     }
-    let body = response.bytes().await.map_err(|e| root_cause(&e))?;
-    if body.len() > METADATA_CAP {
-        return Err(format!("{url}: larger than {METADATA_CAP} bytes"));
-    }
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+    let status = reply.status.unwrap_or_default();
+    Ok((status, String::from_utf8_lossy(&reply.body).into_owned()))
 }
 
 fn add_warning(finding: Finding, warning: &str) -> Finding {

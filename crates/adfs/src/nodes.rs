@@ -5,12 +5,16 @@ use std::net::{IpAddr, SocketAddr};
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use wpj_core::{
-    Check, CheckId, Context, Evidence, Finding, JoinFailure, NodeReport, Problem,
-    ResolvedAddresses, Settings,
+    Check, CheckId, Context, Evidence, Finding, JoinFailure, NodeReport, ResolvedAddresses,
+    Settings,
 };
 use wpj_discovery::node_contract;
 use wpj_dns::DnsCheck;
-use wpj_tls::{NodeTls, TrustStore, examine_node, inspection_config, verifying_config};
+use wpj_net::{Net, NetError};
+use wpj_tls::{
+    NodeTls, describe_certificate, examine_node, inspection_config, mixed_certificates,
+    verifying_config,
+};
 
 /// Examines every AD FS node (and proxy) a device may land on, concurrently: its certificate (as
 /// the TLS step judges it) and its contract answer (404/503 → event 103 naming the node). A
@@ -47,7 +51,13 @@ pub(crate) fn farm_nodes(
     out
 }
 
-async fn examine(cx: &Context, store: &TrustStore, name: String, ip: IpAddr) -> NodeReport {
+/// What a device landing on `ip` meets; `Err` only when the run's network layer cannot be set up.
+async fn examine(
+    cx: &Context,
+    net: &Net,
+    name: String,
+    ip: IpAddr,
+) -> Result<NodeReport, NetError> {
     let settings = cx.settings();
     let address = SocketAddr::new(ip, settings.port);
     let mut report = NodeReport {
@@ -57,46 +67,27 @@ async fn examine(cx: &Context, store: &TrustStore, name: String, ip: IpAddr) -> 
         contract: "not asked".to_owned(),
         problems: Vec::new(),
     };
-    let tls: Option<NodeTls> = match examine_node(address, cx).await {
-        Ok(node) => Some(node),
-        Err(e) => {
-            report
-                .problems
-                .push(Problem::new(JoinFailure::UnknownError, e));
-            None
-        }
-    };
-    if let Some(node) = &tls {
-        report.certificate = node
-            .leaf
-            .as_ref()
-            .map(|c| format!("serial {}, valid until {}", c.serial, c.not_after.date()));
-        report.problems.extend(
-            node.problems
-                .iter()
-                .map(|(failure, what)| Problem::new(*failure, what.clone())),
-        );
-        if node.session.is_some() {
-            let config = if node.problems.is_empty() {
-                verifying_config(store, &node.intermediates)
-            } else {
-                inspection_config()
-            };
-            match node_contract(address, cx, config, !node.problems.is_empty()).await {
-                Ok(Ok(_)) => "HTTP 200 (discovery document)".clone_into(&mut report.contract),
-                Ok(Err((failure, what))) => {
-                    report.contract = failure
-                        .http_status()
-                        .map_or_else(|| failure.code().to_owned(), |s| format!("HTTP {s}"));
-                    report.problems.push(Problem::new(failure, what));
-                }
-                Err(e) => report
-                    .problems
-                    .push(Problem::new(JoinFailure::UnknownError, e)),
+    let node: NodeTls = examine_node(address, cx).await?;
+    report.certificate = node.leaf.as_ref().map(describe_certificate);
+    report.problems.clone_from(&node.problems);
+    if node.session.is_some() {
+        let config = if node.problems.is_empty() {
+            verifying_config(net.trust(), &node.chain.intermediates())
+        } else {
+            inspection_config()
+        };
+        match node_contract(address, cx, config, !node.problems.is_empty()).await? {
+            Ok(_) => "HTTP 200 (discovery document)".clone_into(&mut report.contract),
+            Err(problem) => {
+                let failure = problem.failure;
+                report.contract = failure
+                    .http_status()
+                    .map_or_else(|| failure.code().to_owned(), |s| format!("HTTP {s}"));
+                report.problems.push(problem);
             }
         }
     }
-    report
+    Ok(report)
 }
 
 #[async_trait]
@@ -116,18 +107,21 @@ impl Check for NodesCheck {
             Ok(resolved) => resolved,
             Err(why) => return Finding::skipped(Self::ID, why),
         };
-        let store = match TrustStore::load(&settings.trust) {
-            Ok(s) => s,
-            Err(e) => return Finding::error(Self::ID, e),
+        let net = match Net::for_run(cx) {
+            Ok(net) => net,
+            Err(e) => return Finding::error(Self::ID, e.to_string()),
         };
         let nodes = farm_nodes(settings, resolved);
-        let reports: Vec<NodeReport> = join_all(
+        let reports = join_all(
             nodes
                 .into_iter()
-                .map(|(name, ip)| examine(cx, &store, name, ip)),
+                .map(|(name, ip)| examine(cx, &net, name, ip)),
         )
         .await;
-        judge(reports)
+        match reports.into_iter().collect::<Result<Vec<_>, _>>() {
+            Ok(reports) => judge(reports),
+            Err(e) => Finding::error(Self::ID, e.to_string()),
+        }
     }
 }
 
@@ -153,38 +147,16 @@ fn judge(reports: Vec<NodeReport>) -> Finding {
             ),
         )
     } else {
-        let certificates: Vec<&String> = reports
-            .iter()
-            .filter_map(|r| r.certificate.as_ref())
-            .collect();
-        let distinct = certificates
-            .iter()
-            .collect::<std::collections::BTreeSet<_>>()
-            .len();
         let names: Vec<String> = reports.iter().map(|r| r.address.ip().to_string()).collect();
-        if distinct > 1 {
-            let which: Vec<String> = reports
-                .iter()
-                .map(|r| {
-                    format!(
-                        "{}: {}",
-                        r.address.ip(),
-                        r.certificate.as_deref().unwrap_or("?")
-                    )
-                })
-                .collect();
-            Finding::warn(
-                id,
-                format!("{} nodes answer, but with different certificates ({})", reports.len(), which.join("; ")),
-            )
-            .with_failure(JoinFailure::CertDateInvalid)
-            .with_remediation("Install the same, current SSL certificate on every AD FS node and proxy (Set-AdfsSslCertificate, Set-WebApplicationProxySslCertificate).")
-        } else {
-            Finding::pass(
-                id,
-                format!("{} node(s) healthy: {}", reports.len(), names.join(", ")),
-            )
-        }
+        let healthy = Finding::pass(
+            id,
+            format!("{} node(s) healthy: {}", reports.len(), names.join(", ")),
+        );
+        let certificates: Vec<(SocketAddr, String)> = reports
+            .iter()
+            .filter_map(|r| r.certificate.clone().map(|c| (r.address, c)))
+            .collect();
+        mixed_certificates(healthy, &certificates)
     };
     finding.evidence = reports.into_iter().map(Evidence::Node).collect();
     finding

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use wpj_core::{Check, CheckId, Context, Evidence, Finding, ProbeAnswer, Stage, Status};
 use wpj_dns::DnsCheck;
+use wpj_net::Net;
 
 use crate::nodes::farm_nodes;
 
@@ -28,12 +29,12 @@ impl ProbeCheck {
     pub const ID: CheckId = CheckId::new_static("adfs-probe");
 }
 
-async fn probe(client: &reqwest::Client, name: String, ip: IpAddr, port: u16) -> ProbeAnswer {
+async fn probe(net: &Net, name: String, ip: IpAddr, port: u16) -> ProbeAnswer {
     let address = SocketAddr::new(ip, port);
     let url = format!("http://{address}/adfs/probe");
-    let (status, no_answer) = match client.get(&url).send().await {
-        Ok(response) => (Some(response.status().as_u16()), None),
-        Err(e) => (None, Some(wpj_tls::root_cause(&e))),
+    let (status, no_answer) = match net.probe(&url).await {
+        Ok(status) => (Some(status), None),
+        Err(e) => (None, Some(e.to_string())),
     };
     ProbeAnswer {
         name,
@@ -65,22 +66,15 @@ impl Check for ProbeCheck {
             Err(why) => return Finding::skipped(Self::ID, why),
         };
         // Plain HTTP to an address: no TLS, no name to resolve, no proxy, no redirects.
-        let client = match reqwest::Client::builder()
-            .tls_backend_preconfigured(wpj_tls::inspection_config())
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(settings.network_timeout)
-            .user_agent(wpj_tls::USER_AGENT)
-            .build()
-        {
-            Ok(c) => c,
-            Err(e) => return Finding::error(Self::ID, format!("HTTP client: {e}")),
+        let net = match Net::for_run(cx) {
+            Ok(net) => net,
+            Err(e) => return Finding::error(Self::ID, e.to_string()),
         };
         let port = settings.adfs_probe_port;
         let answers = join_all(
             farm_nodes(settings, resolved)
                 .into_iter()
-                .map(|(name, ip)| probe(&client, name, ip, port)),
+                .map(|(name, ip)| probe(&net, name, ip, port)),
         )
         .await;
         judge(answers, port)

@@ -1,17 +1,14 @@
 //! The sign-in step: the hosts the discovery document sends the device to once the user signs in.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 
 use async_trait::async_trait;
-use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Stage, Status};
+use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Problem, Stage, Status};
 use wpj_discovery::ContractCheck;
-use wpj_dns::HostResolver;
-use wpj_tls::{
-    ReqwestResolver, TrustStore, USER_AGENT, root_cause, validate_host, verifying_config,
-};
+use wpj_net::{Net, Url, host_of};
+use wpj_tls::{validate_host, verifying_config};
 
-use crate::federation::{host, known_intermediates};
+use crate::federation::known_intermediates;
 
 /// Checks what a device uses after the user typed credentials: every host the discovery document's
 /// endpoints name (the federation service for AD FS) resolves through the run's DNS, accepts a
@@ -45,7 +42,7 @@ fn hosts(doc: &wpj_core::DiscoveryDocument) -> Vec<(String, String)> {
     );
     let mut out: Vec<(String, String)> = Vec::new();
     for url in urls {
-        if let Some(h) = host(url).filter(|h| !out.iter().any(|(known, _)| known == h)) {
+        if let Some(h) = host_of(url).filter(|h| !out.iter().any(|(known, _)| known == h)) {
             out.push((h, url.to_owned()));
         }
     }
@@ -53,11 +50,12 @@ fn hosts(doc: &wpj_core::DiscoveryDocument) -> Vec<(String, String)> {
 }
 
 /// What one sign-in host does for a device: `Ok(summary)` or the failure and why.
-async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, (JoinFailure, String)> {
+async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, Problem> {
     let settings = cx.settings();
-    let resolver = HostResolver::for_run(cx).map_err(|e| (JoinFailure::UnknownError, e))?;
-    let ips = resolver.lookup(name).await.map_err(|lookup| {
-        (
+    let own_trouble = |e: wpj_net::NetError| Problem::new(JoinFailure::UnknownError, e.to_string());
+    let net = Net::for_run(cx).map_err(own_trouble)?;
+    let ips = net.resolver().lookup(name).await.map_err(|lookup| {
+        Problem::new(
             JoinFailure::NameNotResolved,
             format!(
                 "{name} does not resolve ({}): the device cannot reach the sign-in page",
@@ -67,41 +65,33 @@ async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, (JoinFai
     })?;
     // An endpoint without a port is on the service's port (443 on devices; the run's port setting
     // stands for it, as for every https URL the run builds).
-    let mut url = reqwest::Url::parse(url)
-        .map_err(|e| (JoinFailure::InvalidData, format!("{url:?}: {e}")))?;
+    let mut url = Url::parse(url)
+        .map_err(|e| Problem::new(JoinFailure::InvalidData, format!("{url:?}: {e}")))?;
     if url.port().is_none() && settings.port != 443 {
         let _ = url.set_port(Some(settings.port));
     }
     let port = url.port().unwrap_or(443);
     let address = SocketAddr::new(ips[0], port);
     let node = validate_host(address, name, cx).await?;
-    let store = TrustStore::load(&settings.trust).map_err(|e| (JoinFailure::UnknownError, e))?;
     let mut intermediates = known_intermediates(cx);
-    intermediates.extend(node.intermediates.iter().cloned());
-    let client = reqwest::Client::builder()
-        .tls_backend_preconfigured(verifying_config(&store, &intermediates))
-        .dns_resolver(Arc::new(ReqwestResolver(resolver)))
-        .redirect(reqwest::redirect::Policy::none())
-        .no_proxy()
-        .timeout(settings.network_timeout)
-        .user_agent(USER_AGENT)
+    intermediates.extend(node.chain.intermediates());
+    let client = net
+        .https(verifying_config(net.trust(), &intermediates))
         .build()
-        .map_err(|e| (JoinFailure::UnknownError, format!("HTTP client: {e}")))?;
-    let status = client
-        .get(url.clone())
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .map_err(|e| {
-            let failure = if e.is_timeout() {
-                JoinFailure::Timeout
-            } else {
-                JoinFailure::CannotConnect
-            };
-            (failure, format!("{url}: {}", root_cause(&e)))
-        })?;
+        .map_err(own_trouble)?;
+    let reply = client.get(url.as_str(), None).await;
+    let status = match (&reply.error, reply.status) {
+        (None, Some(status)) => status,
+        (Some(e), _) => return Err(Problem::new(e.failure(), format!("{url}: {e}"))),
+        (None, None) => {
+            return Err(Problem::new(
+                JoinFailure::InvalidServerResponse,
+                format!("{url}: no answer"),
+            ));
+        }
+    };
     if status >= 500 {
-        return Err((
+        return Err(Problem::new(
             JoinFailure::HttpError,
             format!(
                 "{url} answers HTTP {status}: the federation service does not run behind this name \
@@ -157,9 +147,8 @@ impl Check for SignInCheck {
                 Err(problem) => failed.push(problem),
             }
         }
-        let finding = if let Some((failure, _)) = failed.first() {
-            let lines: Vec<&str> = failed.iter().map(|(_, what)| what.as_str()).collect();
-            Finding::fail(Self::ID, *failure, lines.join("; "))
+        let finding = if let Some(failing) = Problem::failing(Self::ID, &failed) {
+            failing
         } else if hosts.len() > 1 {
             let names: Vec<&str> = hosts.iter().map(|(h, _)| h.as_str()).collect();
             Finding::warn(

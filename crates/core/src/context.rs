@@ -217,8 +217,12 @@ pub struct Settings {
     pub api_versions: Vec<String>,
     /// Also request the contract without `Accept`, to check the XML answer.
     pub check_xml: bool,
-    /// An HTTPS proxy for the discovery requests (`http://proxy:8080`); `None` reads `HTTPS_PROXY`.
+    /// The proxy (`http://proxy:8080`) for every request a device sends through one (discovery,
+    /// sign-in, CRL, AIA and OCSP downloads, federation); `None` reads `HTTPS_PROXY`.
     pub proxy: Option<String>,
+    /// Hosts that bypass the proxy (`NO_PROXY` syntax: comma-separated hosts, `.domains`, IPs,
+    /// networks, `*`); `None` reads `NO_PROXY`.
+    pub no_proxy: Option<String>,
     /// AD FS farm nodes to examine one by one (`name`, address); empty: every address DNS returned in
     /// every view.
     pub adfs_nodes: Vec<(String, std::net::IpAddr)>,
@@ -257,6 +261,7 @@ impl Settings {
             api_versions: Vec::new(),
             check_xml: false,
             proxy: None,
+            no_proxy: None,
             adfs_nodes: Vec::new(),
             adfs_probe_port: 80,
             check_timeout: Self::DEFAULT_CHECK_TIMEOUT,

@@ -3,18 +3,14 @@
 use std::fmt::Write as _;
 
 use async_trait::async_trait;
-use rustls_pki_types::CertificateDer;
 use wpj_core::{
     Check, CheckId, Context, DiscoveryDocument, ENTRA_REGISTRATION_HOST, Evidence, Finding,
-    HttpExchange, JoinFailure, ServiceKind, Status, Target,
+    HttpExchange, JoinFailure, Problem, ServiceKind, Status, Target,
 };
-use wpj_dns::HostResolver;
-use wpj_tls::{
-    CapturedChain, Reachable, TlsCheck, TrustStore, client_config, inspection_config,
-    verifying_config,
-};
+use wpj_net::{HttpsClient, Net, NetError, host_of};
+use wpj_tls::{CapturedChain, Reachable, TlsCheck, inspection_config, verifying_config};
 
-use crate::client::{BODY_CAP, Client, RequestError, Response, proxy_setting};
+use crate::client::{Response, get, request_problem};
 use crate::clock::{self, CLOCK_SKEW_TOLERANCE};
 use crate::document::{Judgement, Parsed, judge, parse};
 
@@ -58,24 +54,23 @@ impl ContractCheck {
 pub struct Documents(pub Vec<DiscoveryDocument>);
 
 /// What one node answers to the contract request (the first api-version, JSON): the document, or
-/// the failure a device landing on that node would get. `Err` when the request cannot be set up.
+/// the problem a device landing on that node would have.
+///
+/// # Errors
+/// When the run's network layer cannot be set up or refuses `tls`.
 pub async fn node_contract(
     address: std::net::SocketAddr,
     cx: &Context,
     tls: rustls::ClientConfig,
     inspection: bool,
-) -> Result<Result<DiscoveryDocument, (JoinFailure, String)>, String> {
+) -> Result<Result<DiscoveryDocument, Problem>, NetError> {
     let settings = cx.settings();
     let target = &settings.target;
-    let client = Client::new(
-        tls,
-        inspection,
-        &target.registration_name(),
-        &[address],
-        HostResolver::for_run(cx)?,
-        proxy_setting(settings.proxy.as_deref()).as_deref(),
-        settings.network_timeout,
-    )?;
+    let client = Net::for_run(cx)?
+        .https(tls)
+        .pinned(&target.registration_name(), &[address])
+        .inspection(inspection)
+        .build()?;
     let versions = settings.requested_api_versions();
     let version = versions.first().map_or("1.0", String::as_str);
     let url = settings.contract_url(version);
@@ -101,7 +96,7 @@ struct Outcome {
     redirects: usize,
     /// The first host other than the requested one that a redirect led to.
     other_host: Option<String>,
-    result: Result<(DiscoveryDocument, Judgement), (JoinFailure, String)>,
+    result: Result<(DiscoveryDocument, Judgement), Problem>,
 }
 
 #[async_trait]
@@ -132,44 +127,31 @@ impl Check for ContractCheck {
         let settings = cx.settings();
         let target = &settings.target;
         let service = cx.service();
-        let tls = TrustStore::load(&settings.trust).map(|store| {
-            match (tls_ok, cx.output::<CapturedChain>()) {
+        let setup = Net::for_run(cx).and_then(|net| {
+            let tls = match (tls_ok, cx.output::<CapturedChain>()) {
                 // Verify as Windows does, with the intermediates it had (AIA included).
-                (true, Some(chain)) => verifying_config(&store, &intermediates(chain)),
-                (true, None) => client_config(&store),
+                (true, Some(chain)) => verifying_config(net.trust(), &chain.intermediates()),
+                (true, None) => net.trust().client_config(),
                 (false, _) => inspection_config(),
-            }
-        });
-        let setup = tls.and_then(|tls| {
-            let resolver = HostResolver::for_run(cx)?;
-            let proxy = proxy_setting(settings.proxy.as_deref());
+            };
             if service == Some(ServiceKind::Entra) && settings.client == wpj_core::Client::Windows10
             {
                 // Windows 10+ asks Microsoft's endpoint by its own name, resolved as the device does.
-                let cloud = Client::new(
-                    tls,
-                    !tls_ok,
-                    ENTRA_REGISTRATION_HOST,
-                    &[],
-                    resolver,
-                    proxy.as_deref(),
-                    settings.network_timeout,
-                )?;
-                return Ok(Clients::Entra(cloud.with_headers(DSREG_HEADERS)));
+                let cloud = net
+                    .https(tls)
+                    .inspection(!tls_ok)
+                    .headers(DSREG_HEADERS)
+                    .build()?;
+                return Ok(Clients::Entra(cloud));
             }
             // One client per node: a device may land on any of them.
             addresses
                 .iter()
                 .map(|address| {
-                    Client::new(
-                        tls.clone(),
-                        !tls_ok,
-                        &target.registration_name(),
-                        std::slice::from_ref(address),
-                        resolver.clone(),
-                        proxy.as_deref(),
-                        settings.network_timeout,
-                    )
+                    net.https(tls.clone())
+                        .pinned(&target.registration_name(), std::slice::from_ref(address))
+                        .inspection(!tls_ok)
+                        .build()
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Clients::Nodes)
@@ -177,7 +159,7 @@ impl Check for ContractCheck {
         let nodes = match setup {
             Ok(Clients::Nodes(nodes)) => nodes,
             Ok(Clients::Entra(cloud)) => return entra(&cloud, settings, tls_ok).await,
-            Err(e) => return Finding::error(Self::ID, e),
+            Err(e) => return Finding::error(Self::ID, e.to_string()),
         };
         let accepts: &[Option<&'static str>] = if settings.check_xml {
             &[Some("application/json"), None]
@@ -207,9 +189,9 @@ impl Check for ContractCheck {
 /// The clients one run of the contract step uses.
 enum Clients {
     /// One per node behind `enterpriseregistration.<suffix>` (AD FS).
-    Nodes(Vec<Client>),
+    Nodes(Vec<HttpsClient>),
     /// Microsoft's endpoint (Entra ID).
-    Entra(Client),
+    Entra(HttpsClient),
 }
 
 /// The headers Windows 10 and later send to Microsoft Entra ID's tenant discovery.
@@ -223,7 +205,7 @@ pub const ENTRA_DISCOVER_API_VERSION: &str = "1.7";
 
 /// Microsoft Entra ID: the verdict comes from Microsoft's tenant discovery as a Windows 10+ device
 /// calls it; the 1.0 contract under `/<domain>/` (what older clients use) is supporting evidence.
-async fn entra(cloud: &Client, settings: &wpj_core::Settings, tls_ok: bool) -> Finding {
+async fn entra(cloud: &HttpsClient, settings: &wpj_core::Settings, tls_ok: bool) -> Finding {
     let target = &settings.target;
     let service = Some(ServiceKind::Entra);
     let discover_url = settings.https_url(
@@ -263,19 +245,19 @@ async fn entra(cloud: &Client, settings: &wpj_core::Settings, tls_ok: bool) -> F
         .last()
         .and_then(|e| e.status)
         .filter(|s| *s >= 400);
-    if let (Err((failure, detail)), Some(status)) = (&mut discover.result, error_status) {
-        *failure = entra_error(status);
+    if let (Err(problem), Some(status)) = (&mut discover.result, error_status) {
+        problem.failure = entra_error(status);
         let _ = write!(
-            detail,
+            problem.detail,
             ": Microsoft's tenant discovery does not answer for {} ({})",
             target.suffix(),
-            failure.code()
+            problem.failure.code()
         );
     }
     let mut finding = compose(std::slice::from_ref(&discover), tls_ok);
     let said = match &contract.result {
         Ok(_) => "the 1.0 contract Windows 8.1 asks for answers with a document".to_owned(),
-        Err((_, detail)) => format!("the 1.0 contract Windows 8.1 asks for: {detail}"),
+        Err(problem) => format!("the 1.0 contract Windows 8.1 asks for: {problem}"),
     };
     finding.evidence.push(Evidence::note(format!(
         "Microsoft Entra ID: judged as Windows 10 and later discover their tenant (api-version \
@@ -335,24 +317,9 @@ fn entra_error(status: u16) -> JoinFailure {
     }
 }
 
-/// The intermediates of the chain the TLS step built (or, without a path, those the server sent).
-fn intermediates(chain: &CapturedChain) -> Vec<CertificateDer<'static>> {
-    match &chain.path {
-        Some(path) if path.len() > 2 => path[1..path.len() - 1].to_vec(),
-        Some(_) => Vec::new(),
-        None => chain.served.iter().skip(1).cloned().collect(),
-    }
-}
-
-fn host_of(url: &str) -> Option<String> {
-    reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-}
-
 /// Follows one request through its redirects to a judged answer.
 async fn walk(
-    client: &Client,
+    client: &HttpsClient,
     start: String,
     accept: Option<&'static str>,
     api_version: &str,
@@ -366,18 +333,18 @@ async fn walk(
         exchanges: Vec::new(),
         redirects: 0,
         other_host: None,
-        result: Err((JoinFailure::UnknownError, String::new())),
+        result: Err(Problem::new(JoinFailure::UnknownError, String::new())),
     };
     let start_host = host_of(&start);
     let mut seen = vec![start.clone()];
     let mut url = start;
     loop {
-        let (exchange, result) = client.get(&url, accept).await;
+        let (exchange, result) = get(client, &url, accept).await;
         out.exchanges.push(exchange);
         let response = match result {
             Ok(r) => r,
             Err(e) => {
-                out.result = Err(request_failure(&e, &url));
+                out.result = Err(request_problem(&e, &url));
                 return out;
             }
         };
@@ -403,30 +370,23 @@ async fn walk(
     }
 }
 
-fn next_hop(
-    url: &str,
-    response: &Response,
-    seen: &[String],
-) -> Result<String, (JoinFailure, String)> {
+fn next_hop(url: &str, response: &Response, seen: &[String]) -> Result<String, Problem> {
     let status = response.status;
     let Some(location) = &response.location else {
-        return Err((
+        return Err(Problem::new(
             JoinFailure::InvalidServerResponse,
             format!("HTTP {status} from {url} without a Location header"),
         ));
     };
-    let next = reqwest::Url::parse(url)
-        .and_then(|base| base.join(location))
-        .map_err(|_| {
-            (
-                JoinFailure::InvalidServerResponse,
-                format!("HTTP {status} from {url} with an unusable Location {location:?}"),
-            )
-        })?
-        .to_string();
-    let scheme = |u: &str| reqwest::Url::parse(u).map(|u| u.scheme().to_owned()).ok();
+    let next = wpj_net::join_url(url, location).ok_or_else(|| {
+        Problem::new(
+            JoinFailure::InvalidServerResponse,
+            format!("HTTP {status} from {url} with an unusable Location {location:?}"),
+        )
+    })?;
+    let scheme = |u: &str| u.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     if scheme(url).as_deref() == Some("https") && scheme(&next).as_deref() != Some("https") {
-        return Err((
+        return Err(Problem::new(
             JoinFailure::InsecureRedirect,
             format!(
                 "{url} redirects (HTTP {status}) to {next}: WinHTTP's default policy refuses HTTPS → HTTP \
@@ -437,13 +397,13 @@ fn next_hop(
     if seen.contains(&next) {
         let mut chain: Vec<&str> = seen.iter().map(String::as_str).collect();
         chain.push(&next);
-        return Err((
+        return Err(Problem::new(
             JoinFailure::RedirectFailed,
             format!("the contract redirects in a loop: {}", chain.join(" → ")),
         ));
     }
     if seen.len() > MAX_REDIRECTS {
-        return Err((
+        return Err(Problem::new(
             JoinFailure::RedirectFailed,
             format!(
                 "more than {MAX_REDIRECTS} redirects, starting at {}",
@@ -454,45 +414,19 @@ fn next_hop(
     Ok(next)
 }
 
-fn request_failure(e: &RequestError, url: &str) -> (JoinFailure, String) {
-    match e {
-        RequestError::TimedOut => (
-            JoinFailure::Timeout,
-            format!("no complete answer from {url} in time (the server stalls or drips its body)"),
-        ),
-        RequestError::TooLarge(announced) => (
-            JoinFailure::InvalidData,
-            format!(
-                "the answer from {url} is larger than {BODY_CAP} bytes{}: not a discovery document",
-                announced.map_or_else(String::new, |n| format!(" ({n} bytes announced)"))
-            ),
-        ),
-        RequestError::Dns(why) => (JoinFailure::NameNotResolved, why.clone()),
-        RequestError::Connect(why) => (JoinFailure::CannotConnect, format!("{url}: {why}")),
-        RequestError::Tls(why) => (
-            JoinFailure::SecureFailure,
-            format!("the TLS connection for {url} failed: {why}"),
-        ),
-        RequestError::Other(why) => (
-            JoinFailure::InvalidServerResponse,
-            format!("{url} did not give a usable HTTP answer: {why}"),
-        ),
-    }
-}
-
 fn answer(
     url: &str,
     response: &Response,
     api_version: &str,
     target: &Target,
     service: Option<ServiceKind>,
-) -> Result<(DiscoveryDocument, Judgement), (JoinFailure, String)> {
+) -> Result<(DiscoveryDocument, Judgement), Problem> {
     let status = response.status;
     if let Some(failure) = JoinFailure::from_http_status(status) {
-        return Err((failure, format!("HTTP {status} from {url}")));
+        return Err(Problem::new(failure, format!("HTTP {status} from {url}")));
     }
     if status != 200 {
-        return Err((
+        return Err(Problem::new(
             JoinFailure::InvalidData,
             format!("HTTP {status} from {url}, without a discovery document"),
         ));
@@ -507,7 +441,7 @@ fn answer(
         response.content_type.as_deref(),
         api_version,
     ) {
-        Parsed::NotADocument(why) => Err((
+        Parsed::NotADocument(why) => Err(Problem::new(
             JoinFailure::InvalidData,
             format!(
                 "HTTP 200 from {url}, but {why}; it starts with: {}",
@@ -519,7 +453,7 @@ fn answer(
             if judgement.failures.is_empty() {
                 Ok((doc, judgement))
             } else {
-                Err((
+                Err(Problem::new(
                     JoinFailure::InvalidData,
                     format!(
                         "the discovery document from {url} is not usable: {}",
@@ -546,11 +480,15 @@ fn compose(outcomes: &[Outcome], tls_ok: bool) -> Finding {
     } else {
         "behind the certificate failure: "
     };
-    let mut finding = if let Some((o, (failure, detail))) = outcomes
+    let mut finding = if let Some((o, problem)) = outcomes
         .iter()
         .find_map(|o| o.result.as_ref().err().map(|e| (o, e)))
     {
-        Finding::fail(id, *failure, format!("{prefix}{}: {detail}", label(o)))
+        Finding::fail(
+            id,
+            problem.failure,
+            format!("{prefix}{}: {problem}", label(o)),
+        )
     } else {
         let mut parts = Vec::new();
         let mut warnings = Vec::new();

@@ -189,7 +189,7 @@ pub(crate) fn judge(
     let mut hosts = BTreeSet::new();
     for (path, value) in &doc.members {
         if path.ends_with("Endpoint") && value != "null" {
-            match reqwest::Url::parse(value) {
+            match wpj_net::Url::parse(value) {
                 Ok(url) if url.scheme() == "https" && url.host_str().is_some() => {
                     hosts.insert(url.host_str().unwrap_or_default().to_ascii_lowercase());
                 }

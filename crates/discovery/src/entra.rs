@@ -6,14 +6,14 @@ use std::net::SocketAddr;
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use wpj_core::{
-    Check, CheckId, Client as WindowsClient, Context, Evidence, Finding, JoinFailure, Resolvers,
-    ServiceKind, Settings, Stage, Status,
+    Check, CheckId, Client as WindowsClient, Context, Evidence, Finding, JoinFailure, Problem,
+    ResolverView, Resolvers, ServiceKind, Settings, Stage, Status,
 };
-use wpj_dns::HostResolver;
-use wpj_tls::{TrustStore, validate_host, verifying_config};
+use wpj_net::{HttpsClient, Net};
+use wpj_tls::{validate_host, verifying_config};
 
 use crate::check::ContractCheck;
-use crate::client::{Client, RequestError, proxy_setting};
+use crate::client::{get, request_problem};
 
 /// Microsoft Entra ID's sign-in host.
 pub const LOGIN_HOST: &str = "login.microsoftonline.com";
@@ -46,9 +46,6 @@ impl EntraSignInCheck {
     /// The check's id.
     pub const ID: CheckId = CheckId::new_static("entra-sign-in");
 }
-
-/// One problem: the failure a device would log, and what was seen.
-type Problem = (JoinFailure, String);
 
 /// What the user realm says about the domain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,9 +112,8 @@ impl Check for EntraSignInCheck {
                 .await;
             }
         }
-        let mut finding = if let Some((failure, _)) = problems.first() {
-            let lines: Vec<&str> = problems.iter().map(|(_, what)| what.as_str()).collect();
-            Finding::fail(Self::ID, *failure, lines.join("; "))
+        let mut finding = if let Some(failing) = Problem::failing(Self::ID, &problems) {
+            failing
         } else if warnings.is_empty() {
             Finding::pass(Self::ID, seen.join("; "))
         } else {
@@ -141,15 +137,13 @@ impl Check for EntraSignInCheck {
     }
 }
 
-/// The run's settings with DNS asked through one view only.
-fn in_view(settings: &Settings, view: usize) -> Settings {
-    let mut one = settings.clone();
-    if let Resolvers::Views(views) = &settings.resolvers
-        && let Some(v) = views.get(view)
-    {
-        one.resolvers = Resolvers::Views(vec![v.clone()]);
+/// The run's DNS view number `view` (`None` for the first, whose answers the run remembers, and
+/// when the run uses the system's resolver).
+fn view_of(settings: &Settings, view: usize) -> Option<ResolverView> {
+    match &settings.resolvers {
+        Resolvers::Views(views) if view > 0 => views.get(view).cloned(),
+        _ => None,
     }
-    one
 }
 
 /// The names of the run's DNS views (`system` when it uses the system's resolver).
@@ -174,13 +168,13 @@ async fn host_chain(cx: &Context, host: &str, view: Option<usize>) -> Result<Str
 /// The first address of `host` in `view` (the run's first view when `None`), on the run's port.
 async fn resolve(cx: &Context, host: &str, view: Option<usize>) -> Result<SocketAddr, Problem> {
     let settings = cx.settings();
-    let resolver = match view {
-        None => HostResolver::for_run(cx),
-        Some(v) => HostResolver::from_settings(&in_view(settings, v)),
-    }
-    .map_err(|e| (JoinFailure::UnknownError, e))?;
+    let net = run_net(cx)?;
+    let resolver = match view.and_then(|v| view_of(settings, v)) {
+        None => net.resolver().clone(),
+        Some(v) => net.resolver_in(&v),
+    };
     let ips = resolver.lookup(host).await.map_err(|lookup| {
-        (
+        Problem::new(
             JoinFailure::NameNotResolved,
             format!("{host} does not resolve ({})", lookup.outcome),
         )
@@ -188,33 +182,22 @@ async fn resolve(cx: &Context, host: &str, view: Option<usize>) -> Result<Socket
     Ok(SocketAddr::new(ips[0], settings.port))
 }
 
-/// A verifying HTTP client for `host` at `address` (resolved through the run's DNS when `None`).
-fn client_for(cx: &Context, host: &str, address: Option<SocketAddr>) -> Result<Client, Problem> {
-    let settings = cx.settings();
-    let setup = TrustStore::load(&settings.trust).and_then(|store| {
-        Client::new(
-            verifying_config(&store, &[]),
-            false,
-            host,
-            address.as_slice(),
-            HostResolver::for_run(cx)?,
-            proxy_setting(settings.proxy.as_deref()).as_deref(),
-            settings.network_timeout,
-        )
-    });
-    setup.map_err(|e| (JoinFailure::UnknownError, e))
+/// The run's network layer; the tool's own trouble when it cannot be set up.
+fn run_net(cx: &Context) -> Result<std::sync::Arc<Net>, Problem> {
+    Net::for_run(cx).map_err(|e| Problem::new(JoinFailure::UnknownError, e.to_string()))
 }
 
-/// The failure a request error is to a device.
-fn request_problem(e: &RequestError, url: &str) -> Problem {
-    match e {
-        RequestError::TimedOut => (JoinFailure::Timeout, format!("{url}: no answer in time")),
-        RequestError::TooLarge(_) => (JoinFailure::InvalidData, format!("{url}: answer too large")),
-        RequestError::Dns(why) => (JoinFailure::NameNotResolved, why.clone()),
-        RequestError::Connect(why) => (JoinFailure::CannotConnect, format!("{url}: {why}")),
-        RequestError::Tls(why) => (JoinFailure::SecureFailure, format!("{url}: {why}")),
-        RequestError::Other(why) => (JoinFailure::InvalidServerResponse, format!("{url}: {why}")),
-    }
+/// A verifying HTTP client for `host` at `address` (resolved through the run's DNS when `None`).
+fn client_for(
+    cx: &Context,
+    host: &str,
+    address: Option<SocketAddr>,
+) -> Result<HttpsClient, Problem> {
+    let net = run_net(cx)?;
+    net.https(verifying_config(net.trust(), &[]))
+        .pinned(host, address.as_slice())
+        .build()
+        .map_err(|e| Problem::new(JoinFailure::UnknownError, e.to_string()))
 }
 
 /// Asks the user realm about the target's domain.
@@ -230,11 +213,11 @@ async fn user_realm(cx: &Context, evidence: &mut Vec<Evidence>) -> Result<Realm,
         &format!("/common/UserRealm/?user={upn}&api-version=1.0"),
     );
     let client = client_for(cx, LOGIN_HOST, None)?;
-    let (exchange, result) = client.get(&url, Some("application/json")).await;
+    let (exchange, result) = get(&client, &url, Some("application/json")).await;
     evidence.push(Evidence::Http(exchange));
     let response = result.map_err(|e| request_problem(&e, &url))?;
     let realm_failed = |why: String| {
-        (
+        Problem::new(
             JoinFailure::DsregUserRealmDiscoveryFailed,
             format!("user realm discovery for {upn}: {why}"),
         )
@@ -249,8 +232,7 @@ async fn user_realm(cx: &Context, evidence: &mut Vec<Evidence>) -> Result<Realm,
         Some("Federated") => doc
             .get("AuthURL")
             .and_then(|v| v.as_str())
-            .and_then(|u| reqwest::Url::parse(u).ok())
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+            .and_then(wpj_net::host_of)
             .map(Realm::Federated)
             .ok_or_else(|| realm_failed("federated, but no usable AuthURL".to_owned())),
         other => Err(realm_failed(format!(
@@ -276,11 +258,11 @@ async fn federation(
     for (i, name) in views.iter().enumerate() {
         match resolve(cx, sts, Some(i)).await {
             Ok(address) => resolved.push((i, name, address)),
-            Err((_, why)) => warnings.push(format!("in the {name} view {why}")),
+            Err(p) => warnings.push(format!("in the {name} view {p}")),
         }
     }
     if resolved.is_empty() {
-        problems.push((
+        problems.push(Problem::new(
             JoinFailure::NameNotResolved,
             format!("the federation service {sts} does not resolve in any view"),
         ));
@@ -308,15 +290,15 @@ async fn federation(
         };
         for path in paths {
             let url = settings.https_url(sts, path);
-            let (exchange, result) = client.get(&url, None).await;
+            let (exchange, result) = get(&client, &url, None).await;
             evidence.push(Evidence::Http(exchange));
             match result {
                 Err(e) => problems.push(request_problem(&e, &url)),
-                Ok(r) if path == MEX_PATH && r.status != 200 => problems.push((
+                Ok(r) if path == MEX_PATH && r.status != 200 => problems.push(Problem::new(
                     JoinFailure::HttpError,
                     format!("{url} answers HTTP {} in the {view} view: hybrid join reads the WS-Trust metadata there", r.status),
                 )),
-                Ok(r) if r.status >= 500 || r.status == 404 => problems.push((
+                Ok(r) if r.status >= 500 || r.status == 404 => problems.push(Problem::new(
                     JoinFailure::HttpError,
                     format!("{url} answers HTTP {} in the {view} view: computers authenticate there for hybrid join", r.status),
                 )),

@@ -43,7 +43,6 @@ mod entra;
 pub use check::{
     ContractCheck, Documents, ENTRA_DISCOVER_API_VERSION, MAX_REDIRECTS, node_contract,
 };
-pub use client::BODY_CAP;
 pub use clock::{CLOCK_SKEW_TOLERANCE, parse_http_date};
 pub use document::XML_NAMESPACE;
 pub use entra::{

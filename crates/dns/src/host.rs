@@ -10,7 +10,7 @@ use tokio::sync::OnceCell;
 use wpj_core::{Context, DnsLookup, DnsOutcome, ResolverView, Settings};
 
 use crate::query::query_server;
-use crate::views::views;
+use crate::views::{NoServers, views};
 
 /// Resolves host names through the first view of the run's DNS configuration, asking its servers
 /// in order until one gives a definitive answer (as the Windows DNS client does).
@@ -34,8 +34,8 @@ type Answer = Result<Vec<IpAddr>, DnsLookup>;
 
 impl HostResolver {
     /// A resolver for `settings` that remembers nothing; `Err` says why there are no servers.
-    pub fn from_settings(settings: &Settings) -> Result<Self, String> {
-        let mut views = views(&settings.resolvers).map_err(|e| e.0)?;
+    pub fn from_settings(settings: &Settings) -> Result<Self, NoServers> {
+        let mut views = views(&settings.resolvers)?;
         Ok(Self {
             view: views.swap_remove(0),
             timeout: settings.dns_timeout,
@@ -44,10 +44,21 @@ impl HostResolver {
     }
 
     /// The resolver of the run `cx` belongs to: its settings, and the run's memory of answers.
-    pub fn for_run(cx: &Context) -> Result<Self, String> {
+    pub fn for_run(cx: &Context) -> Result<Self, NoServers> {
         let mut resolver = Self::from_settings(cx.settings())?;
         resolver.memo = Some(cx.run_shared::<LookupMemo>());
         Ok(resolver)
+    }
+
+    /// A resolver asking only `view`'s servers, with this one's timeout. It remembers nothing (the
+    /// run's memory holds the first view's answers).
+    #[must_use]
+    pub fn in_view(&self, view: ResolverView) -> Self {
+        Self {
+            view,
+            timeout: self.timeout,
+            memo: None,
+        }
     }
 
     /// The addresses of `host` (AAAA first, then A), or what went wrong as a [`DnsLookup`].

@@ -39,3 +39,4 @@ mod views;
 pub use assess::{ENTRA_REGISTRATION_HOST, classify};
 pub use check::DnsCheck;
 pub use host::{HostResolver, LookupMemo};
+pub use views::NoServers;

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use wpj_core::{Context, JoinFailure, Status};
+use wpj_core::{Context, JoinFailure, Problem, Status};
 
 use crate::revocation::check_path;
 use crate::tls_check::{NodeTls, examine_host};
@@ -15,20 +15,22 @@ pub async fn validate_host(
     address: SocketAddr,
     host: &str,
     cx: &Context,
-) -> Result<NodeTls, (JoinFailure, String)> {
+) -> Result<NodeTls, Problem> {
     let node = examine_host(address, host, cx)
         .await
-        .map_err(|e| (JoinFailure::UnknownError, e))?;
-    if let Some((failure, what)) = node.problems.first() {
-        return Err((*failure, format!("{host} ({address}): {what}")));
+        .map_err(|e| Problem::new(JoinFailure::UnknownError, e.to_string()))?;
+    let on = format!("{host} ({address})");
+    if let Some(problem) = node.problems.first() {
+        return Err(problem.clone().with_prefix(on));
     }
-    if let Some(path) = &node.path {
+    if let Some(path) = &node.chain.path {
         let revocation = check_path(path, true, cx).await;
         if revocation.status == Status::Fail {
-            return Err((
+            return Err(Problem::new(
                 revocation.failure.unwrap_or(JoinFailure::RevocationOffline),
-                format!("{host} ({address}): {}", revocation.summary),
-            ));
+                revocation.summary,
+            )
+            .with_prefix(on));
         }
     }
     Ok(node)

@@ -8,8 +8,8 @@
 //! - [`RevocationCheck`] (`revocation`): every CRL of every non-root certificate, concurrently,
 //!   size-capped and time-bounded, judged good / revoked / unknown → 0x80072F8A, 0x80072F19 (hard-fail).
 //!
-//! Names in CRL and AIA URLs are resolved through the run's own DNS servers
-//! ([`wpj_dns::HostResolver`]), so the diagnosis sees what the device sees.
+//! CRL and AIA downloads go through the run's network layer ([`wpj_net::Net`]): its DNS servers
+//! (so the diagnosis sees what the device sees), its proxy, its caps and budget.
 //!
 //! # Quick start
 //!
@@ -37,39 +37,19 @@
 mod certificate;
 mod connect;
 mod crl;
-mod fetch;
+mod farm;
 mod handshake;
 mod host;
 mod revocation;
-mod roots;
 mod signatures;
 mod tls_check;
 mod validate;
 mod verifier;
 
-use std::sync::Arc;
-
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};
-pub use fetch::{ReqwestResolver, USER_AGENT, dns_failure, root_cause};
+pub use farm::{describe_certificate, mixed_certificates};
 pub use host::validate_host;
-pub use revocation::{CRL_CAP, EXPIRY_WARNING, RevocationCheck, check_path};
-pub use roots::TrustStore;
+pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path};
 pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
 pub use verifier::{inspection_config, verifying_config};
-
-/// A verifying rustls client configuration (ring) trusting `store`: what every HTTPS request of the
-/// library uses.
-#[must_use]
-pub fn client_config(store: &TrustStore) -> rustls::ClientConfig {
-    let mut roots = rustls::RootCertStore::empty();
-    for der in store.roots() {
-        // Roots were filtered to valid anchors when the store was loaded.
-        let _ = roots.add(der.clone());
-    }
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|e| unreachable!("ring supports the default versions: {e}"))
-        .with_root_certificates(roots)
-        .with_no_client_auth()
-}

@@ -15,17 +15,13 @@ use wpj_core::{
     Check, CheckId, Context, CrlFetch, CrlOutcome, Evidence, Finding, JoinFailure, RevocationInfo,
     RevocationStatus,
 };
-use wpj_dns::HostResolver;
+use wpj_net::Net;
 
 use crate::certificate::{Parsed, path_time, unix};
 use crate::crl::crl_times;
-use crate::fetch::Fetcher;
-use crate::roots::TrustStore;
 use crate::tls_check::{CapturedChain, TlsCheck};
 use crate::validate::AnyUsage;
 
-/// The largest CRL downloaded (public CAs publish CRLs of tens of megabytes).
-pub const CRL_CAP: usize = 64 * 1024 * 1024;
 /// A CRL whose nextUpdate is closer than this is reported: cached copies run out soon.
 pub const EXPIRY_WARNING: Duration = Duration::from_secs(24 * 3600);
 
@@ -91,33 +87,19 @@ impl Check for RevocationCheck {
 /// is only taken as the issuer). Used for every chain a device validates: the registration
 /// service's, and those of the hosts it signs in at.
 pub async fn check_path(path: &[CertificateDer<'static>], trusted: bool, cx: &Context) -> Finding {
-    let settings = cx.settings();
-    let fetcher = match TrustStore::load(&settings.trust)
-        .and_then(|store| HostResolver::for_run(cx).map(|r| (r, store)))
-        .and_then(|(r, store)| Fetcher::new(r, crate::client_config(&store)))
-    {
-        Ok(f) => f,
-        Err(e) => return Finding::error(RevocationCheck::ID, e),
+    let net = match Net::for_run(cx) {
+        Ok(net) => net,
+        Err(e) => return Finding::error(RevocationCheck::ID, e.to_string()),
     };
     let now = OffsetDateTime::now_utc();
     let subjects: Vec<Subject<'_>> = (0..path.len().saturating_sub(1))
         .map(|position| Subject { position, path })
         .collect();
-    let infos = join_all(
-        subjects
-            .iter()
-            .map(|s| check_one(s, &fetcher, settings.network_timeout, now)),
-    )
-    .await;
+    let infos = join_all(subjects.iter().map(|s| check_one(s, &net, now))).await;
     judge(infos, now, trusted)
 }
 
-async fn check_one(
-    s: &Subject<'_>,
-    fetcher: &Fetcher,
-    timeout: Duration,
-    now: OffsetDateTime,
-) -> RevocationInfo {
+async fn check_one(s: &Subject<'_>, net: &Net, now: OffsetDateTime) -> RevocationInfo {
     let cert = &s.path[s.position];
     let parsed = Parsed::new(cert);
     let (subject, serial, urls, ocsp) = parsed.as_ref().map_or_else(
@@ -154,7 +136,7 @@ async fn check_one(
     }
     let downloads = join_all(urls.iter().map(|url| async move {
         let started = Instant::now();
-        let body = fetcher.get(url, CRL_CAP, timeout).await;
+        let body = net.fetch(url, net.limits().crl).await;
         (url, body, started.elapsed())
     }))
     .await;

@@ -6,13 +6,12 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure};
-use wpj_dns::HostResolver;
+use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Problem};
+use wpj_net::{Net, NetError};
 
 use crate::connect::{ConnectCheck, OpenConnections, Reachable};
-use crate::fetch::Fetcher;
+use crate::farm::{describe_certificate, mixed_certificates};
 use crate::handshake::{HandshakeFailure, handshake};
-use crate::roots::TrustStore;
 use crate::validate::{Assessment, assess};
 
 /// The chain the server presented, and the trusted path built from it (for the revocation step).
@@ -26,6 +25,19 @@ pub struct CapturedChain {
     pub served: Vec<CertificateDer<'static>>,
     /// Leaf, intermediates and trust anchor, when a path to a trusted root was built.
     pub path: Option<Vec<CertificateDer<'static>>>,
+}
+
+impl CapturedChain {
+    /// The intermediates a client verifying this chain needs: those of the path built to a trusted
+    /// root (AIA-fetched ones included), or, without a path, everything served after the leaf.
+    #[must_use]
+    pub fn intermediates(&self) -> Vec<CertificateDer<'static>> {
+        match &self.path {
+            Some(path) if path.len() > 2 => path[1..path.len() - 1].to_vec(),
+            Some(_) => Vec::new(),
+            None => self.served.iter().skip(1).cloned().collect(),
+        }
+    }
 }
 
 /// Which failure speaks for several chain problems: the one a user can least work around first.
@@ -69,15 +81,9 @@ impl Check for TlsCheck {
             return Finding::error(Self::ID, "the TCP step gave no reachable address");
         };
         let settings = cx.settings();
-        let store = match TrustStore::load(&settings.trust) {
-            Ok(store) => store,
-            Err(e) => return Finding::error(Self::ID, e),
-        };
-        let fetcher = match HostResolver::for_run(cx)
-            .and_then(|r| Fetcher::new(r, crate::client_config(&store)))
-        {
-            Ok(f) => f,
-            Err(e) => return Finding::error(Self::ID, e),
+        let net = match Net::for_run(cx) {
+            Ok(net) => net,
+            Err(e) => return Finding::error(Self::ID, e.to_string()),
         };
         // Microsoft Entra ID: the device validates Microsoft's own name, never the customer's.
         let sni = cx.service_host();
@@ -97,25 +103,12 @@ impl Check for TlsCheck {
             Ok(h) => h,
             Err(failure) => return handshake_failed(address, failure, timeout),
         };
-        let assessment = assess(&shake.chain, &store, &sni, now, &fetcher, timeout).await;
-        let mut others = other_nodes(
-            &addresses[1..],
-            shakes,
-            &shake.chain,
-            &store,
-            &sni,
-            now,
-            &fetcher,
-            timeout,
-        )
-        .await;
+        let assessment = assess(&shake.chain, &net, &sni, now).await;
+        let mut others = other_nodes(&addresses[1..], shakes, &shake.chain, &net, &sni, now).await;
         if let (false, Some(c)) = (others.different.is_empty(), assessment.certificates.first()) {
-            let first = format!(
-                "{address}: serial {}, valid until {}",
-                c.serial,
-                c.not_after.date()
-            );
-            others.different.insert(0, first);
+            others
+                .different
+                .insert(0, (address, describe_certificate(c)));
         }
         let mut finding = judge(&assessment, &shake.session.version, &sni);
         if finding.status != wpj_core::Status::Fail {
@@ -161,117 +154,110 @@ impl Check for TlsCheck {
 /// What the other nodes behind the name present.
 #[derive(Debug, Default)]
 struct OtherNodes {
-    /// A device landing on these fails: (failure, what).
-    failures: Vec<(JoinFailure, String)>,
-    /// Nodes presenting a different, valid certificate.
-    different: Vec<String>,
+    /// A device landing on these fails.
+    failures: Vec<Problem>,
+    /// Nodes presenting a different, valid certificate: address and certificate.
+    different: Vec<(SocketAddr, String)>,
 }
 
 impl OtherNodes {
     /// Folds the other nodes' problems into the first node's (passing) finding.
     fn apply(self, finding: Finding) -> Finding {
-        if let Some((failure, _)) = self.failures.first() {
-            let details: Vec<&str> = self.failures.iter().map(|(_, d)| d.as_str()).collect();
-            return Finding::fail(
-                TlsCheck::ID,
-                *failure,
-                format!("{}; but {}", finding.summary, details.join("; ")),
-            );
+        if let Some(mut failing) = Problem::failing(TlsCheck::ID, &self.failures) {
+            failing.summary = format!("{}; but {}", finding.summary, failing.summary);
+            return failing;
         }
-        if self.different.is_empty() {
-            return finding;
-        }
-        let summary = format!(
-            "{}; but the nodes present different certificates ({}): renewals must reach every node",
-            finding.summary,
-            self.different.join("; ")
-        );
-        let remediation = "Install the same, current certificate on every AD FS node and proxy.";
-        let mut warned = Finding::warn(TlsCheck::ID, summary).with_remediation(remediation);
-        if finding.status == wpj_core::Status::Warn {
-            warned.remediation = finding.remediation.map(|r| format!("{r} {remediation}"));
-        }
-        warned
+        mixed_certificates(finding, &self.different)
     }
 }
 
 /// Judges the chains of the other addresses against the first node's.
-#[allow(clippy::too_many_arguments)] // one call site; the pieces are all distinct
 async fn other_nodes(
     addresses: &[SocketAddr],
     shakes: Vec<Result<crate::handshake::Handshake, HandshakeFailure>>,
     first_chain: &[CertificateDer<'static>],
-    store: &TrustStore,
+    net: &Net,
     sni: &str,
     now: OffsetDateTime,
-    fetcher: &Fetcher,
-    timeout: std::time::Duration,
 ) -> OtherNodes {
+    let timeout = net.timeout();
     let mut out = OtherNodes::default();
     for (address, shake) in addresses.iter().zip(shakes) {
         let shake = match shake {
             Ok(s) => s,
             Err(failure) => {
-                let f = handshake_failed(*address, failure, timeout);
                 out.failures
-                    .push((f.failure.unwrap_or(JoinFailure::ConnectionError), f.summary));
+                    .push(handshake_problem(*address, failure, timeout));
                 continue;
             }
         };
         if shake.chain.first() == first_chain.first() {
             continue;
         }
-        let a = assess(&shake.chain, store, sni, now, fetcher, timeout).await;
+        let a = assess(&shake.chain, net, sni, now).await;
         if let Some(p) = PRIORITY
             .iter()
             .find_map(|f| a.problems.iter().find(|p| p.failure == *f))
         {
-            out.failures.push((
+            out.failures.push(Problem::new(
                 p.failure,
                 format!("{address} presents another certificate: {}", p.detail),
             ));
         } else {
             let leaf = a.certificates.first();
-            out.different.push(format!(
-                "{address}: serial {}, valid until {}",
-                leaf.map_or("?", |c| c.serial.as_str()),
-                leaf.map_or_else(|| "?".to_owned(), |c| c.not_after.date().to_string())
+            out.different.push((
+                *address,
+                leaf.map_or_else(|| "?".to_owned(), describe_certificate),
             ));
         }
     }
     out
 }
 
+/// The finding of a handshake that failed with the first node.
 fn handshake_failed(
     address: SocketAddr,
     failure: HandshakeFailure,
     timeout: std::time::Duration,
 ) -> Finding {
+    let evidence = match &failure {
+        HandshakeFailure::Connect(attempt) => Some(Evidence::Connect(attempt.clone())),
+        _ => None,
+    };
+    let problem = handshake_problem(address, failure, timeout);
+    let finding = Finding::fail(TlsCheck::ID, problem.failure, problem.detail);
+    match evidence {
+        Some(e) => finding.with_evidence(e),
+        None => finding,
+    }
+}
+
+/// What a device gets when the handshake with `address` fails so.
+fn handshake_problem(
+    address: SocketAddr,
+    failure: HandshakeFailure,
+    timeout: std::time::Duration,
+) -> Problem {
     match failure {
-        HandshakeFailure::Connect(attempt) => Finding::fail(
-            TlsCheck::ID,
+        HandshakeFailure::Connect(attempt) => Problem::new(
             attempt
                 .outcome
                 .failure()
                 .unwrap_or(JoinFailure::CannotConnect),
             format!("the connection for the handshake failed: {attempt}"),
-        )
-        .with_evidence(Evidence::Connect(attempt)),
-        HandshakeFailure::TimedOut => Finding::fail(
-            TlsCheck::ID,
+        ),
+        HandshakeFailure::TimedOut => Problem::new(
             JoinFailure::Timeout,
             format!(
                 "{address} accepted the connection but did not complete a TLS handshake within {}",
                 wpj_core::HumanDuration(timeout)
             ),
         ),
-        HandshakeFailure::Reset(e) => Finding::fail(
-            TlsCheck::ID,
+        HandshakeFailure::Reset(e) => Problem::new(
             JoinFailure::ConnectionError,
             format!("{address} closed or reset the connection during the TLS handshake ({e})"),
         ),
-        HandshakeFailure::Protocol(e) => Finding::fail(
-            TlsCheck::ID,
+        HandshakeFailure::Protocol(e) => Problem::new(
             JoinFailure::ConnectionError,
             format!("no TLS session with {address}: {e}"),
         ),
@@ -317,74 +303,63 @@ fn judge(a: &Assessment, version: &str, sni: &str) -> Finding {
 /// What one node of a farm presents, judged like the TLS step judges the first node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeTls {
-    /// The node.
-    pub address: SocketAddr,
     /// The session, when a handshake completed.
     pub session: Option<wpj_core::TlsSession>,
     /// Its server certificate.
     pub leaf: Option<wpj_core::CertificateInfo>,
-    /// Every problem a device landing on it would hit: (failure, what).
-    pub problems: Vec<(JoinFailure, String)>,
-    /// The chain it sent, leaf first.
-    pub served: Vec<CertificateDer<'static>>,
-    /// The intermediates of the path to a trusted root (including any fetched through AIA).
-    pub intermediates: Vec<CertificateDer<'static>>,
-    /// The whole path to a trusted root (leaf, intermediates, trust anchor), when one was built.
-    pub path: Option<Vec<CertificateDer<'static>>>,
+    /// Every problem a device landing on it would hit.
+    pub problems: Vec<Problem>,
+    /// The node, the name asked, the chain it sent and the path built from it.
+    pub chain: CapturedChain,
 }
 
 /// Handshakes with `address` using the service's name as SNI ([`Context::service_host`]) and judges
 /// its chain (name, dates, usage, path, AIA) as [`TlsCheck`] does.
-pub async fn examine_node(address: SocketAddr, cx: &Context) -> Result<NodeTls, String> {
+///
+/// # Errors
+/// When the run's network layer cannot be set up ([`Net::for_run`]).
+pub async fn examine_node(address: SocketAddr, cx: &Context) -> Result<NodeTls, NetError> {
     examine_host(address, &cx.service_host(), cx).await
 }
 
 /// Handshakes with `address` using SNI `sni` and judges its chain for that name (name, dates,
 /// usage, path, AIA) as [`TlsCheck`] does: the federation service a device signs in at, say.
-pub async fn examine_host(address: SocketAddr, sni: &str, cx: &Context) -> Result<NodeTls, String> {
-    let settings = cx.settings();
-    let store = TrustStore::load(&settings.trust)?;
-    let fetcher =
-        HostResolver::for_run(cx).and_then(|r| Fetcher::new(r, crate::client_config(&store)))?;
-    let sni = sni.to_owned();
-    let timeout = settings.network_timeout;
+///
+/// # Errors
+/// When the run's network layer cannot be set up ([`Net::for_run`]).
+pub async fn examine_host(
+    address: SocketAddr,
+    sni: &str,
+    cx: &Context,
+) -> Result<NodeTls, NetError> {
+    let net = Net::for_run(cx)?;
+    let timeout = net.timeout();
     let mut node = NodeTls {
-        address,
         session: None,
         leaf: None,
         problems: Vec::new(),
-        served: Vec::new(),
-        intermediates: Vec::new(),
-        path: None,
+        chain: CapturedChain {
+            address,
+            sni: sni.to_owned(),
+            served: Vec::new(),
+            path: None,
+        },
     };
-    match handshake(address, None, &sni, timeout).await {
-        Err(failure) => {
-            let f = handshake_failed(address, failure, timeout);
-            node.problems
-                .push((f.failure.unwrap_or(JoinFailure::ConnectionError), f.summary));
-        }
+    match handshake(address, None, sni, timeout).await {
+        Err(failure) => node
+            .problems
+            .push(handshake_problem(address, failure, timeout)),
         Ok(shake) => {
-            let a = assess(
-                &shake.chain,
-                &store,
-                &sni,
-                OffsetDateTime::now_utc(),
-                &fetcher,
-                timeout,
-            )
-            .await;
+            let a = assess(&shake.chain, &net, sni, OffsetDateTime::now_utc()).await;
             node.problems = a
                 .problems
                 .iter()
-                .map(|p| (p.failure, p.detail.clone()))
+                .map(|p| Problem::new(p.failure, p.detail.clone()))
                 .collect();
             node.leaf = a.certificates.into_iter().next();
-            if let Some(path) = a.path.as_ref().filter(|p| p.len() > 2) {
-                node.intermediates = path[1..path.len() - 1].to_vec();
-            }
-            node.path = a.path;
+            node.chain.path = a.path;
             node.session = Some(shake.session);
-            node.served = shake.chain;
+            node.chain.served = shake.chain;
         }
     }
     Ok(node)

@@ -6,11 +6,7 @@ use webpki::{EndEntityCert, ExtendedKeyUsageValidator, KeyPurposeIdIter};
 use wpj_core::{CertificateInfo, CertificateSource, JoinFailure};
 
 use crate::certificate::{Parsed, path_time, unix};
-use crate::fetch::Fetcher;
-use crate::roots::TrustStore;
-
-/// Largest certificate an AIA URL may return.
-const AIA_CAP: usize = 1024 * 1024;
+use wpj_net::{Net, TrustStore};
 
 /// One thing wrong with the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,11 +74,9 @@ fn date(t: OffsetDateTime) -> String {
 /// URL, as Windows does.
 pub(crate) async fn assess(
     served: &[CertificateDer<'static>],
-    store: &TrustStore,
+    net: &Net,
     name: &str,
     now: OffsetDateTime,
-    fetcher: &Fetcher,
-    timeout: std::time::Duration,
 ) -> Assessment {
     let mut out = Assessment::default();
     let parsed: Vec<Parsed<'_>> = served.iter().map_while(Parsed::new).collect();
@@ -100,7 +94,7 @@ pub(crate) async fn assess(
     check_name(&parsed[0], served, name, &mut out);
     check_dates(&parsed, now, &mut out);
     check_usage(&parsed[0], &mut out);
-    check_path(served, &parsed, store, now, fetcher, timeout, &mut out).await;
+    check_path(served, &parsed, net, now, &mut out).await;
     out
 }
 
@@ -168,12 +162,11 @@ fn check_usage(leaf: &Parsed<'_>, out: &mut Assessment) {
 async fn check_path(
     served: &[CertificateDer<'static>],
     parsed: &[Parsed<'_>],
-    store: &TrustStore,
+    net: &Net,
     now: OffsetDateTime,
-    fetcher: &Fetcher,
-    timeout: std::time::Duration,
     out: &mut Assessment,
 ) {
+    let store = net.trust();
     let time = unix(path_time(parsed, now));
     let error = match build_path(&served[0], &served[1..], store, time) {
         Ok(path) => {
@@ -226,19 +219,18 @@ async fn check_path(
         });
         return;
     }
-    fetch_missing_intermediate(served, parsed, store, time, fetcher, timeout, out).await;
+    fetch_missing_intermediate(served, parsed, net, time, out).await;
 }
 
 /// The server sent the leaf alone: fetch its issuer through AIA, as Windows does.
 async fn fetch_missing_intermediate(
     served: &[CertificateDer<'static>],
     parsed: &[Parsed<'_>],
-    store: &TrustStore,
+    net: &Net,
     time: UnixTime,
-    fetcher: &Fetcher,
-    timeout: std::time::Duration,
     out: &mut Assessment,
 ) {
+    let store = net.trust();
     let leaf = &parsed[0];
     let urls = leaf.ca_issuers();
     let missing = |why: String| Problem {
@@ -258,7 +250,7 @@ async fn fetch_missing_intermediate(
     }
     let mut failures = Vec::new();
     for url in &urls {
-        let der = match fetcher.get(url, AIA_CAP, timeout).await {
+        let der = match net.fetch(url, net.limits().certificate).await {
             Ok(body) => CertificateDer::from(body),
             Err(e) => {
                 failures.push(format!("{url}: {e}"));

@@ -9,7 +9,7 @@ use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureSchem
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use webpki::EndEntityCert;
 
-use crate::roots::TrustStore;
+use wpj_net::TrustStore;
 
 /// What the verifier does with the server's chain.
 #[derive(Debug)]

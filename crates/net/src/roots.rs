@@ -12,6 +12,44 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
     ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }
 
+/// Why the trust store the settings ask for cannot be loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// Extra PEM data #`index` (1-based) is not PEM certificates.
+    NotPem {
+        /// Which extra root (1-based).
+        index: usize,
+        /// The PEM reader's reason.
+        why: String,
+    },
+    /// Extra PEM data #`index` (1-based) holds no certificate.
+    NoCertificate {
+        /// Which extra root (1-based).
+        index: usize,
+    },
+    /// Nothing is left to trust: the system store is empty or disabled and no CA file was given.
+    NoRoots,
+}
+
+impl std::fmt::Display for TrustError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotPem { index, why } => {
+                write!(f, "extra trust root #{index}: not PEM certificates ({why})")
+            }
+            Self::NoCertificate { index } => {
+                write!(f, "extra trust root #{index} holds no certificate")
+            }
+            Self::NoRoots => f.write_str(
+                "no trust roots: the system store is empty or disabled and no CA file was given",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TrustError {}
+
 /// The certificates the run trusts as roots.
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
@@ -21,27 +59,28 @@ pub struct TrustStore {
 impl TrustStore {
     /// Loads the roots the settings ask for. Extra PEM data that holds no certificate is an error;
     /// unreadable system roots are skipped (they are reported by `rustls-native-certs` one by one).
-    pub fn load(trust: &TrustRoots) -> Result<Self, String> {
+    pub fn load(trust: &TrustRoots) -> Result<Self, TrustError> {
         let mut roots = Vec::new();
         if trust.system {
             roots.extend(system_roots().iter().cloned());
         }
         for (i, pem) in trust.extra_pem.iter().enumerate() {
+            let index = i + 1;
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
                 .collect::<Result<_, _>>()
-                .map_err(|e| format!("extra trust root #{}: not PEM certificates ({e})", i + 1))?;
+                .map_err(|e| TrustError::NotPem {
+                    index,
+                    why: e.to_string(),
+                })?;
             if certs.is_empty() {
-                return Err(format!("extra trust root #{} holds no certificate", i + 1));
+                return Err(TrustError::NoCertificate { index });
             }
             roots.extend(certs);
         }
         // Keep only what webpki accepts as an anchor.
         roots.retain(|der| anchor_from_trusted_cert(der).is_ok());
         if roots.is_empty() {
-            return Err(
-                "no trust roots: the system store is empty or disabled and no CA file was given"
-                    .to_owned(),
-            );
+            return Err(TrustError::NoRoots);
         }
         Ok(Self { roots })
     }
@@ -59,6 +98,24 @@ impl TrustStore {
             .iter()
             .filter_map(|der| anchor_from_trusted_cert(der).ok())
             .collect()
+    }
+
+    /// A verifying rustls client configuration (ring) trusting these roots: what every HTTPS
+    /// request of the library uses unless it records or inspects the chain itself.
+    #[must_use]
+    pub fn client_config(&self) -> rustls::ClientConfig {
+        let mut roots = rustls::RootCertStore::empty();
+        for der in &self.roots {
+            // Roots were filtered to valid anchors when the store was loaded.
+            let _ = roots.add(der.clone());
+        }
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap_or_else(|e| unreachable!("ring supports the default versions: {e}"))
+        .with_root_certificates(roots)
+        .with_no_client_auth()
     }
 
     /// The root whose subject is `subject` (raw DER of the name, without the SEQUENCE header).
@@ -92,29 +149,23 @@ mod tests {
             system: false,
             extra_pem: Vec::new(),
         };
-        assert!(
-            TrustStore::load(&none)
-                .unwrap_err()
-                .starts_with("no trust roots")
-        );
+        assert_eq!(TrustStore::load(&none).unwrap_err(), TrustError::NoRoots);
         let junk = TrustRoots {
             system: false,
             extra_pem: vec![
                 b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n".to_vec(),
             ],
         };
-        assert!(
-            TrustStore::load(&junk)
-                .unwrap_err()
-                .contains("extra trust root #1")
-        );
+        assert!(matches!(
+            TrustStore::load(&junk).unwrap_err(),
+            TrustError::NotPem { index: 1, .. }
+        ));
         let empty = TrustRoots {
             system: false,
             extra_pem: vec![b"just text".to_vec()],
         };
-        assert_eq!(
-            TrustStore::load(&empty).unwrap_err(),
-            "extra trust root #1 holds no certificate"
-        );
+        let e = TrustStore::load(&empty).unwrap_err();
+        assert_eq!(e, TrustError::NoCertificate { index: 1 });
+        assert_eq!(e.to_string(), "extra trust root #1 holds no certificate");
     }
 }

@@ -1,0 +1,35 @@
+//! Bodies read as streams into a cap and the run's budget: never a whole body first.
+
+use std::time::Duration;
+
+use crate::error::FetchError;
+use crate::limits::Budget;
+use crate::resolve::classify;
+
+/// Reads `response`'s body into `into`, at most `cap` bytes, each chunk taken from `budget` before
+/// it is kept. A declared length above the cap is refused before anything is read; past the cap,
+/// `into` keeps the first `cap` bytes (for an excerpt) and the rest is never read.
+pub(crate) async fn read_body(
+    response: &mut reqwest::Response,
+    cap: usize,
+    budget: &Budget,
+    timeout: Duration,
+    into: &mut Vec<u8>,
+) -> Result<(), FetchError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > cap as u64)
+    {
+        return Err(FetchError::TooLarge(cap));
+    }
+    while let Some(chunk) = response.chunk().await.map_err(|e| classify(&e, timeout))? {
+        let room = cap.saturating_sub(into.len());
+        let keep = chunk.len().min(room);
+        budget.take(keep).map_err(FetchError::BudgetSpent)?;
+        into.extend_from_slice(&chunk[..keep]);
+        if keep < chunk.len() {
+            return Err(FetchError::TooLarge(cap));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! The proxy of a run: `--proxy`, else `HTTPS_PROXY`; hosts in `NO_PROXY` go direct.
+
+use hyper_util::client::proxy::matcher::Matcher;
+
+/// The proxy every request a device would send through one goes through: the contract and tenant
+/// discovery, the sign-in hosts, CRL, AIA and OCSP downloads (`CryptoAPI` uses the machine's proxy
+/// too), federation metadata. Hosts matched by the no-proxy list go direct. Health probes of farm
+/// nodes, which devices never send, and the TLS step's own handshake go direct.
+#[derive(Debug, Clone)]
+pub struct ProxyConfig {
+    url: String,
+    no_proxy: Option<String>,
+}
+
+impl ProxyConfig {
+    /// The run's proxy: `explicit` (the `--proxy` setting), else `HTTPS_PROXY` / `https_proxy` from
+    /// the environment; with the no-proxy list `no_proxy`, else `NO_PROXY` / `no_proxy`. `None`
+    /// when there is no proxy.
+    #[must_use]
+    pub fn from_settings(explicit: Option<&str>, no_proxy: Option<&str>) -> Option<Self> {
+        let env = |names: [&str; 2]| {
+            names
+                .iter()
+                .find_map(|n| std::env::var(n).ok())
+                .filter(|v| !v.trim().is_empty())
+        };
+        let url = explicit
+            .map(str::to_owned)
+            .or_else(|| env(["HTTPS_PROXY", "https_proxy"]))
+            .filter(|p| !p.trim().is_empty())?;
+        let no_proxy = no_proxy
+            .map(str::to_owned)
+            .or_else(|| env(["NO_PROXY", "no_proxy"]));
+        Some(Self { url, no_proxy })
+    }
+
+    /// The proxy URL as given (it may hold credentials: show [`ProxyConfig::shown`] instead).
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The proxy URL to show: any password replaced by `***`.
+    #[must_use]
+    pub fn shown(&self) -> String {
+        crate::url::redact_url(&self.url)
+    }
+
+    /// The no-proxy list (comma-separated hosts, domains, IPs or networks), if any.
+    #[must_use]
+    pub fn no_proxy(&self) -> Option<&str> {
+        self.no_proxy.as_deref()
+    }
+
+    /// The proxy for reqwest: every scheme, except the no-proxy hosts.
+    pub(crate) fn reqwest(&self) -> Result<reqwest::Proxy, crate::NetError> {
+        let proxy = reqwest::Proxy::all(&self.url).map_err(|e| crate::NetError::Proxy {
+            url: self.shown(),
+            why: e.to_string(),
+        })?;
+        Ok(proxy.no_proxy(
+            self.no_proxy
+                .as_deref()
+                .and_then(reqwest::NoProxy::from_string),
+        ))
+    }
+
+    /// Whether a request to `url` goes through the proxy: the matcher reqwest itself uses
+    /// (hyper-util's), so what is shown is what is done.
+    #[must_use]
+    pub fn applies_to(&self, url: &str) -> bool {
+        let Ok(uri) = url.parse::<http::Uri>() else {
+            return true;
+        };
+        Matcher::builder()
+            .all(self.url.clone())
+            .no(self.no_proxy.clone().unwrap_or_default())
+            .build()
+            .intercept(&uri)
+            .is_some()
+    }
+
+    /// How a request to `url` travels, for evidence: `proxy <url>` (credentials redacted) or
+    /// `direct (NO_PROXY)`.
+    #[must_use]
+    pub fn path_to(&self, url: &str) -> String {
+        if self.applies_to(url) {
+            format!("proxy {}", self.shown())
+        } else {
+            "direct (NO_PROXY)".to_owned()
+        }
+    }
+}
