@@ -358,7 +358,7 @@ async fn the_report_is_json_with_a_schema_version() {
     let plan = Plan::new(vec![toy("tls", &[], Behaviour::Fail)]).unwrap();
     let report = Runner::new().run(&plan, quick()).await;
     let json = serde_json::to_value(&report).unwrap();
-    assert_eq!(json["schema_version"], 2);
+    assert_eq!(json["schema_version"], wpj::SCHEMA_VERSION);
     assert_eq!(json["target"], "contoso.com");
     assert_eq!(json["verdict"]["hresult"], "0x80072F8A");
     assert_eq!(json["verdict"]["kb"], "KB3045383");
