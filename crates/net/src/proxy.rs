@@ -91,3 +91,36 @@ impl ProxyConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_hosts_go_direct_and_the_password_is_never_shown() {
+        let proxy = ProxyConfig::from_settings(
+            Some("http://joe:s3cret@proxy.contoso.com:8080"),
+            Some("pki.contoso.com, .corp.contoso.com, 10.0.0.0/8"),
+        )
+        .unwrap();
+        assert_eq!(proxy.shown(), "http://joe:***@proxy.contoso.com:8080/");
+        assert!(proxy.applies_to("https://login.microsoftonline.com/common"));
+        assert!(!proxy.applies_to("http://pki.contoso.com/issuing.crl"));
+        assert!(!proxy.applies_to("http://ca.corp.contoso.com/aia.crt"));
+        assert!(!proxy.applies_to("http://10.1.2.3/adfs/probe"));
+        assert_eq!(
+            proxy.path_to("http://pki.contoso.com/issuing.crl"),
+            "direct (NO_PROXY)"
+        );
+        assert_eq!(
+            proxy.path_to("https://enterpriseregistration.windows.net/"),
+            "proxy http://joe:***@proxy.contoso.com:8080/"
+        );
+        assert!(!proxy.path_to("https://x.example/").contains("s3cret"));
+    }
+
+    #[test]
+    fn an_explicit_empty_setting_is_no_proxy() {
+        assert!(ProxyConfig::from_settings(Some(" "), None).is_none());
+    }
+}

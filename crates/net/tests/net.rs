@@ -1,0 +1,128 @@
+//! The network layer against a real lab on loopback: its DNS, its CRL host.
+
+use wpj_core::Settings;
+use wpj_net::{FetchError, Limits, Net};
+use wpj_testkit::{Lab, Scenario};
+
+async fn lab() -> Lab {
+    Scenario::find("healthy-onprem")
+        .expect("scenario")
+        .start()
+        .await
+        .expect("lab starts")
+}
+
+fn settings(lab: &Lab) -> Settings {
+    let mut s = lab.settings();
+    s.network_timeout = std::time::Duration::from_secs(2);
+    s.dns_timeout = std::time::Duration::from_secs(2);
+    s
+}
+
+#[tokio::test]
+async fn a_crl_is_downloaded_through_the_runs_dns_and_counted() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let crl = net
+        .fetch(&lab.issuing_crl_url(), net.limits().crl)
+        .await
+        .unwrap();
+    assert!(looks_like_der_crl(&crl), "a DER CRL");
+    assert_eq!(net.bytes_read(), crl.len() as u64);
+}
+
+/// A DER CRL is a SEQUENCE (0x30) of a TBSCertList, an algorithm and a signature.
+fn looks_like_der_crl(der: &[u8]) -> bool {
+    der.len() > 100 && der[0] == 0x30
+}
+
+#[tokio::test]
+async fn a_body_past_its_cap_is_refused_and_nothing_of_it_is_spent() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let err = net.fetch(&lab.issuing_crl_url(), 10).await.unwrap_err();
+    assert_eq!(err, FetchError::TooLarge(10));
+    assert_eq!(
+        net.bytes_read(),
+        0,
+        "the declared length was refused before reading"
+    );
+}
+
+#[tokio::test]
+async fn the_run_budget_bounds_every_body_together() {
+    let lab = lab().await;
+    let size = Net::new(&settings(&lab), Limits::default())
+        .unwrap()
+        .fetch(&lab.issuing_crl_url(), 1 << 20)
+        .await
+        .unwrap()
+        .len() as u64;
+    let limits = Limits {
+        run_budget: size + size / 2,
+        ..Limits::default()
+    };
+    let net = Net::new(&settings(&lab), limits).unwrap();
+    assert!(net.fetch(&lab.issuing_crl_url(), 1 << 20).await.is_ok());
+    let second = net.fetch(&lab.issuing_crl_url(), 1 << 20).await;
+    assert_eq!(
+        second.unwrap_err(),
+        FetchError::BudgetSpent(limits.run_budget)
+    );
+    assert!(net.bytes_read() <= limits.run_budget);
+}
+
+#[tokio::test]
+async fn what_cannot_be_fetched_says_why_in_its_type() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    assert_eq!(
+        net.fetch("ldap:///CN=Contoso%20CA,CN=CDP", 1024)
+            .await
+            .unwrap_err(),
+        FetchError::Scheme("ldap".into())
+    );
+    let missing = format!("{}/no-such.crl", lab.pki_base_url());
+    assert_eq!(
+        net.fetch(&missing, 1024).await.unwrap_err(),
+        FetchError::Status(404)
+    );
+    let nowhere = format!("http://nowhere.{}/x.crl", lab.settings().target.suffix());
+    let err = net.fetch(&nowhere, 1024).await.unwrap_err();
+    assert!(matches!(err, FetchError::Dns(_)), "{err:?}");
+    assert_eq!(err.failure(), wpj_core::JoinFailure::NameNotResolved);
+    assert!(err.to_string().starts_with("nowhere."), "{err}");
+}
+
+#[tokio::test]
+async fn one_run_has_one_network_layer() {
+    let lab = lab().await;
+    let cx = wpj_core::Context::new(settings(&lab));
+    let first = Net::for_run(&cx).unwrap();
+    let again = Net::for_run(&cx.for_check(Vec::new(), None)).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    let other_run = wpj_core::Context::new(settings(&lab));
+    assert!(!std::sync::Arc::ptr_eq(
+        &first,
+        &Net::for_run(&other_run).unwrap()
+    ));
+}
+
+#[tokio::test]
+async fn settings_that_reach_nothing_are_typed_errors() {
+    let lab = lab().await;
+    let mut s = settings(&lab);
+    s.trust = wpj_core::TrustRoots {
+        system: false,
+        extra_pem: Vec::new(),
+    };
+    assert_eq!(
+        Net::new(&s, Limits::default()).unwrap_err(),
+        wpj_net::NetError::Trust(wpj_net::TrustError::NoRoots)
+    );
+    let mut s = settings(&lab);
+    s.proxy = Some("http://joe:s3cret@not a host".into());
+    let err = Net::new(&s, Limits::default()).unwrap_err();
+    assert!(matches!(err, wpj_net::NetError::Proxy { .. }), "{err:?}");
+    assert!(!err.to_string().contains("s3cret"), "{err}");
+}
