@@ -4,8 +4,9 @@ use std::fmt::Debug;
 
 use async_trait::async_trait;
 
+use crate::check_id::CheckId;
 use crate::context::Context;
-use crate::finding::{CheckId, Finding};
+use crate::finding::Finding;
 use crate::stage::Stage;
 
 /// One diagnostic step (resolve the name, connect, validate the chain, fetch the contract…).

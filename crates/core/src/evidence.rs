@@ -5,10 +5,15 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::check_id::CheckId;
+use crate::duration::{HumanDuration, duration_ms};
 use crate::failure::JoinFailure;
-use crate::finding::{CheckId, Status, duration_ms};
+use crate::farm::{NodeReport, ProbeAnswer, TokenCertificate};
+use crate::http::{DiscoveryDocument, HttpExchange};
+use crate::logged::LoggedEvent;
 use crate::resolution::{DnsLookup, ServiceKind};
-use crate::tls::{CertificateInfo, ConnectAttempt, RevocationInfo, TlsSession};
+use crate::status::Status;
+use crate::tls::{CertificateInfo, ConnectAttempt, CrlFetch, RevocationInfo, TlsSession};
 
 /// One observation attached to a [`Finding`](crate::Finding).
 ///
@@ -63,19 +68,19 @@ pub enum Evidence {
     /// Revocation of one certificate.
     Revocation(RevocationInfo),
     /// One CRL download (also inside [`Evidence::Revocation`]).
-    Crl(crate::tls::CrlFetch),
+    Crl(CrlFetch),
     /// One HTTP request of the discovery step.
-    Http(crate::http::HttpExchange),
+    Http(HttpExchange),
     /// The discovery document that came back.
-    Document(crate::http::DiscoveryDocument),
+    Document(DiscoveryDocument),
     /// One AD FS node behind the registration name.
-    Node(crate::farm::NodeReport),
+    Node(NodeReport),
     /// What one node's `/adfs/probe` answered.
-    Probe(crate::farm::ProbeAnswer),
+    Probe(ProbeAnswer),
     /// A token certificate of the federation service.
-    TokenCertificate(crate::farm::TokenCertificate),
+    TokenCertificate(TokenCertificate),
     /// An event Windows logged (read offline).
-    Logged(crate::logged::LoggedEvent),
+    Logged(LoggedEvent),
     /// Which registration service DNS leads to, and why.
     Service {
         /// The service.
@@ -143,20 +148,5 @@ impl fmt::Display for TimeoutScope {
             Self::Check => "per-check timeout",
             Self::Deadline => "deadline of the whole run",
         })
-    }
-}
-
-/// Formats a duration the way people read it: `850 ms`, `2.5 s`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HumanDuration(pub Duration);
-
-impl fmt::Display for HumanDuration {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.0.as_millis();
-        if ms < 1000 {
-            write!(f, "{ms} ms")
-        } else {
-            write!(f, "{:.1} s", self.0.as_secs_f64())
-        }
     }
 }

@@ -1,4 +1,7 @@
 //! The catalogue of failures a Windows device reports while it discovers and joins its registration service.
+//!
+//! Each failure is written once, in the `catalogue!` table below: its variant, doc comment and
+//! catalogue row together; the enum, [`JoinFailure::ALL`] and the row lookup are generated from it.
 
 use std::fmt;
 
@@ -6,188 +9,26 @@ use serde::{Deserialize, Serialize};
 
 use crate::codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
 
-/// One documented way a Workplace Join / device registration fails, named as Windows names it.
-///
-/// Every variant answers the same questions: its [`hresult`](Self::hresult) (or HTTP status), the event
-/// it produces, the support article, a stable kebab-case [`code`](Self::code), what it means, how
-/// to fix it and where that meaning comes from ([`source`](Self::source)). The variants follow
-/// `REFERENCE.md` §2. Four code families share this enum:
-///
-/// - WinHTTP errors (`0x8007xxxx`) and HTTP statuses of discovery: Windows 8.1 Workplace Join
-///   (events 102, 103, 200) and Windows 10+ registration alike;
-/// - `MENROLL_E_*` (`0x8018xxxx`, variants `Menroll…`): MDM enrollment, Windows 10 and later;
-/// - `MREGISTER_E_*` (`0x8019xxxx`, variants `Mregister…`): Windows 8.0–8.1 registration, no
-///   longer used on Windows 10;
-/// - `DSREG_*` (`0x801Cxxxx`, variants `Dsreg…`): Windows 10+ device registration.
-///
-/// Meanings no source confirms say *inferred* or *unconfirmed* in their description or source.
-///
-/// ```
-/// use wpj_core::JoinFailure;
-///
-/// let f = JoinFailure::try_from(0x8007_2F8A_u32)?;
-/// assert_eq!(f, JoinFailure::CertRevoked);
-/// assert_eq!(f.event_id(), Some(102));
-/// assert_eq!(f.kb().unwrap().to_string(), "KB3045383");
-/// assert_eq!(f.code(), "cert-revoked");
-/// assert!(f.source().contains("KB3045383"));
-/// assert_eq!("-2147012726".parse::<JoinFailure>()?, f);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum JoinFailure {
-    /// 0x80072EE7: `EnterpriseRegistration.<suffix>` could not be resolved.
-    NameNotResolved,
-    /// 0x80072EFD: no TCP connection to port 443.
-    CannotConnect,
-    /// 0x80072F0D: the certificate chain ends in an untrusted root (or an intermediate is missing).
-    InvalidCa,
-    /// 0x80072F8A: the server certificate or an intermediate is revoked.
-    CertRevoked,
-    /// 0x80072F19: revocation could not be checked (CRL/OCSP server offline); Windows fails hard.
-    RevocationOffline,
-    /// 0x80004005: unknown error.
-    UnknownError,
-    /// Event 103, HTTP 404: the discovery contract endpoint was not found.
-    ContractNotFound,
-    /// Event 103, HTTP 503: the registration service is unavailable.
-    ServiceUnavailable,
-    /// Event 200 (KB3045379, no HRESULT): the user has reached the maximum number of registered
-    /// devices. Windows 10+ reports the same condition as [`DsregQuotaExceeded`](Self::DsregQuotaExceeded),
-    /// MDM enrollment as [`MenrollDeviceCapReached`](Self::MenrollDeviceCapReached).
-    DeviceCapReached,
-    /// 0x80072EE2: the request timed out.
-    Timeout,
-    /// 0x80072EFE: the connection was reset or the TLS versions did not match.
-    ConnectionError,
-    /// 0x80072F05: the server certificate is expired or not yet valid.
-    CertDateInvalid,
-    /// 0x80072F06: the server certificate does not name `enterpriseregistration.<suffix>`.
-    CertNameInvalid,
-    /// 0x80072F89: the server certificate is invalid (wrong key usage, malformed).
-    InvalidCert,
-    /// 0x80072F7C: a redirect could not be followed (loop or too many hops).
-    RedirectFailed,
-    /// 0x80072F78: the server's response could not be understood.
-    InvalidServerResponse,
-    /// 0x80072F8F: a TLS-level security failure.
-    SecureFailure,
-    /// 0x8007000D: the discovery answer is not a discovery document (typically a proxy's HTML page).
-    InvalidData,
-    /// Event 103 with an HTTP status other than 404 or 503.
-    HttpError,
-    /// Event 103, no HRESULT: the contract redirects from HTTPS to HTTP, which WinHTTP's default
-    /// redirect policy refuses (inferred).
-    InsecureRedirect,
-    /// 0x8018000A (`MENROLL_E_DEVICE_ALREADY_ENROLLED`): the device is already enrolled in MDM.
-    MenrollAlreadyEnrolled,
-    /// 0x8018000B (`MENROLL_E_DEVICE_NOT_ENROLLED`): the device is not enrolled in MDM.
-    MenrollNotEnrolled,
-    /// 0x8018000D (`MENROLL_E_DISCOVERY_SEC_CERT_DATE_INVALID`): during MDM discovery the
-    /// certificate's date was invalid.
-    MenrollDiscoveryCertDateInvalid,
-    /// 0x8018000E (`MENROLL_E_PASSWORD_NEEDED`): a password is needed but was not supplied.
-    MenrollPasswordNeeded,
-    /// 0x8018000F (`MENROLL_E_WAB_ERROR`): an error occurred during WAB enrollment.
-    MenrollWabError,
-    /// 0x80180010 (`MENROLL_E_CONNECTIVITY`): a network error (DNS, timeout) during MDM enrollment.
-    MenrollConnectivity,
-    /// 0x80180012 (`MENROLL_E_INVALIDSSLCERT`): the MDM server's SSL certificate is not valid.
-    MenrollInvalidSslCert,
-    /// 0x80180013 (`MENROLL_E_DEVICECAPREACHED`): the user has enrolled too many devices.
-    MenrollDeviceCapReached,
-    /// 0x80180014 (`MENROLL_E_DEVICENOTSUPPORTED`): the platform or Windows version is not supported.
-    MenrollDeviceNotSupported,
-    /// 0x8018001A (`MENROLL_E_INSECUREREDIRECT`): the server asked for HTTP instead of HTTPS.
-    MenrollInsecureRedirect,
-    /// 0x80190001 (`MREGISTER_E_DEVICE_MESSAGE_FORMAT_ERROR`): invalid schema / message format from the server.
-    MregisterMessageFormatError,
-    /// 0x80190002 (`MREGISTER_E_DEVICE_AUTHENTICATION_ERROR`): the server failed to authenticate the user.
-    MregisterAuthenticationError,
-    /// 0x80190003 (`MREGISTER_E_DEVICE_AUTHORIZATION_ERROR`): the user is not authorized to enroll.
-    MregisterAuthorizationError,
-    /// 0x80190004 (`MREGISTER_E_DEVICE_CERTIFCATEREQUEST_ERROR`, sic): the certificate request failed.
-    MregisterCertificateRequestError,
-    /// 0x80190005 (`MREGISTER_E_DEVICE_CONFIGMGRSERVER_ERROR`): the management server failed.
-    MregisterManagementServerError,
-    /// 0x80190006 (`MREGISTER_E_DEVICE_INTERNALSERVICE_ERROR`): an unhandled exception on the server.
-    MregisterInternalServiceError,
-    /// 0x80190008 (`MREGISTER_E_DEVICE_UNKNOWN_ERROR`): unknown server error.
-    MregisterUnknownError,
-    /// 0x80190009 (`MREGISTER_E_REGISTRATION_IN_PROGRESS`): another enrollment is under way.
-    MregisterRegistrationInProgress,
-    /// 0x8019000A (`MREGISTER_E_DEVICE_ALREADY_REGISTERED`): the device is already enrolled.
-    MregisterAlreadyRegistered,
-    /// 0x8019000B (`MREGISTER_E_DEVICE_NOT_REGISTERED`): the device is not enrolled.
-    MregisterNotRegistered,
-    /// 0x8019000C (`MREGISTER_E_DISCOVERY_REDIRECTED`): discovery needs a redirection.
-    MregisterDiscoveryRedirected,
-    /// 0x8019000D (`MREGISTER_E_DEVICE_NOT_AD_REGISTERED_ERROR`): the device is not registered with
-    /// Active Directory.
-    MregisterNotAdRegistered,
-    /// 0x8019000E (`MREGISTER_E_DISCOVERY_FAILED`): discovery failed; redirection is needed.
-    MregisterDiscoveryFailed,
-    /// 0x801C0001 (`DSREG_E_DEVICE_MESSAGE_FORMAT_ERROR`): the registration message has the wrong format.
-    DsregMessageFormatError,
-    /// 0x801C0002 (`DSREG_E_DEVICE_AUTHENTICATION_ERROR`): the registration service answered
-    /// `AuthenticationError`.
-    DsregAuthenticationError,
-    /// 0x801C0003 (`DSREG_E_DEVICE_AUTHORIZATION_ERROR`): the user is not authorized to register the device.
-    DsregAuthorizationError,
-    /// 0x801C0006 (`DSREG_E_DEVICE_INTERNALSERVICE_ERROR`): the registration service failed internally.
-    DsregInternalServiceError,
-    /// 0x801C000B (`DSREG_E_DISCOVERY_REDIRECTION_NOT_TRUSTED`): discovery was redirected to a server
-    /// that is not trusted.
-    DsregDiscoveryRedirectionNotTrusted,
-    /// 0x801C000C (`DSREG_E_DISCOVERY_FAILED`): discovery failed talking to the server (not to be
-    /// confused with [`DsregDiscoveryFailed`](Self::DsregDiscoveryFailed), 0x801C0021).
-    DsregDiscoveryError,
-    /// 0x801C000E (`DSREG_E_DEVICE_REGISTRATION_QUOTA_EXCCEEDED`, sic): the user's device quota is reached.
-    DsregQuotaExceeded,
-    /// 0x801C000F (`DSREG_E_DEVICE_REQUIRES_REBOOT`): a reboot is required to complete registration.
-    DsregRebootRequired,
-    /// 0x801C0012 (`DSREG_E_DISCOVERY_BAD_MESSAGE_ERROR`): the discovery answer is a bad message.
-    DsregDiscoveryBadMessage,
-    /// 0x801C0013 (`DSREG_E_TENANTID_NOT_FOUND`): the tenant ID was not found.
-    DsregTenantIdNotFound,
-    /// 0x801C0014 (`DSREG_E_USERSID_NOT_FOUND`): the user's SID was not found.
-    DsregUserSidNotFound,
-    /// 0x801C0021 (`DSREG_AUTOJOIN_DISC_FAILED`): discovery failed; the sub-error carries the WinHTTP code.
-    DsregDiscoveryFailed,
-    /// 0x801C001F (`DSREG_AUTOJOIN_DISC_WAIT_TIMEOUT`): discovery did not complete in time.
-    DsregDiscoveryWaitTimeout,
-    /// 0x801C003D (`DSREG_AUTOJOIN_USERREALM_DISCOVERY_FAILED`): user-realm discovery failed.
-    DsregUserRealmDiscoveryFailed,
-    /// 0x801C003A (`DSREG_DISCOVERY_TENANT_NOT_FOUND`): the tenant was not found.
-    DsregTenantNotFound,
-    /// 0x801C0025 (`DSREG_SERVER_BUSY`): the registration server is busy (HTTP 503).
-    DsregServerBusy,
-    /// 0x801C03F2 (`DSREG_E_DIRECTORY_FAILURE`): the service could not find the device's object in the directory.
-    DsregDirectoryFailure,
-}
-
-/// What the catalogue knows about one [`JoinFailure`].
+/// One row of the catalogue: what it knows about one [`JoinFailure`].
 #[derive(Debug)]
-pub(crate) struct Entry {
-    pub(crate) failure: JoinFailure,
-    pub(crate) code: &'static str,
-    pub(crate) hresult: Option<u32>,
-    pub(crate) http_status: Option<u16>,
+struct Entry {
+    code: &'static str,
+    hresult: Option<u32>,
+    http_status: Option<u16>,
     /// The Windows header name (`ERROR_WINHTTP_NAME_NOT_RESOLVED`, `E_FAIL`, `DSREG_...`).
-    pub(crate) symbol: Option<&'static str>,
-    pub(crate) log: EventLog,
-    pub(crate) event_id: Option<u16>,
-    pub(crate) kb: Option<u32>,
-    pub(crate) stage: MessageStage,
-    pub(crate) description: &'static str,
-    pub(crate) causes: &'static [&'static str],
-    pub(crate) remediation: &'static str,
+    symbol: Option<&'static str>,
+    log: EventLog,
+    event_id: Option<u16>,
+    kb: Option<u32>,
+    stage: MessageStage,
+    description: &'static str,
+    causes: &'static [&'static str],
+    remediation: &'static str,
     /// Where the meaning comes from (article, header, documentation page), and what is inferred.
-    pub(crate) source: &'static str,
+    source: &'static str,
     /// The text Windows shows for this code, where documented (`{0}` stands for the code); else the
     /// stage's message applies.
-    pub(crate) shows: Option<&'static str>,
+    shows: Option<&'static str>,
 }
 
 const DEVICE_SIDE_LOGS: &str = "Collect diagnostic logs on the device (KB3045377): the Workplace Join \
@@ -230,612 +71,1156 @@ const SHOWS_DEVICE_LIMIT: &str = "Looks like there are too many devices or users
      Contact your system administrator with the error code {0}.";
 const SHOWS_NOT_DOCUMENTED: &str = "(the text Windows shows for this code is not documented)";
 
-macro_rules! entry {
-    ($failure:ident, $code:literal, hr: $hr:expr, http: $http:expr, sym: $sym:expr, $log:ident $event:expr,
-     kb: $kb:expr, $stage:ident, $desc:expr, causes: [$($cause:expr),* $(,)?], fix: $fix:expr,
-     source: $source:expr $(, shows: $shows:expr)? $(,)?) => {
-        Entry {
-            failure: JoinFailure::$failure,
-            code: $code,
-            hresult: $hr,
-            http_status: $http,
-            symbol: $sym,
-            log: EventLog::$log,
-            event_id: $event,
-            kb: $kb,
-            stage: MessageStage::$stage,
-            description: $desc,
-            causes: &[$($cause),*],
-            remediation: $fix,
-            source: $source,
-            shows: entry!(@shows $($shows)?),
+/// Writes the catalogue once: each variant of [`JoinFailure`] comes with its doc comment and its
+/// [`Entry`], and the macro generates the enum, [`JoinFailure::ALL`] (declaration order) and
+/// `JoinFailure::entry` from that one table.
+///
+/// A row lists its fields in a fixed order; `hresult`, `http_status`, `symbol`, `event`, `kb` and
+/// `shows` are left out when the failure has none.
+macro_rules! catalogue {
+    (
+        $(#[$enum_attr:meta])*
+        pub enum JoinFailure {
+            $(
+                $(#[$attr:meta])*
+                $failure:ident {
+                    code: $code:literal,
+                    $(hresult: $hresult:literal,)?
+                    $(http_status: $http_status:literal,)?
+                    $(symbol: $symbol:literal,)?
+                    log: $log:ident,
+                    $(event: $event:literal,)?
+                    $(kb: $kb:literal,)?
+                    stage: $stage:ident,
+                    description: $description:expr,
+                    causes: [$($cause:expr),* $(,)?],
+                    remediation: $remediation:expr,
+                    source: $source:expr,
+                    $(shows: $shows:expr,)?
+                }
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$enum_attr])*
+        pub enum JoinFailure {
+            $($(#[$attr])* $failure,)*
+        }
+
+        impl JoinFailure {
+            /// Every failure, in catalogue order.
+            pub const ALL: &'static [JoinFailure] = &[$(Self::$failure),*];
+
+            /// This failure's row of the catalogue.
+            fn entry(self) -> &'static Entry {
+                match self {
+                    $(Self::$failure => &Entry {
+                        code: $code,
+                        hresult: catalogue!(@optional $($hresult)?),
+                        http_status: catalogue!(@optional $($http_status)?),
+                        symbol: catalogue!(@optional $($symbol)?),
+                        log: EventLog::$log,
+                        event_id: catalogue!(@optional $($event)?),
+                        kb: catalogue!(@optional $($kb)?),
+                        stage: MessageStage::$stage,
+                        description: $description,
+                        causes: &[$($cause),*],
+                        remediation: $remediation,
+                        source: $source,
+                        shows: catalogue!(@optional $($shows)?),
+                    },)*
+                }
+            }
         }
     };
-    (@shows) => { None };
-    (@shows $shows:expr) => { Some($shows) };
+    (@optional) => { None };
+    (@optional $value:expr) => { Some($value) };
 }
 
-/// The catalogue, in the declaration order of [`JoinFailure`] (a unit test keeps the two aligned).
-static CATALOGUE: &[Entry] = &[
-    entry!(NameNotResolved, "name-not-resolved", hr: Some(0x8007_2EE7), http: None,
-        sym: Some("ERROR_WINHTTP_NAME_NOT_RESOLVED"), WorkplaceJoin Some(102), kb: Some(3_045_385), BeforeCredentials,
-        "the name EnterpriseRegistration.<upn-suffix> could not be resolved",
-        causes: ["no EnterpriseRegistration record for the UPN suffix in the DNS zone the device queries",
-                 "split-horizon DNS: the record exists in one view (internal or external) only",
-                 "the device's DNS server is unreachable or refuses the query",
-                 "a stale negative answer is cached on the device"],
-        fix: "Create the record: for Microsoft Entra ID a CNAME EnterpriseRegistration.<suffix> → \
-              EnterpriseRegistration.windows.net; for AD FS a CNAME or A record pointing at the AD FS farm \
-              (internal DNS) and at the Web Application Proxy (external DNS). Then run `ipconfig /flushdns` \
-              on the device.",
-        source: "KB3045385; WinHTTP error list (winhttp.h)"),
-    entry!(CannotConnect, "cannot-connect", hr: Some(0x8007_2EFD), http: None,
-        sym: Some("ERROR_WINHTTP_CANNOT_CONNECT"), WorkplaceJoin Some(102), kb: Some(3_045_381), BeforeCredentials,
-        "a connection to the device registration service could not be established",
-        causes: ["a firewall or proxy blocks TCP port 443 to the registration name",
-                 "no service listens on 443 at the resolved address",
-                 "http.sys has no binding on 443 for the registration name (AD FS)"],
-        fix: "Allow TCP 443 from the device to the AD FS farm / proxy (or Entra ID), and make sure an \
-              SSL binding exists for enterpriseregistration.<suffix>:443 (`netsh http show sslcert`).",
-        source: "KB3045381; WinHTTP error list (winhttp.h)"),
-    entry!(InvalidCa, "invalid-ca", hr: Some(0x8007_2F0D), http: None,
-        sym: Some("ERROR_WINHTTP_SECURE_INVALID_CA"), WorkplaceJoin Some(102), kb: Some(3_045_382), BeforeCredentials,
-        "the server certificate chains to a root the device does not trust",
-        causes: ["the certificate was issued by a private CA whose root is not deployed to the device",
-                 "the server does not send its intermediate certificate and the device cannot fetch it",
-                 "the device's root certificate updates are out of date"],
-        fix: "Deploy the issuing CA's root (and intermediates) to the device's trusted stores, have the \
-              server send the full chain, and keep root certificate updates enabled; or use a certificate \
-              from a public CA.",
-        source: "KB3045382; WinHTTP error list (winhttp.h)"),
-    entry!(CertRevoked, "cert-revoked", hr: Some(0x8007_2F8A), http: None,
-        sym: Some("ERROR_WINHTTP_SECURE_CERT_REVOKED"), WorkplaceJoin Some(102), kb: Some(3_045_383), BeforeCredentials,
-        "the server certificate, or a certificate in its chain, has been revoked",
-        causes: ["the SSL certificate on AD FS or the proxy was revoked by its CA",
-                 "an intermediate CA certificate in the chain was revoked"],
-        fix: "Obtain a new certificate and install it on every AD FS node and every Web Application Proxy \
-              (Set-AdfsSslCertificate / Set-WebApplicationProxySslCertificate).",
-        source: "KB3045383; WinHTTP error list (winhttp.h)"),
-    entry!(RevocationOffline, "revocation-offline", hr: Some(0x8007_2F19), http: None,
-        sym: Some("ERROR_WINHTTP_SECURE_CERT_REV_FAILED"), WorkplaceJoin Some(102), kb: Some(3_045_384), BeforeCredentials,
-        "the revocation status of the certificate chain could not be determined (revocation server offline)",
-        causes: ["a CRL distribution point or OCSP responder in the chain is unreachable from the device",
-                 "the published CRL is expired, malformed or signed by the wrong key",
-                 "the CDP is an internal-only (ldap:// or intranet) URL that external devices cannot reach"],
-        fix: "Make every CDP and OCSP URL in the chain reachable from the device (Windows treats an unknown \
-              revocation status as a hard failure) and publish fresh CRLs before their nextUpdate.",
-        source: "KB3045384; WinHTTP error list (winhttp.h)"),
-    entry!(UnknownError, "unknown-error", hr: Some(0x8000_4005), http: None,
-        sym: Some("E_FAIL"), WorkplaceJoin Some(102), kb: Some(3_045_380), BeforeCredentials,
-        "an unspecified error occurred during discovery",
-        causes: ["an error the client could not classify"],
-        fix: DEVICE_SIDE_LOGS,
-        source: "KB3045380; E_FAIL (winerror.h)"),
-    entry!(ContractNotFound, "contract-not-found", hr: None, http: Some(404),
-        sym: None, WorkplaceJoin Some(103), kb: Some(3_045_386), BeforeCredentials,
-        "the discovery endpoint /EnrollmentServer/contract returned HTTP 404 (not found)",
-        causes: ["device registration is not enabled (Entra ID device settings, or the AD FS DRS \
-                  relying-party trust on each node)",
-                 "DNS points the registration name at the wrong server",
-                 "the UPN suffix is missing from the certificate's subject alternative names",
-                 "no 443 binding for enterpriseregistration.<suffix> (`netsh http show sslcert`)"],
-        fix: "Enable device registration (Entra ID: allow users to register devices; AD FS: \
-              Initialize-ADDeviceRegistration and Enable-AdfsDeviceRegistration on every node), point \
-              EnterpriseRegistration.<suffix> at the right service, and add the suffix to the certificate \
-              and the http.sys bindings.",
-        source: "KB3045386; the contract endpoint is specified in MS-DVRD"),
-    entry!(ServiceUnavailable, "service-unavailable", hr: None, http: Some(503),
-        sym: None, WorkplaceJoin Some(103), kb: Some(3_045_388), BeforeCredentials,
-        "the discovery endpoint returned HTTP 503 (service unavailable)",
-        causes: ["the AD FS or device registration service is stopped on a farm node (inferred)",
-                 "the load balancer sends the device to a node that is out of service"],
-        fix: "Start the AD FS service (and DRS) on every farm node and proxy, and take broken nodes out of \
-              the load balancer. Windows 10 reports this as DSREG_SERVER_BUSY 0x801C0025.",
-        source: "KB3045388 (article retired: the cause is inferred from the seed's mapping); \
-                 Troubleshoot Microsoft Entra hybrid joined devices for DSREG_SERVER_BUSY (HTTP 503)"),
-    entry!(DeviceCapReached, "device-cap-reached", hr: None, http: None,
-        sym: None, WorkplaceJoin Some(200), kb: Some(3_045_379), AfterCredentials,
-        "the user has reached the maximum number of devices they may register",
-        causes: ["stale registrations count against the per-user quota"],
-        fix: "Delete stale devices of the user, or raise the quota (Entra ID device settings; AD FS \
-              `Set-AdfsDeviceRegistration -DevicesPerUser`).",
-        source: "KB3045379 (event 200; the article gives no HRESULT). Windows 10 and later log the same \
-                 condition as DSREG_E_DEVICE_REGISTRATION_QUOTA_EXCCEEDED 0x801C000E \
-                 (dsreg-quota-exceeded), MDM enrollment as MENROLL_E_DEVICECAPREACHED 0x80180013 \
-                 (menroll-device-cap-reached). Unconfirmed: the message table of deviceregistration.dll \
-                 (Windows 8.1 and 10) gives 0x8018000E this meaning, so a Workplace Join event 200 may \
-                 carry 0x8018000E"),
-    entry!(Timeout, "timeout", hr: Some(0x8007_2EE2), http: None,
-        sym: Some("ERROR_WINHTTP_TIMEOUT"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "the request timed out",
-        causes: ["a firewall drops packets instead of refusing them",
-                 "the server accepts the connection but never completes the handshake or the response",
-                 "an overloaded server or proxy"],
-        fix: "Find where the packets stop (a firewall that drops, a stalled load balancer or proxy) and \
-              make the service answer; check the server's health.",
-        source: "WinHTTP error list (winhttp.h); Troubleshoot Microsoft Entra hybrid joined devices \
-                 (as WININET_E_TIMEOUT); event 102 in the Workplace Join log is inferred from the seed's \
-                 discovery failures"),
-    entry!(ConnectionError, "connection-error", hr: Some(0x8007_2EFE), http: None,
-        sym: Some("ERROR_WINHTTP_CONNECTION_ERROR"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "the connection was reset or aborted, or the TLS protocol versions do not match",
-        causes: ["the server or a middlebox resets the connection",
-                 "the server and the device share no TLS version or cipher suite"],
-        fix: "Enable a TLS version and cipher suite both sides support (TLS 1.2 on older Windows) and \
-              look for middleboxes that reset TLS connections.",
-        source: "WinHTTP error list (winhttp.h); Troubleshoot Microsoft Entra hybrid joined devices \
-                 (as WININET_E_CONNECTION_ABORTED); the TLS version mismatch cause and event 102 are \
-                 inferred"),
-    entry!(CertDateInvalid, "cert-date-invalid", hr: Some(0x8007_2F05), http: None,
-        sym: Some("ERROR_WINHTTP_SECURE_CERT_DATE_INVALID"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "a certificate in the chain is expired or not yet valid",
-        causes: ["the SSL certificate expired and was not renewed on every node and proxy",
-                 "the device's clock is wrong"],
-        fix: "Renew the certificate and install it on every AD FS node and proxy; check the device's clock.",
-        source: WINHTTP_EVENT_INFERRED),
-    entry!(CertNameInvalid, "cert-name-invalid", hr: Some(0x8007_2F06), http: None,
-        sym: Some("ERROR_WINHTTP_SECURE_CERT_CN_INVALID"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "the server certificate does not name enterpriseregistration.<upn-suffix>",
-        causes: ["the certificate lacks a SAN for enterpriseregistration.<suffix> (one per UPN suffix)",
-                 "DNS sends the device to a server presenting another site's certificate"],
-        fix: "Issue a certificate whose subject alternative names include enterpriseregistration.<suffix> \
-              for every UPN suffix, and install it on every node and proxy.",
-        source: WINHTTP_EVENT_INFERRED),
-    entry!(InvalidCert, "invalid-cert", hr: Some(0x8007_2F89), http: None,
-        sym: Some("ERROR_WINHTTP_SECURE_INVALID_CERT"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "the server certificate is invalid (wrong key usage or malformed)",
-        causes: ["the certificate lacks the serverAuth extended key usage or digitalSignature key usage",
-                 "the certificate is malformed"],
-        fix: "Issue a certificate from a template for SSL server authentication (EKU serverAuth).",
-        source: WINHTTP_EVENT_INFERRED),
-    entry!(RedirectFailed, "redirect-failed", hr: Some(0x8007_2F7C), http: None,
-        sym: Some("ERROR_WINHTTP_REDIRECT_FAILED"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "a redirect could not be followed (loop or too many redirects)",
-        causes: ["a proxy or web server redirects the contract URL in a loop"],
-        fix: "Serve /EnrollmentServer/contract directly from the registration name without redirects.",
-        source: WINHTTP_EVENT_INFERRED),
-    entry!(InvalidServerResponse, "invalid-server-response", hr: Some(0x8007_2F78), http: None,
-        sym: Some("ERROR_WINHTTP_INVALID_SERVER_RESPONSE"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "the server's response could not be parsed as HTTP",
-        causes: ["something other than a web server answers on 443", "a broken proxy or load balancer"],
-        fix: "Make sure the AD FS / proxy web service answers on 443, not another service.",
-        source: WINHTTP_EVENT_INFERRED),
-    entry!(SecureFailure, "secure-failure", hr: Some(0x8007_2F8F), http: None,
-        sym: Some("ERROR_WINHTTP_SECURE_FAILURE"), WorkplaceJoin Some(102), kb: None, BeforeCredentials,
-        "a TLS security failure (in WinINet the same number means DECODING_FAILED)",
-        causes: ["several certificate problems at once", "a TLS handshake failure not covered by a specific code"],
-        fix: "Inspect the certificate chain and the TLS configuration of the server; run the TLS check \
-              of this tool to see every problem separately.",
-        source: "WinHTTP error list (winhttp.h); Troubleshoot Microsoft Entra hybrid joined devices lists \
-                 the same number as WININET_E_DECODING_FAILED; event 102 in the Workplace Join log is \
-                 inferred from the seed's discovery failures"),
-    entry!(InvalidData, "invalid-data", hr: Some(0x8007_000D), http: None,
-        sym: Some("E_INVALIDDATA"), UserDeviceRegistration Some(201), kb: None, BeforeCredentials,
-        "the discovery answer is not a discovery document",
-        causes: ["a proxy or captive portal answers with an HTML page and HTTP 200",
-                 "the registration name points at a web server that is not the registration service"],
-        fix: "Let the device reach the registration service directly (exempt the name from the proxy or \
-              captive portal) and point the name at AD FS / Entra ID.",
-        source: HYBRID_JOIN_DOCS),
-    entry!(HttpError, "http-error", hr: None, http: None,
-        sym: None, WorkplaceJoin Some(103), kb: None, BeforeCredentials,
-        "the discovery endpoint returned an HTTP error status other than 404 or 503",
-        causes: ["a proxy denies the request (401, 403, 407)", "the service fails internally (500)"],
-        fix: "Look at the status and the body the service returned (in this tool's evidence) and at the \
-              AD FS admin log or the proxy's logs for the same time.",
-        source: "event 103 for statuses other than 404 and 503 is inferred from KB3045386 and KB3045388"),
-    entry!(InsecureRedirect, "insecure-redirect", hr: None, http: None,
-        sym: None, WorkplaceJoin Some(103), kb: None, BeforeCredentials,
-        "the discovery endpoint redirects from HTTPS to HTTP, which the device refuses to follow (inferred)",
-        causes: ["a web server or proxy redirects the contract URL to an http:// address",
-                 "an HTTPS-offloading load balancer builds its Location header with http://"],
-        fix: "Serve /EnrollmentServer/contract over HTTPS without redirects, or redirect only to https:// \
-              addresses (fix the Location header the server or load balancer writes).",
-        source: "WinHTTP documentation: the default WINHTTP_OPTION_REDIRECT_POLICY is \
-                 WINHTTP_OPTION_REDIRECT_POLICY_DISALLOW_HTTPS_TO_HTTP. Inferred: that the device then \
-                 takes the 3xx status as the answer and logs event 103"),
-    entry!(MenrollAlreadyEnrolled, "menroll-already-enrolled", hr: Some(0x8018_000A), http: None,
-        sym: Some("MENROLL_E_DEVICE_ALREADY_ENROLLED"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        AfterCredentials,
-        "MDM enrollment: the device is already enrolled",
-        causes: ["an earlier MDM enrollment of this device is still in place (inferred)"],
-        fix: "Remove the existing enrollment (Settings → Accounts → Access work or school, or unenroll the \
-              device in the management service), then enroll again.",
-        source: "MDMRegistration.h, MDM registration error values; Windows client management: Azure AD \
-                 integration with MDM, error codes. Caution: the Workplace Join message table of \
-                 deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000A as 'The device is not \
-                 joined to your workplace.'",
-        shows: "This device is already enrolled. You can contact your system administrator with the \
-                error code {0}."),
-    entry!(MenrollNotEnrolled, "menroll-not-enrolled", hr: Some(0x8018_000B), http: None,
-        sym: Some("MENROLL_E_DEVICE_NOT_ENROLLED"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        AfterCredentials,
-        "MDM enrollment: the device is not enrolled",
-        causes: ["an operation that needs an MDM enrollment (renewal, unenrollment) ran on a device whose \
-                  enrollment is gone (inferred)"],
-        fix: "Enroll the device in MDM again (Settings → Accounts → Access work or school), then retry.",
-        source: "MDMRegistration.h, MDM registration error values (the text Windows shows is not \
-                 documented; message stage inferred). Caution: the Workplace Join message table of \
-                 deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000B as 'The redirected URI is \
-                 not part of the wellknown redirection list.'",
-        shows: SHOWS_NOT_DOCUMENTED),
-    entry!(MenrollDiscoveryCertDateInvalid, "menroll-discovery-cert-date-invalid", hr: Some(0x8018_000D),
-        http: None, sym: Some("MENROLL_E_DISCOVERY_SEC_CERT_DATE_INVALID"),
-        DeviceManagementEnterpriseDiagnostics None, kb: None, BeforeCredentials,
-        "MDM enrollment: during discovery the security certificate's date was invalid",
-        causes: ["the MDM discovery server's certificate is expired or not yet valid (inferred)",
-                 "the device's clock is wrong (inferred)"],
-        fix: "Renew the certificate of the MDM discovery endpoint and install it everywhere the name is \
-              served; check the device's clock.",
-        source: "MDMRegistration.h, MDM registration error values; Windows client management: Azure AD \
-                 integration with MDM, error codes. Caution: the Workplace Join message table of \
-                 deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000D as 'Workplace Join is not \
-                 supported.'",
-        shows: SHOWS_CERTIFICATE),
-    entry!(MenrollPasswordNeeded, "menroll-password-needed", hr: Some(0x8018_000E), http: None,
-        sym: Some("MENROLL_E_PASSWORD_NEEDED"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        AfterCredentials,
-        "MDM enrollment: a password is needed but was not supplied",
-        causes: ["the enrollment ran without the user's credentials (inferred)"],
-        fix: "Start the enrollment again and sign in when asked; for automatic enrollment, check that the \
-              user's token reaches the MDM service.",
-        source: "MDMRegistration.h, MDM registration error values; Windows client management: Azure AD \
-                 integration with MDM, error codes. Caution: the Workplace Join message table of \
-                 deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000E as 'The maximum number of \
-                 devices that can be joined to the workplace by the user has been reached.': in the \
-                 Workplace Join log this code means device-cap-reached (unconfirmed)",
-        shows: SHOWS_AUTHENTICATION),
-    entry!(MenrollWabError, "menroll-wab-error", hr: Some(0x8018_000F), http: None,
-        sym: Some("MENROLL_E_WAB_ERROR"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        AfterCredentials,
-        "MDM enrollment: an error occurred during WAB enrollment",
-        causes: ["the sign-in or terms-of-use pages the MDM shows in the web view failed (inferred: WAB \
-                  read as the web authentication broker)"],
-        fix: MDM_LOG_FIX,
-        source: MENROLL,
-        shows: SHOWS_AUTHENTICATION),
-    entry!(MenrollConnectivity, "menroll-connectivity", hr: Some(0x8018_0010), http: None,
-        sym: Some("MENROLL_E_CONNECTIVITY"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        BeforeCredentials,
-        "MDM enrollment: a network error occurred, such as DNS or a network timeout",
-        causes: ["the MDM discovery or enrollment endpoint cannot be resolved or reached from the device"],
-        fix: "Make the MDM discovery and enrollment endpoints resolvable and reachable from the device \
-              (DNS, firewall, proxy).",
-        source: MENROLL,
-        shows: SHOWS_SERVER_CONNECTIVITY),
-    entry!(MenrollInvalidSslCert, "menroll-invalid-ssl-cert", hr: Some(0x8018_0012), http: None,
-        sym: Some("MENROLL_E_INVALIDSSLCERT"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        BeforeCredentials,
-        "MDM enrollment: the server's SSL certificate was not valid",
-        causes: ["the MDM server's certificate is untrusted, expired or names another host (inferred)"],
-        fix: "Install a certificate on the MDM endpoints that chains to a root the device trusts, is in \
-              its validity period and names the endpoint's host.",
-        source: MENROLL,
-        shows: SHOWS_CERTIFICATE),
-    entry!(MenrollDeviceCapReached, "menroll-device-cap-reached", hr: Some(0x8018_0013), http: None,
-        sym: Some("MENROLL_E_DEVICECAPREACHED"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        AfterCredentials,
-        "MDM enrollment: the user has already enrolled too many devices",
-        causes: ["stale enrollments count against the user's device limit in the MDM service"],
-        fix: "Delete or unenroll the user's old devices (the user can do this without an administrator), \
-              or raise the MDM service's device limit per user.",
-        source: MENROLL,
-        shows: SHOWS_DEVICE_LIMIT),
-    entry!(MenrollDeviceNotSupported, "menroll-device-not-supported", hr: Some(0x8018_0014), http: None,
-        sym: Some("MENROLL_E_DEVICENOTSUPPORTED"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        AfterCredentials,
-        "MDM enrollment: this platform or Windows version is not supported",
-        causes: ["the MDM service does not accept the device's platform or Windows version (for example \
-                  an enrollment restriction, inferred)"],
-        fix: "Upgrade the device (the general fix the header names), or allow its platform and version in \
-              the MDM service's enrollment restrictions.",
-        source: MENROLL,
-        shows: "This feature isn't supported. Contact your system administrator with the error code {0}."),
-    entry!(MenrollInsecureRedirect, "menroll-insecure-redirect", hr: Some(0x8018_001A), http: None,
-        sym: Some("MENROLL_E_INSECUREREDIRECT"), DeviceManagementEnterpriseDiagnostics None, kb: None,
-        BeforeCredentials,
-        "MDM enrollment: the server requested HTTP rather than HTTPS, which was not accepted",
-        causes: ["an MDM discovery or enrollment URL redirects to an http:// address"],
-        fix: "Serve every MDM discovery and enrollment URL over HTTPS and redirect only to https:// addresses.",
-        source: MENROLL_NO_TEXT,
-        shows: SHOWS_NOT_DOCUMENTED),
-    entry!(MregisterMessageFormatError, "mregister-message-format-error", hr: Some(0x8019_0001), http: None,
-        sym: Some("MREGISTER_E_DEVICE_MESSAGE_FORMAT_ERROR"), WorkplaceJoin None, kb: None, AfterCredentials,
-        "Windows 8.1 registration: invalid schema, message format error from the server",
-        causes: ["the registration server's answer does not follow the protocol (inferred)"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER),
-    entry!(MregisterAuthenticationError, "mregister-authentication-error", hr: Some(0x8019_0002), http: None,
-        sym: Some("MREGISTER_E_DEVICE_AUTHENTICATION_ERROR"), WorkplaceJoin None, kb: None, AfterCredentials,
-        "Windows 8.1 registration: the server failed to authenticate the user",
-        causes: ["the sign-in was rejected, or the token-signing certificate the server expects changed \
-                  (inferred)"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER),
-    entry!(MregisterAuthorizationError, "mregister-authorization-error", hr: Some(0x8019_0003), http: None,
-        sym: Some("MREGISTER_E_DEVICE_AUTHORIZATION_ERROR"), WorkplaceJoin None, kb: None, AfterCredentials,
-        "Windows 8.1 registration: the user is not authorized to enroll",
-        causes: ["registration is limited to selected users or groups (inferred)"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER),
-    entry!(MregisterCertificateRequestError, "mregister-certificate-request-error", hr: Some(0x8019_0004),
-        http: None, sym: Some("MREGISTER_E_DEVICE_CERTIFCATEREQUEST_ERROR"), WorkplaceJoin None, kb: None,
-        AfterCredentials,
-        "Windows 8.1 registration: the user has no permission for the certificate template or the \
-         certificate authority is unreachable",
-        causes: ["the certificate template's permissions exclude the user",
-                 "the certificate authority is offline or unreachable from the registration server"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER),
-    entry!(MregisterManagementServerError, "mregister-management-server-error", hr: Some(0x8019_0005),
-        http: None, sym: Some("MREGISTER_E_DEVICE_CONFIGMGRSERVER_ERROR"), WorkplaceJoin None, kb: None,
-        AfterCredentials,
-        "Windows 8.1 registration: there was a failure at the management server, such as a database access error",
-        causes: ["the management server's database or back end failed"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER),
-    entry!(MregisterInternalServiceError, "mregister-internal-service-error", hr: Some(0x8019_0006),
-        http: None, sym: Some("MREGISTER_E_DEVICE_INTERNALSERVICE_ERROR"), WorkplaceJoin None, kb: None,
-        AfterCredentials,
-        "Windows 8.1 registration: there was an unhandled exception on the server",
-        causes: ["a server-side fault in the registration service"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER),
-    entry!(MregisterUnknownError, "mregister-unknown-error", hr: Some(0x8019_0008), http: None,
-        sym: Some("MREGISTER_E_DEVICE_UNKNOWN_ERROR"), WorkplaceJoin None, kb: None, AfterCredentials,
-        "Windows 8.1 registration: unknown server error",
-        causes: ["a server-side error the client could not classify"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER),
-    entry!(MregisterRegistrationInProgress, "mregister-registration-in-progress", hr: Some(0x8019_0009),
-        http: None, sym: Some("MREGISTER_E_REGISTRATION_IN_PROGRESS"), WorkplaceJoin None, kb: None,
-        AfterCredentials,
-        "Windows 8.1 registration: another enrollment operation is currently under way",
-        causes: ["a second registration was started before the first finished"],
-        fix: "Wait for the running registration to finish, then try again.",
-        source: MREGISTER),
-    entry!(MregisterAlreadyRegistered, "mregister-already-registered", hr: Some(0x8019_000A), http: None,
-        sym: Some("MREGISTER_E_DEVICE_ALREADY_REGISTERED"), WorkplaceJoin None, kb: None, AfterCredentials,
-        "Windows 8.1 registration: the device is already enrolled",
-        causes: ["an earlier registration of this device is still in place"],
-        fix: "Leave the workplace or remove the old registration, then register again.",
-        source: MREGISTER_NO_LONGER_USED),
-    entry!(MregisterNotRegistered, "mregister-not-registered", hr: Some(0x8019_000B), http: None,
-        sym: Some("MREGISTER_E_DEVICE_NOT_REGISTERED"), WorkplaceJoin None, kb: None, AfterCredentials,
-        "Windows 8.1 registration: the device is not enrolled",
-        causes: ["an operation that needs a registration ran on a device that has none (inferred)"],
-        fix: "Register the device again, then retry.",
-        source: MREGISTER_NO_LONGER_USED),
-    entry!(MregisterDiscoveryRedirected, "mregister-discovery-redirected", hr: Some(0x8019_000C), http: None,
-        sym: Some("MREGISTER_E_DISCOVERY_REDIRECTED"), WorkplaceJoin None, kb: None, BeforeCredentials,
-        "Windows 8.1 registration: redirection is needed",
-        causes: ["the discovery server answered with a redirection (inferred)"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER_NO_LONGER_USED),
-    entry!(MregisterNotAdRegistered, "mregister-not-ad-registered", hr: Some(0x8019_000D), http: None,
-        sym: Some("MREGISTER_E_DEVICE_NOT_AD_REGISTERED_ERROR"), WorkplaceJoin None, kb: None, AfterCredentials,
-        "Windows 8.1 registration: the device is not registered with Active Directory",
-        causes: ["the operation needs a device registered in Active Directory (Workplace Join) first \
-                  (inferred)"],
-        fix: "Workplace Join the device first, then retry.",
-        source: MREGISTER_NO_LONGER_USED),
-    entry!(MregisterDiscoveryFailed, "mregister-discovery-failed", hr: Some(0x8019_000E), http: None,
-        sym: Some("MREGISTER_E_DISCOVERY_FAILED"), WorkplaceJoin None, kb: None, BeforeCredentials,
-        "Windows 8.1 registration: discovery failed, redirection is needed",
-        causes: ["the discovery server could not be used without a redirection (inferred)"],
-        fix: MREGISTER_FIX,
-        source: MREGISTER_NO_LONGER_USED),
-    entry!(DsregMessageFormatError, "dsreg-message-format-error", hr: Some(0x801C_0001), http: None,
-        sym: Some("DSREG_E_DEVICE_MESSAGE_FORMAT_ERROR"), UserDeviceRegistration None, kb: None, AfterCredentials,
-        "device registration: the server's message has the wrong format (inferred)",
-        causes: ["a proxy or the registration service returned a malformed answer (inferred)"],
-        fix: "Read the User Device Registration admin log for the server's answer and make sure no proxy \
-              rewrites the registration traffic.",
-        source: DSREG_E_INFERRED,
-        shows: SHOWS_SERVER_CONNECTIVITY),
-    entry!(DsregAuthenticationError, "dsreg-authentication-error", hr: Some(0x801C_0002), http: None,
-        sym: Some("DSREG_E_DEVICE_AUTHENTICATION_ERROR"), UserDeviceRegistration Some(204), kb: None,
-        AfterCredentials,
-        "device registration: the registration service answered with an authentication error",
-        causes: ["the registration service could not authenticate the user or the device (DRS error \
-                  AuthenticationError, sub-error not DeviceNotFound)",
-                 "the federation service's token-signing certificate expired or changed (inferred)"],
-        fix: "Look at the server error code and message the device logged (dsregcmd /status: Server \
-              ErrorCode, Server Message) and at the sign-in logs of AD FS / Entra ID for the same time.",
-        source: "Windows client management: Azure AD integration with MDM, error codes; Troubleshoot \
-                 Microsoft Entra hybrid joined devices (join phase, event 204)",
-        shows: SHOWS_AUTHENTICATION),
-    entry!(DsregAuthorizationError, "dsreg-authorization-error", hr: Some(0x801C_0003), http: None,
-        sym: Some("DSREG_E_DEVICE_AUTHORIZATION_ERROR"), UserDeviceRegistration None, kb: None, AfterCredentials,
-        "device registration: this user is not authorized to enroll the device",
-        causes: ["device join or registration is limited to selected users or groups (inferred)"],
-        fix: "Allow the user to join or register devices (Entra ID: Devices → Device settings; AD FS: the \
-              DRS issuance authorization rules).",
-        source: DSREG_E,
-        shows: SHOWS_AUTHORIZATION),
-    entry!(DsregInternalServiceError, "dsreg-internal-service-error", hr: Some(0x801C_0006), http: None,
-        sym: Some("DSREG_E_DEVICE_INTERNALSERVICE_ERROR"), UserDeviceRegistration Some(204), kb: None,
-        AfterCredentials,
-        "device registration: the registration service reported an internal error",
-        causes: ["the registration service answered with an error (DRS error DirectoryError)"],
-        fix: "Look at the server error code and message the device logged (dsregcmd /status: Server \
-              ErrorCode, Server Message); retry later if the service is throttling.",
-        source: "Windows client management: Azure AD integration with MDM, error codes; Troubleshoot \
-                 Microsoft Entra hybrid joined devices (join phase, event 204)",
-        shows: SHOWS_SERVER_CONNECTIVITY),
-    entry!(DsregDiscoveryRedirectionNotTrusted, "dsreg-discovery-redirection-not-trusted", hr: Some(0x801C_000B),
-        http: None, sym: Some("DSREG_E_DISCOVERY_REDIRECTION_NOT_TRUSTED"), UserDeviceRegistration None,
-        kb: None, BeforeCredentials,
-        "device registration discovery: the server being contacted is not trusted",
-        causes: ["discovery was redirected to a host the device does not trust for registration (inferred \
-                  from the symbol name)"],
-        fix: "Serve the discovery contract from EnterpriseRegistration.<suffix> itself, without redirects \
-              to other hosts.",
-        source: DSREG_E,
-        shows: "The server being contacted isn't trusted. Contact your system administrator with the \
-                error code {0}."),
-    entry!(DsregDiscoveryError, "dsreg-discovery-error", hr: Some(0x801C_000C), http: None,
-        sym: Some("DSREG_E_DISCOVERY_FAILED"), UserDeviceRegistration None, kb: None, BeforeCredentials,
-        "device registration discovery failed: there was an error communicating with the server",
-        causes: ["any discovery-phase failure: DNS, connection, certificate or HTTP status (inferred)"],
-        fix: "Run this tool's live diagnosis for the UPN suffix to find the failing discovery step.",
-        source: DSREG_E,
-        shows: SHOWS_SERVER_CONNECTIVITY),
-    entry!(DsregQuotaExceeded, "dsreg-quota-exceeded", hr: Some(0x801C_000E), http: None,
-        sym: Some("DSREG_E_DEVICE_REGISTRATION_QUOTA_EXCCEEDED"), UserDeviceRegistration None, kb: None,
-        AfterCredentials,
-        "device registration: the user has reached the maximum number of registered devices",
-        causes: ["stale registrations count against the per-user quota"],
-        fix: "Delete stale devices of the user, or raise the quota (Entra ID: Devices → Device settings → \
-              maximum number of devices per user; AD FS `Set-AdfsDeviceRegistration -DevicesPerUser`).",
-        source: "Windows client management: Azure AD integration with MDM, error codes (the header spells \
-                 the symbol EXCCEEDED); the Windows 10+ form of KB3045379's event 200 (device-cap-reached)",
-        shows: SHOWS_DEVICE_LIMIT),
-    entry!(DsregRebootRequired, "dsreg-reboot-required", hr: Some(0x801C_000F), http: None,
-        sym: Some("DSREG_E_DEVICE_REQUIRES_REBOOT"), UserDeviceRegistration None, kb: None, AfterCredentials,
-        "device registration: a reboot is required to complete device registration",
-        causes: ["registration finished a step that only takes effect after a restart"],
-        fix: "Restart the device.",
-        source: DSREG_E,
-        shows: "A reboot is required to complete device registration."),
-    entry!(DsregDiscoveryBadMessage, "dsreg-discovery-bad-message", hr: Some(0x801C_0012), http: None,
-        sym: Some("DSREG_E_DISCOVERY_BAD_MESSAGE_ERROR"), UserDeviceRegistration None, kb: None, BeforeCredentials,
-        "device registration discovery: the discovery answer is a bad message (inferred)",
-        causes: ["the discovery answer is not a discovery document, for example a proxy's page (inferred)"],
-        fix: "Let the device reach the registration service directly and check that the contract endpoint \
-              returns a discovery document (this tool's contract check shows the body).",
-        source: DSREG_E_INFERRED,
-        shows: SHOWS_SERVER_CONNECTIVITY),
-    entry!(DsregTenantIdNotFound, "dsreg-tenant-id-not-found", hr: Some(0x801C_0013), http: None,
-        sym: Some("DSREG_E_TENANTID_NOT_FOUND"), UserDeviceRegistration None, kb: None, AfterCredentials,
-        "device registration: the tenant ID was not found (inferred)",
-        causes: ["the device could not find the tenant ID it registers into (inferred)"],
-        fix: "Check the service connection point (tenant name and ID) in Active Directory, or the \
-              tenant the user signs in to.",
-        source: DSREG_E_INFERRED,
-        shows: SHOWS_AUTHENTICATION),
-    entry!(DsregUserSidNotFound, "dsreg-user-sid-not-found", hr: Some(0x801C_0014), http: None,
-        sym: Some("DSREG_E_USERSID_NOT_FOUND"), UserDeviceRegistration None, kb: None, AfterCredentials,
-        "device registration: the user's SID was not found (inferred)",
-        causes: ["the user's security identifier is missing from the token or the session (inferred)"],
-        fix: "Sign out and in again with the work account, then retry; read the User Device Registration \
-              admin log for the step that failed.",
-        source: DSREG_E_INFERRED,
-        shows: SHOWS_AUTHENTICATION),
-    entry!(DsregDiscoveryFailed, "dsreg-discovery-failed", hr: Some(0x801C_0021), http: None,
-        sym: Some("DSREG_AUTOJOIN_DISC_FAILED"), UserDeviceRegistration Some(200), kb: None, Background,
-        "device registration discovery failed (the sub-error carries the WinHTTP code)",
-        causes: ["any discovery-phase failure: DNS, connection, certificate or revocation (see the inner code)"],
-        fix: "Look at the inner code (dsregcmd prints it after the slash) and fix that step.",
-        source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status troubleshooting \
-                 docs); event 200 is unconfirmed (the docs send older Windows 10 versions to event 201 \
-                 for discovery errors)"),
-    entry!(DsregDiscoveryWaitTimeout, "dsreg-discovery-wait-timeout", hr: Some(0x801C_001F), http: None,
-        sym: Some("DSREG_AUTOJOIN_DISC_WAIT_TIMEOUT"), UserDeviceRegistration Some(200), kb: None, Background,
-        "device registration discovery did not complete in time",
-        causes: ["the registration service or the network path is too slow or drops packets"],
-        fix: "Check the network path to the registration service and proxies (see the timeout failure).",
-        source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status troubleshooting \
-                 docs); event 200 is unconfirmed (the docs send older Windows 10 versions to event 201 \
-                 for discovery errors)"),
-    entry!(DsregUserRealmDiscoveryFailed, "dsreg-user-realm-discovery-failed", hr: Some(0x801C_003D), http: None,
-        sym: Some("DSREG_AUTOJOIN_USERREALM_DISCOVERY_FAILED"), UserDeviceRegistration None, kb: None, Background,
-        "user realm discovery failed",
-        causes: ["the device cannot reach the sign-in service to find the user's realm",
-                 "the UPN suffix is not a verified domain of the tenant"],
-        fix: "Make login.microsoftonline.com reachable from the device and verify the UPN suffix in the tenant.",
-        source: HYBRID_JOIN_DOCS),
-    entry!(DsregTenantNotFound, "dsreg-tenant-not-found", hr: Some(0x801C_003A), http: None,
-        sym: Some("DSREG_DISCOVERY_TENANT_NOT_FOUND"), UserDeviceRegistration None, kb: None, Background,
-        "the tenant was not found",
-        causes: ["the service connection point names the wrong tenant ID",
-                 "the tenant has no active subscription"],
-        fix: "Check the service connection point (tenant name and ID) in Active Directory and the tenant's \
-              subscriptions.",
-        source: HYBRID_JOIN_DOCS),
-    entry!(DsregServerBusy, "dsreg-server-busy", hr: Some(0x801C_0025), http: Some(503),
-        sym: Some("DSREG_SERVER_BUSY"), UserDeviceRegistration Some(201), kb: Some(3_045_388), Background,
-        "the registration server answered that it is busy (HTTP 503)",
-        causes: ["the AD FS or device registration service is stopped or overloaded (inferred)"],
-        fix: "Start or scale the registration service; on AD FS check every farm node.",
-        source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status troubleshooting \
-                 docs: HTTP 503 from the registration service, event 201); KB3045388 for the Windows 8.1 \
-                 form (service-unavailable)"),
-    entry!(DsregDirectoryFailure, "dsreg-directory-failure", hr: Some(0x801C_03F2), http: None,
-        sym: Some("DSREG_E_DIRECTORY_FAILURE"), UserDeviceRegistration Some(204), kb: None, Background,
-        "the service could not find the device's object in the directory",
-        causes: ["the computer object was not synchronised to Entra ID yet",
-                 "the device's certificate does not match the synchronised object"],
-        fix: "Check that the computer's OU is in the sync scope and wait for the next sync cycle.",
-        source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status troubleshooting \
-                 docs: DRS error DirectoryError, join phase, event 204)"),
-];
+catalogue! {
+    /// One documented way a Workplace Join / device registration fails, named as Windows names it.
+    ///
+    /// Every variant answers the same questions: its [`hresult`](Self::hresult) (or HTTP status),
+    /// the event it produces, the support article, a stable kebab-case [`code`](Self::code), what it
+    /// means, how to fix it and where that meaning comes from ([`source`](Self::source)). The
+    /// variants follow `REFERENCE.md` §2. Four code families share this enum:
+    ///
+    /// - WinHTTP errors (`0x8007xxxx`) and HTTP statuses of discovery: Windows 8.1 Workplace Join
+    ///   (events 102, 103, 200) and Windows 10+ registration alike;
+    /// - `MENROLL_E_*` (`0x8018xxxx`, variants `Menroll…`): MDM enrollment, Windows 10 and later;
+    /// - `MREGISTER_E_*` (`0x8019xxxx`, variants `Mregister…`): Windows 8.0–8.1 registration, no
+    ///   longer used on Windows 10;
+    /// - `DSREG_*` (`0x801Cxxxx`, variants `Dsreg…`): Windows 10+ device registration.
+    ///
+    /// Meanings no source confirms say *inferred* or *unconfirmed* in their description or source.
+    ///
+    /// ```
+    /// use wpj_core::JoinFailure;
+    ///
+    /// let f = JoinFailure::try_from(0x8007_2F8A_u32)?;
+    /// assert_eq!(f, JoinFailure::CertRevoked);
+    /// assert_eq!(f.event_id(), Some(102));
+    /// assert_eq!(f.kb().unwrap().to_string(), "KB3045383");
+    /// assert_eq!(f.code(), "cert-revoked");
+    /// assert!(f.source().contains("KB3045383"));
+    /// assert_eq!("-2147012726".parse::<JoinFailure>()?, f);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum JoinFailure {
+        /// 0x80072EE7: `EnterpriseRegistration.<suffix>` could not be resolved.
+        NameNotResolved {
+            code: "name-not-resolved",
+            hresult: 0x8007_2EE7,
+            symbol: "ERROR_WINHTTP_NAME_NOT_RESOLVED",
+            log: WorkplaceJoin,
+            event: 102,
+            kb: 3_045_385,
+            stage: BeforeCredentials,
+            description: "the name EnterpriseRegistration.<upn-suffix> could not be resolved",
+            causes: [
+                "no EnterpriseRegistration record for the UPN suffix in the DNS zone the device \
+                    queries",
+                "split-horizon DNS: the record exists in one view (internal or external) only",
+                "the device's DNS server is unreachable or refuses the query",
+                "a stale negative answer is cached on the device",
+            ],
+            remediation: "Create the record: for Microsoft Entra ID a CNAME \
+                EnterpriseRegistration.<suffix> → EnterpriseRegistration.windows.net; for AD FS a \
+                CNAME or A record pointing at the AD FS farm (internal DNS) and at the Web \
+                Application Proxy (external DNS). Then run `ipconfig /flushdns` on the device.",
+            source: "KB3045385; WinHTTP error list (winhttp.h)",
+        },
+        /// 0x80072EFD: no TCP connection to port 443.
+        CannotConnect {
+            code: "cannot-connect",
+            hresult: 0x8007_2EFD,
+            symbol: "ERROR_WINHTTP_CANNOT_CONNECT",
+            log: WorkplaceJoin,
+            event: 102,
+            kb: 3_045_381,
+            stage: BeforeCredentials,
+            description: "a connection to the device registration service could not be established",
+            causes: [
+                "a firewall or proxy blocks TCP port 443 to the registration name",
+                "no service listens on 443 at the resolved address",
+                "http.sys has no binding on 443 for the registration name (AD FS)",
+            ],
+            remediation: "Allow TCP 443 from the device to the AD FS farm / proxy (or Entra ID), \
+                and make sure an SSL binding exists for enterpriseregistration.<suffix>:443 \
+                (`netsh http show sslcert`).",
+            source: "KB3045381; WinHTTP error list (winhttp.h)",
+        },
+        /// 0x80072F0D: the certificate chain ends in an untrusted root (or an intermediate is
+        /// missing).
+        InvalidCa {
+            code: "invalid-ca",
+            hresult: 0x8007_2F0D,
+            symbol: "ERROR_WINHTTP_SECURE_INVALID_CA",
+            log: WorkplaceJoin,
+            event: 102,
+            kb: 3_045_382,
+            stage: BeforeCredentials,
+            description: "the server certificate chains to a root the device does not trust",
+            causes: [
+                "the certificate was issued by a private CA whose root is not deployed to the \
+                    device",
+                "the server does not send its intermediate certificate and the device cannot fetch \
+                    it",
+                "the device's root certificate updates are out of date",
+            ],
+            remediation: "Deploy the issuing CA's root (and intermediates) to the device's trusted \
+                stores, have the server send the full chain, and keep root certificate updates \
+                enabled; or use a certificate from a public CA.",
+            source: "KB3045382; WinHTTP error list (winhttp.h)",
+        },
+        /// 0x80072F8A: the server certificate or an intermediate is revoked.
+        CertRevoked {
+            code: "cert-revoked",
+            hresult: 0x8007_2F8A,
+            symbol: "ERROR_WINHTTP_SECURE_CERT_REVOKED",
+            log: WorkplaceJoin,
+            event: 102,
+            kb: 3_045_383,
+            stage: BeforeCredentials,
+            description: "the server certificate, or a certificate in its chain, has been revoked",
+            causes: [
+                "the SSL certificate on AD FS or the proxy was revoked by its CA",
+                "an intermediate CA certificate in the chain was revoked",
+            ],
+            remediation: "Obtain a new certificate and install it on every AD FS node and every \
+                Web Application Proxy (Set-AdfsSslCertificate / \
+                Set-WebApplicationProxySslCertificate).",
+            source: "KB3045383; WinHTTP error list (winhttp.h)",
+        },
+        /// 0x80072F19: revocation could not be checked (CRL/OCSP server offline); Windows fails
+        /// hard.
+        RevocationOffline {
+            code: "revocation-offline",
+            hresult: 0x8007_2F19,
+            symbol: "ERROR_WINHTTP_SECURE_CERT_REV_FAILED",
+            log: WorkplaceJoin,
+            event: 102,
+            kb: 3_045_384,
+            stage: BeforeCredentials,
+            description: "the revocation status of the certificate chain could not be determined \
+                (revocation server offline)",
+            causes: [
+                "a CRL distribution point or OCSP responder in the chain is unreachable from the \
+                    device",
+                "the published CRL is expired, malformed or signed by the wrong key",
+                "the CDP is an internal-only (ldap:// or intranet) URL that external devices \
+                    cannot reach",
+            ],
+            remediation: "Make every CDP and OCSP URL in the chain reachable from the device \
+                (Windows treats an unknown revocation status as a hard failure) and publish fresh \
+                CRLs before their nextUpdate.",
+            source: "KB3045384; WinHTTP error list (winhttp.h)",
+        },
+        /// 0x80004005: unknown error.
+        UnknownError {
+            code: "unknown-error",
+            hresult: 0x8000_4005,
+            symbol: "E_FAIL",
+            log: WorkplaceJoin,
+            event: 102,
+            kb: 3_045_380,
+            stage: BeforeCredentials,
+            description: "an unspecified error occurred during discovery",
+            causes: ["an error the client could not classify"],
+            remediation: DEVICE_SIDE_LOGS,
+            source: "KB3045380; E_FAIL (winerror.h)",
+        },
+        /// Event 103, HTTP 404: the discovery contract endpoint was not found.
+        ContractNotFound {
+            code: "contract-not-found",
+            http_status: 404,
+            log: WorkplaceJoin,
+            event: 103,
+            kb: 3_045_386,
+            stage: BeforeCredentials,
+            description: "the discovery endpoint /EnrollmentServer/contract returned HTTP 404 (not \
+                found)",
+            causes: [
+                "device registration is not enabled (Entra ID device settings, or the AD FS DRS \
+                    relying-party trust on each node)",
+                "DNS points the registration name at the wrong server",
+                "the UPN suffix is missing from the certificate's subject alternative names",
+                "no 443 binding for enterpriseregistration.<suffix> (`netsh http show sslcert`)",
+            ],
+            remediation: "Enable device registration (Entra ID: allow users to register devices; \
+                AD FS: Initialize-ADDeviceRegistration and Enable-AdfsDeviceRegistration on every \
+                node), point EnterpriseRegistration.<suffix> at the right service, and add the \
+                suffix to the certificate and the http.sys bindings.",
+            source: "KB3045386; the contract endpoint is specified in MS-DVRD",
+        },
+        /// Event 103, HTTP 503: the registration service is unavailable.
+        ServiceUnavailable {
+            code: "service-unavailable",
+            http_status: 503,
+            log: WorkplaceJoin,
+            event: 103,
+            kb: 3_045_388,
+            stage: BeforeCredentials,
+            description: "the discovery endpoint returned HTTP 503 (service unavailable)",
+            causes: [
+                "the AD FS or device registration service is stopped on a farm node (inferred)",
+                "the load balancer sends the device to a node that is out of service",
+            ],
+            remediation: "Start the AD FS service (and DRS) on every farm node and proxy, and take \
+                broken nodes out of the load balancer. Windows 10 reports this as \
+                DSREG_SERVER_BUSY 0x801C0025.",
+            source: "KB3045388 (article retired: the cause is inferred from the seed's mapping); \
+                Troubleshoot Microsoft Entra hybrid joined devices for DSREG_SERVER_BUSY (HTTP \
+                503)",
+        },
+        /// Event 200 (KB3045379, no HRESULT): the user has reached the maximum number of registered
+        /// devices. Windows 10+ reports the same condition as
+        /// [`DsregQuotaExceeded`](Self::DsregQuotaExceeded), MDM enrollment as
+        /// [`MenrollDeviceCapReached`](Self::MenrollDeviceCapReached).
+        DeviceCapReached {
+            code: "device-cap-reached",
+            log: WorkplaceJoin,
+            event: 200,
+            kb: 3_045_379,
+            stage: AfterCredentials,
+            description: "the user has reached the maximum number of devices they may register",
+            causes: ["stale registrations count against the per-user quota"],
+            remediation: "Delete stale devices of the user, or raise the quota (Entra ID device \
+                settings; AD FS `Set-AdfsDeviceRegistration -DevicesPerUser`).",
+            source: "KB3045379 (event 200; the article gives no HRESULT). Windows 10 and later log \
+                the same condition as DSREG_E_DEVICE_REGISTRATION_QUOTA_EXCCEEDED 0x801C000E \
+                (dsreg-quota-exceeded), MDM enrollment as MENROLL_E_DEVICECAPREACHED 0x80180013 \
+                (menroll-device-cap-reached). Unconfirmed: the message table of \
+                deviceregistration.dll (Windows 8.1 and 10) gives 0x8018000E this meaning, so a \
+                Workplace Join event 200 may carry 0x8018000E",
+        },
+        /// 0x80072EE2: the request timed out.
+        Timeout {
+            code: "timeout",
+            hresult: 0x8007_2EE2,
+            symbol: "ERROR_WINHTTP_TIMEOUT",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "the request timed out",
+            causes: [
+                "a firewall drops packets instead of refusing them",
+                "the server accepts the connection but never completes the handshake or the \
+                    response",
+                "an overloaded server or proxy",
+            ],
+            remediation: "Find where the packets stop (a firewall that drops, a stalled load \
+                balancer or proxy) and make the service answer; check the server's health.",
+            source: "WinHTTP error list (winhttp.h); Troubleshoot Microsoft Entra hybrid joined \
+                devices (as WININET_E_TIMEOUT); event 102 in the Workplace Join log is inferred \
+                from the seed's discovery failures",
+        },
+        /// 0x80072EFE: the connection was reset or the TLS versions did not match.
+        ConnectionError {
+            code: "connection-error",
+            hresult: 0x8007_2EFE,
+            symbol: "ERROR_WINHTTP_CONNECTION_ERROR",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "the connection was reset or aborted, or the TLS protocol versions do not \
+                match",
+            causes: [
+                "the server or a middlebox resets the connection",
+                "the server and the device share no TLS version or cipher suite",
+            ],
+            remediation: "Enable a TLS version and cipher suite both sides support (TLS 1.2 on \
+                older Windows) and look for middleboxes that reset TLS connections.",
+            source: "WinHTTP error list (winhttp.h); Troubleshoot Microsoft Entra hybrid joined \
+                devices (as WININET_E_CONNECTION_ABORTED); the TLS version mismatch cause and \
+                event 102 are inferred",
+        },
+        /// 0x80072F05: the server certificate is expired or not yet valid.
+        CertDateInvalid {
+            code: "cert-date-invalid",
+            hresult: 0x8007_2F05,
+            symbol: "ERROR_WINHTTP_SECURE_CERT_DATE_INVALID",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "a certificate in the chain is expired or not yet valid",
+            causes: [
+                "the SSL certificate expired and was not renewed on every node and proxy",
+                "the device's clock is wrong",
+            ],
+            remediation: "Renew the certificate and install it on every AD FS node and proxy; \
+                check the device's clock.",
+            source: WINHTTP_EVENT_INFERRED,
+        },
+        /// 0x80072F06: the server certificate does not name `enterpriseregistration.<suffix>`.
+        CertNameInvalid {
+            code: "cert-name-invalid",
+            hresult: 0x8007_2F06,
+            symbol: "ERROR_WINHTTP_SECURE_CERT_CN_INVALID",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "the server certificate does not name enterpriseregistration.<upn-suffix>",
+            causes: [
+                "the certificate lacks a SAN for enterpriseregistration.<suffix> (one per UPN \
+                    suffix)",
+                "DNS sends the device to a server presenting another site's certificate",
+            ],
+            remediation: "Issue a certificate whose subject alternative names include \
+                enterpriseregistration.<suffix> for every UPN suffix, and install it on every node \
+                and proxy.",
+            source: WINHTTP_EVENT_INFERRED,
+        },
+        /// 0x80072F89: the server certificate is invalid (wrong key usage, malformed).
+        InvalidCert {
+            code: "invalid-cert",
+            hresult: 0x8007_2F89,
+            symbol: "ERROR_WINHTTP_SECURE_INVALID_CERT",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "the server certificate is invalid (wrong key usage or malformed)",
+            causes: [
+                "the certificate lacks the serverAuth extended key usage or digitalSignature key \
+                    usage",
+                "the certificate is malformed",
+            ],
+            remediation: "Issue a certificate from a template for SSL server authentication (EKU \
+                serverAuth).",
+            source: WINHTTP_EVENT_INFERRED,
+        },
+        /// 0x80072F7C: a redirect could not be followed (loop or too many hops).
+        RedirectFailed {
+            code: "redirect-failed",
+            hresult: 0x8007_2F7C,
+            symbol: "ERROR_WINHTTP_REDIRECT_FAILED",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "a redirect could not be followed (loop or too many redirects)",
+            causes: ["a proxy or web server redirects the contract URL in a loop"],
+            remediation: "Serve /EnrollmentServer/contract directly from the registration name \
+                without redirects.",
+            source: WINHTTP_EVENT_INFERRED,
+        },
+        /// 0x80072F78: the server's response could not be understood.
+        InvalidServerResponse {
+            code: "invalid-server-response",
+            hresult: 0x8007_2F78,
+            symbol: "ERROR_WINHTTP_INVALID_SERVER_RESPONSE",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "the server's response could not be parsed as HTTP",
+            causes: [
+                "something other than a web server answers on 443",
+                "a broken proxy or load balancer",
+            ],
+            remediation: "Make sure the AD FS / proxy web service answers on 443, not another \
+                service.",
+            source: WINHTTP_EVENT_INFERRED,
+        },
+        /// 0x80072F8F: a TLS-level security failure.
+        SecureFailure {
+            code: "secure-failure",
+            hresult: 0x8007_2F8F,
+            symbol: "ERROR_WINHTTP_SECURE_FAILURE",
+            log: WorkplaceJoin,
+            event: 102,
+            stage: BeforeCredentials,
+            description: "a TLS security failure (in WinINet the same number means \
+                DECODING_FAILED)",
+            causes: [
+                "several certificate problems at once",
+                "a TLS handshake failure not covered by a specific code",
+            ],
+            remediation: "Inspect the certificate chain and the TLS configuration of the server; \
+                run the TLS check of this tool to see every problem separately.",
+            source: "WinHTTP error list (winhttp.h); Troubleshoot Microsoft Entra hybrid joined \
+                devices lists the same number as WININET_E_DECODING_FAILED; event 102 in the \
+                Workplace Join log is inferred from the seed's discovery failures",
+        },
+        /// 0x8007000D: the discovery answer is not a discovery document (typically a proxy's HTML
+        /// page).
+        InvalidData {
+            code: "invalid-data",
+            hresult: 0x8007_000D,
+            symbol: "E_INVALIDDATA",
+            log: UserDeviceRegistration,
+            event: 201,
+            stage: BeforeCredentials,
+            description: "the discovery answer is not a discovery document",
+            causes: [
+                "a proxy or captive portal answers with an HTML page and HTTP 200",
+                "the registration name points at a web server that is not the registration service",
+            ],
+            remediation: "Let the device reach the registration service directly (exempt the name \
+                from the proxy or captive portal) and point the name at AD FS / Entra ID.",
+            source: HYBRID_JOIN_DOCS,
+        },
+        /// Event 103 with an HTTP status other than 404 or 503.
+        HttpError {
+            code: "http-error",
+            log: WorkplaceJoin,
+            event: 103,
+            stage: BeforeCredentials,
+            description: "the discovery endpoint returned an HTTP error status other than 404 or \
+                503",
+            causes: [
+                "a proxy denies the request (401, 403, 407)",
+                "the service fails internally (500)",
+            ],
+            remediation: "Look at the status and the body the service returned (in this tool's \
+                evidence) and at the AD FS admin log or the proxy's logs for the same time.",
+            source: "event 103 for statuses other than 404 and 503 is inferred from KB3045386 and \
+                KB3045388",
+        },
+        /// Event 103, no HRESULT: the contract redirects from HTTPS to HTTP, which WinHTTP's
+        /// default redirect policy refuses (inferred).
+        InsecureRedirect {
+            code: "insecure-redirect",
+            log: WorkplaceJoin,
+            event: 103,
+            stage: BeforeCredentials,
+            description: "the discovery endpoint redirects from HTTPS to HTTP, which the device \
+                refuses to follow (inferred)",
+            causes: [
+                "a web server or proxy redirects the contract URL to an http:// address",
+                "an HTTPS-offloading load balancer builds its Location header with http://",
+            ],
+            remediation: "Serve /EnrollmentServer/contract over HTTPS without redirects, or \
+                redirect only to https:// addresses (fix the Location header the server or load \
+                balancer writes).",
+            source: "WinHTTP documentation: the default WINHTTP_OPTION_REDIRECT_POLICY is \
+                WINHTTP_OPTION_REDIRECT_POLICY_DISALLOW_HTTPS_TO_HTTP. Inferred: that the device \
+                then takes the 3xx status as the answer and logs event 103",
+        },
+        /// 0x8018000A (`MENROLL_E_DEVICE_ALREADY_ENROLLED`): the device is already enrolled in MDM.
+        MenrollAlreadyEnrolled {
+            code: "menroll-already-enrolled",
+            hresult: 0x8018_000A,
+            symbol: "MENROLL_E_DEVICE_ALREADY_ENROLLED",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: AfterCredentials,
+            description: "MDM enrollment: the device is already enrolled",
+            causes: ["an earlier MDM enrollment of this device is still in place (inferred)"],
+            remediation: "Remove the existing enrollment (Settings → Accounts → Access work or \
+                school, or unenroll the device in the management service), then enroll again.",
+            source: "MDMRegistration.h, MDM registration error values; Windows client management: \
+                Azure AD integration with MDM, error codes. Caution: the Workplace Join message \
+                table of deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000A as 'The \
+                device is not joined to your workplace.'",
+            shows: "This device is already enrolled. You can contact your system administrator \
+                with the error code {0}.",
+        },
+        /// 0x8018000B (`MENROLL_E_DEVICE_NOT_ENROLLED`): the device is not enrolled in MDM.
+        MenrollNotEnrolled {
+            code: "menroll-not-enrolled",
+            hresult: 0x8018_000B,
+            symbol: "MENROLL_E_DEVICE_NOT_ENROLLED",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: AfterCredentials,
+            description: "MDM enrollment: the device is not enrolled",
+            causes: [
+                "an operation that needs an MDM enrollment (renewal, unenrollment) ran on a device \
+                    whose enrollment is gone (inferred)",
+            ],
+            remediation: "Enroll the device in MDM again (Settings → Accounts → Access work or \
+                school), then retry.",
+            source: "MDMRegistration.h, MDM registration error values (the text Windows shows is \
+                not documented; message stage inferred). Caution: the Workplace Join message table \
+                of deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000B as 'The redirected \
+                URI is not part of the wellknown redirection list.'",
+            shows: SHOWS_NOT_DOCUMENTED,
+        },
+        /// 0x8018000D (`MENROLL_E_DISCOVERY_SEC_CERT_DATE_INVALID`): during MDM discovery the
+        /// certificate's date was invalid.
+        MenrollDiscoveryCertDateInvalid {
+            code: "menroll-discovery-cert-date-invalid",
+            hresult: 0x8018_000D,
+            symbol: "MENROLL_E_DISCOVERY_SEC_CERT_DATE_INVALID",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: BeforeCredentials,
+            description: "MDM enrollment: during discovery the security certificate's date was \
+                invalid",
+            causes: [
+                "the MDM discovery server's certificate is expired or not yet valid (inferred)",
+                "the device's clock is wrong (inferred)",
+            ],
+            remediation: "Renew the certificate of the MDM discovery endpoint and install it \
+                everywhere the name is served; check the device's clock.",
+            source: "MDMRegistration.h, MDM registration error values; Windows client management: \
+                Azure AD integration with MDM, error codes. Caution: the Workplace Join message \
+                table of deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000D as \
+                'Workplace Join is not supported.'",
+            shows: SHOWS_CERTIFICATE,
+        },
+        /// 0x8018000E (`MENROLL_E_PASSWORD_NEEDED`): a password is needed but was not supplied.
+        MenrollPasswordNeeded {
+            code: "menroll-password-needed",
+            hresult: 0x8018_000E,
+            symbol: "MENROLL_E_PASSWORD_NEEDED",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: AfterCredentials,
+            description: "MDM enrollment: a password is needed but was not supplied",
+            causes: ["the enrollment ran without the user's credentials (inferred)"],
+            remediation: "Start the enrollment again and sign in when asked; for automatic \
+                enrollment, check that the user's token reaches the MDM service.",
+            source: "MDMRegistration.h, MDM registration error values; Windows client management: \
+                Azure AD integration with MDM, error codes. Caution: the Workplace Join message \
+                table of deviceregistration.dll (Windows 8.1 and 10) reads 0x8018000E as 'The \
+                maximum number of devices that can be joined to the workplace by the user has been \
+                reached.': in the Workplace Join log this code means device-cap-reached \
+                (unconfirmed)",
+            shows: SHOWS_AUTHENTICATION,
+        },
+        /// 0x8018000F (`MENROLL_E_WAB_ERROR`): an error occurred during WAB enrollment.
+        MenrollWabError {
+            code: "menroll-wab-error",
+            hresult: 0x8018_000F,
+            symbol: "MENROLL_E_WAB_ERROR",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: AfterCredentials,
+            description: "MDM enrollment: an error occurred during WAB enrollment",
+            causes: [
+                "the sign-in or terms-of-use pages the MDM shows in the web view failed (inferred: \
+                    WAB read as the web authentication broker)",
+            ],
+            remediation: MDM_LOG_FIX,
+            source: MENROLL,
+            shows: SHOWS_AUTHENTICATION,
+        },
+        /// 0x80180010 (`MENROLL_E_CONNECTIVITY`): a network error (DNS, timeout) during MDM
+        /// enrollment.
+        MenrollConnectivity {
+            code: "menroll-connectivity",
+            hresult: 0x8018_0010,
+            symbol: "MENROLL_E_CONNECTIVITY",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: BeforeCredentials,
+            description: "MDM enrollment: a network error occurred, such as DNS or a network \
+                timeout",
+            causes: [
+                "the MDM discovery or enrollment endpoint cannot be resolved or reached from the \
+                    device",
+            ],
+            remediation: "Make the MDM discovery and enrollment endpoints resolvable and reachable \
+                from the device (DNS, firewall, proxy).",
+            source: MENROLL,
+            shows: SHOWS_SERVER_CONNECTIVITY,
+        },
+        /// 0x80180012 (`MENROLL_E_INVALIDSSLCERT`): the MDM server's SSL certificate is not valid.
+        MenrollInvalidSslCert {
+            code: "menroll-invalid-ssl-cert",
+            hresult: 0x8018_0012,
+            symbol: "MENROLL_E_INVALIDSSLCERT",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: BeforeCredentials,
+            description: "MDM enrollment: the server's SSL certificate was not valid",
+            causes: [
+                "the MDM server's certificate is untrusted, expired or names another host \
+                    (inferred)",
+            ],
+            remediation: "Install a certificate on the MDM endpoints that chains to a root the \
+                device trusts, is in its validity period and names the endpoint's host.",
+            source: MENROLL,
+            shows: SHOWS_CERTIFICATE,
+        },
+        /// 0x80180013 (`MENROLL_E_DEVICECAPREACHED`): the user has enrolled too many devices.
+        MenrollDeviceCapReached {
+            code: "menroll-device-cap-reached",
+            hresult: 0x8018_0013,
+            symbol: "MENROLL_E_DEVICECAPREACHED",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: AfterCredentials,
+            description: "MDM enrollment: the user has already enrolled too many devices",
+            causes: ["stale enrollments count against the user's device limit in the MDM service"],
+            remediation: "Delete or unenroll the user's old devices (the user can do this without \
+                an administrator), or raise the MDM service's device limit per user.",
+            source: MENROLL,
+            shows: SHOWS_DEVICE_LIMIT,
+        },
+        /// 0x80180014 (`MENROLL_E_DEVICENOTSUPPORTED`): the platform or Windows version is not
+        /// supported.
+        MenrollDeviceNotSupported {
+            code: "menroll-device-not-supported",
+            hresult: 0x8018_0014,
+            symbol: "MENROLL_E_DEVICENOTSUPPORTED",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: AfterCredentials,
+            description: "MDM enrollment: this platform or Windows version is not supported",
+            causes: [
+                "the MDM service does not accept the device's platform or Windows version (for \
+                    example an enrollment restriction, inferred)",
+            ],
+            remediation: "Upgrade the device (the general fix the header names), or allow its \
+                platform and version in the MDM service's enrollment restrictions.",
+            source: MENROLL,
+            shows: "This feature isn't supported. Contact your system administrator with the error \
+                code {0}.",
+        },
+        /// 0x8018001A (`MENROLL_E_INSECUREREDIRECT`): the server asked for HTTP instead of HTTPS.
+        MenrollInsecureRedirect {
+            code: "menroll-insecure-redirect",
+            hresult: 0x8018_001A,
+            symbol: "MENROLL_E_INSECUREREDIRECT",
+            log: DeviceManagementEnterpriseDiagnostics,
+            stage: BeforeCredentials,
+            description: "MDM enrollment: the server requested HTTP rather than HTTPS, which was \
+                not accepted",
+            causes: ["an MDM discovery or enrollment URL redirects to an http:// address"],
+            remediation: "Serve every MDM discovery and enrollment URL over HTTPS and redirect \
+                only to https:// addresses.",
+            source: MENROLL_NO_TEXT,
+            shows: SHOWS_NOT_DOCUMENTED,
+        },
+        /// 0x80190001 (`MREGISTER_E_DEVICE_MESSAGE_FORMAT_ERROR`): invalid schema / message format
+        /// from the server.
+        MregisterMessageFormatError {
+            code: "mregister-message-format-error",
+            hresult: 0x8019_0001,
+            symbol: "MREGISTER_E_DEVICE_MESSAGE_FORMAT_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: invalid schema, message format error from the \
+                server",
+            causes: ["the registration server's answer does not follow the protocol (inferred)"],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER,
+        },
+        /// 0x80190002 (`MREGISTER_E_DEVICE_AUTHENTICATION_ERROR`): the server failed to
+        /// authenticate the user.
+        MregisterAuthenticationError {
+            code: "mregister-authentication-error",
+            hresult: 0x8019_0002,
+            symbol: "MREGISTER_E_DEVICE_AUTHENTICATION_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: the server failed to authenticate the user",
+            causes: [
+                "the sign-in was rejected, or the token-signing certificate the server expects \
+                    changed (inferred)",
+            ],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER,
+        },
+        /// 0x80190003 (`MREGISTER_E_DEVICE_AUTHORIZATION_ERROR`): the user is not authorized to
+        /// enroll.
+        MregisterAuthorizationError {
+            code: "mregister-authorization-error",
+            hresult: 0x8019_0003,
+            symbol: "MREGISTER_E_DEVICE_AUTHORIZATION_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: the user is not authorized to enroll",
+            causes: ["registration is limited to selected users or groups (inferred)"],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER,
+        },
+        /// 0x80190004 (`MREGISTER_E_DEVICE_CERTIFCATEREQUEST_ERROR`, sic): the certificate request
+        /// failed.
+        MregisterCertificateRequestError {
+            code: "mregister-certificate-request-error",
+            hresult: 0x8019_0004,
+            symbol: "MREGISTER_E_DEVICE_CERTIFCATEREQUEST_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: the user has no permission for the certificate \
+                template or the certificate authority is unreachable",
+            causes: [
+                "the certificate template's permissions exclude the user",
+                "the certificate authority is offline or unreachable from the registration server",
+            ],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER,
+        },
+        /// 0x80190005 (`MREGISTER_E_DEVICE_CONFIGMGRSERVER_ERROR`): the management server failed.
+        MregisterManagementServerError {
+            code: "mregister-management-server-error",
+            hresult: 0x8019_0005,
+            symbol: "MREGISTER_E_DEVICE_CONFIGMGRSERVER_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: there was a failure at the management server, \
+                such as a database access error",
+            causes: ["the management server's database or back end failed"],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER,
+        },
+        /// 0x80190006 (`MREGISTER_E_DEVICE_INTERNALSERVICE_ERROR`): an unhandled exception on the
+        /// server.
+        MregisterInternalServiceError {
+            code: "mregister-internal-service-error",
+            hresult: 0x8019_0006,
+            symbol: "MREGISTER_E_DEVICE_INTERNALSERVICE_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: there was an unhandled exception on the server",
+            causes: ["a server-side fault in the registration service"],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER,
+        },
+        /// 0x80190008 (`MREGISTER_E_DEVICE_UNKNOWN_ERROR`): unknown server error.
+        MregisterUnknownError {
+            code: "mregister-unknown-error",
+            hresult: 0x8019_0008,
+            symbol: "MREGISTER_E_DEVICE_UNKNOWN_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: unknown server error",
+            causes: ["a server-side error the client could not classify"],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER,
+        },
+        /// 0x80190009 (`MREGISTER_E_REGISTRATION_IN_PROGRESS`): another enrollment is under way.
+        MregisterRegistrationInProgress {
+            code: "mregister-registration-in-progress",
+            hresult: 0x8019_0009,
+            symbol: "MREGISTER_E_REGISTRATION_IN_PROGRESS",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: another enrollment operation is currently \
+                under way",
+            causes: ["a second registration was started before the first finished"],
+            remediation: "Wait for the running registration to finish, then try again.",
+            source: MREGISTER,
+        },
+        /// 0x8019000A (`MREGISTER_E_DEVICE_ALREADY_REGISTERED`): the device is already enrolled.
+        MregisterAlreadyRegistered {
+            code: "mregister-already-registered",
+            hresult: 0x8019_000A,
+            symbol: "MREGISTER_E_DEVICE_ALREADY_REGISTERED",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: the device is already enrolled",
+            causes: ["an earlier registration of this device is still in place"],
+            remediation: "Leave the workplace or remove the old registration, then register again.",
+            source: MREGISTER_NO_LONGER_USED,
+        },
+        /// 0x8019000B (`MREGISTER_E_DEVICE_NOT_REGISTERED`): the device is not enrolled.
+        MregisterNotRegistered {
+            code: "mregister-not-registered",
+            hresult: 0x8019_000B,
+            symbol: "MREGISTER_E_DEVICE_NOT_REGISTERED",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: the device is not enrolled",
+            causes: [
+                "an operation that needs a registration ran on a device that has none (inferred)",
+            ],
+            remediation: "Register the device again, then retry.",
+            source: MREGISTER_NO_LONGER_USED,
+        },
+        /// 0x8019000C (`MREGISTER_E_DISCOVERY_REDIRECTED`): discovery needs a redirection.
+        MregisterDiscoveryRedirected {
+            code: "mregister-discovery-redirected",
+            hresult: 0x8019_000C,
+            symbol: "MREGISTER_E_DISCOVERY_REDIRECTED",
+            log: WorkplaceJoin,
+            stage: BeforeCredentials,
+            description: "Windows 8.1 registration: redirection is needed",
+            causes: ["the discovery server answered with a redirection (inferred)"],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER_NO_LONGER_USED,
+        },
+        /// 0x8019000D (`MREGISTER_E_DEVICE_NOT_AD_REGISTERED_ERROR`): the device is not registered
+        /// with Active Directory.
+        MregisterNotAdRegistered {
+            code: "mregister-not-ad-registered",
+            hresult: 0x8019_000D,
+            symbol: "MREGISTER_E_DEVICE_NOT_AD_REGISTERED_ERROR",
+            log: WorkplaceJoin,
+            stage: AfterCredentials,
+            description: "Windows 8.1 registration: the device is not registered with Active \
+                Directory",
+            causes: [
+                "the operation needs a device registered in Active Directory (Workplace Join) \
+                    first (inferred)",
+            ],
+            remediation: "Workplace Join the device first, then retry.",
+            source: MREGISTER_NO_LONGER_USED,
+        },
+        /// 0x8019000E (`MREGISTER_E_DISCOVERY_FAILED`): discovery failed; redirection is needed.
+        MregisterDiscoveryFailed {
+            code: "mregister-discovery-failed",
+            hresult: 0x8019_000E,
+            symbol: "MREGISTER_E_DISCOVERY_FAILED",
+            log: WorkplaceJoin,
+            stage: BeforeCredentials,
+            description: "Windows 8.1 registration: discovery failed, redirection is needed",
+            causes: ["the discovery server could not be used without a redirection (inferred)"],
+            remediation: MREGISTER_FIX,
+            source: MREGISTER_NO_LONGER_USED,
+        },
+        /// 0x801C0001 (`DSREG_E_DEVICE_MESSAGE_FORMAT_ERROR`): the registration message has the
+        /// wrong format.
+        DsregMessageFormatError {
+            code: "dsreg-message-format-error",
+            hresult: 0x801C_0001,
+            symbol: "DSREG_E_DEVICE_MESSAGE_FORMAT_ERROR",
+            log: UserDeviceRegistration,
+            stage: AfterCredentials,
+            description: "device registration: the server's message has the wrong format \
+                (inferred)",
+            causes: ["a proxy or the registration service returned a malformed answer (inferred)"],
+            remediation: "Read the User Device Registration admin log for the server's answer and \
+                make sure no proxy rewrites the registration traffic.",
+            source: DSREG_E_INFERRED,
+            shows: SHOWS_SERVER_CONNECTIVITY,
+        },
+        /// 0x801C0002 (`DSREG_E_DEVICE_AUTHENTICATION_ERROR`): the registration service answered
+        /// `AuthenticationError`.
+        DsregAuthenticationError {
+            code: "dsreg-authentication-error",
+            hresult: 0x801C_0002,
+            symbol: "DSREG_E_DEVICE_AUTHENTICATION_ERROR",
+            log: UserDeviceRegistration,
+            event: 204,
+            stage: AfterCredentials,
+            description: "device registration: the registration service answered with an \
+                authentication error",
+            causes: [
+                "the registration service could not authenticate the user or the device (DRS error \
+                    AuthenticationError, sub-error not DeviceNotFound)",
+                "the federation service's token-signing certificate expired or changed (inferred)",
+            ],
+            remediation: "Look at the server error code and message the device logged (dsregcmd \
+                /status: Server ErrorCode, Server Message) and at the sign-in logs of AD FS / \
+                Entra ID for the same time.",
+            source: "Windows client management: Azure AD integration with MDM, error codes; \
+                Troubleshoot Microsoft Entra hybrid joined devices (join phase, event 204)",
+            shows: SHOWS_AUTHENTICATION,
+        },
+        /// 0x801C0003 (`DSREG_E_DEVICE_AUTHORIZATION_ERROR`): the user is not authorized to
+        /// register the device.
+        DsregAuthorizationError {
+            code: "dsreg-authorization-error",
+            hresult: 0x801C_0003,
+            symbol: "DSREG_E_DEVICE_AUTHORIZATION_ERROR",
+            log: UserDeviceRegistration,
+            stage: AfterCredentials,
+            description: "device registration: this user is not authorized to enroll the device",
+            causes: [
+                "device join or registration is limited to selected users or groups (inferred)",
+            ],
+            remediation: "Allow the user to join or register devices (Entra ID: Devices → Device \
+                settings; AD FS: the DRS issuance authorization rules).",
+            source: DSREG_E,
+            shows: SHOWS_AUTHORIZATION,
+        },
+        /// 0x801C0006 (`DSREG_E_DEVICE_INTERNALSERVICE_ERROR`): the registration service failed
+        /// internally.
+        DsregInternalServiceError {
+            code: "dsreg-internal-service-error",
+            hresult: 0x801C_0006,
+            symbol: "DSREG_E_DEVICE_INTERNALSERVICE_ERROR",
+            log: UserDeviceRegistration,
+            event: 204,
+            stage: AfterCredentials,
+            description: "device registration: the registration service reported an internal error",
+            causes: ["the registration service answered with an error (DRS error DirectoryError)"],
+            remediation: "Look at the server error code and message the device logged (dsregcmd \
+                /status: Server ErrorCode, Server Message); retry later if the service is \
+                throttling.",
+            source: "Windows client management: Azure AD integration with MDM, error codes; \
+                Troubleshoot Microsoft Entra hybrid joined devices (join phase, event 204)",
+            shows: SHOWS_SERVER_CONNECTIVITY,
+        },
+        /// 0x801C000B (`DSREG_E_DISCOVERY_REDIRECTION_NOT_TRUSTED`): discovery was redirected to a
+        /// server that is not trusted.
+        DsregDiscoveryRedirectionNotTrusted {
+            code: "dsreg-discovery-redirection-not-trusted",
+            hresult: 0x801C_000B,
+            symbol: "DSREG_E_DISCOVERY_REDIRECTION_NOT_TRUSTED",
+            log: UserDeviceRegistration,
+            stage: BeforeCredentials,
+            description: "device registration discovery: the server being contacted is not trusted",
+            causes: [
+                "discovery was redirected to a host the device does not trust for registration \
+                    (inferred from the symbol name)",
+            ],
+            remediation: "Serve the discovery contract from EnterpriseRegistration.<suffix> \
+                itself, without redirects to other hosts.",
+            source: DSREG_E,
+            shows: "The server being contacted isn't trusted. Contact your system administrator \
+                with the error code {0}.",
+        },
+        /// 0x801C000C (`DSREG_E_DISCOVERY_FAILED`): discovery failed talking to the server (not to
+        /// be confused with [`DsregDiscoveryFailed`](Self::DsregDiscoveryFailed), 0x801C0021).
+        DsregDiscoveryError {
+            code: "dsreg-discovery-error",
+            hresult: 0x801C_000C,
+            symbol: "DSREG_E_DISCOVERY_FAILED",
+            log: UserDeviceRegistration,
+            stage: BeforeCredentials,
+            description: "device registration discovery failed: there was an error communicating \
+                with the server",
+            causes: [
+                "any discovery-phase failure: DNS, connection, certificate or HTTP status \
+                    (inferred)",
+            ],
+            remediation: "Run this tool's live diagnosis for the UPN suffix to find the failing \
+                discovery step.",
+            source: DSREG_E,
+            shows: SHOWS_SERVER_CONNECTIVITY,
+        },
+        /// 0x801C000E (`DSREG_E_DEVICE_REGISTRATION_QUOTA_EXCCEEDED`, sic): the user's device quota
+        /// is reached.
+        DsregQuotaExceeded {
+            code: "dsreg-quota-exceeded",
+            hresult: 0x801C_000E,
+            symbol: "DSREG_E_DEVICE_REGISTRATION_QUOTA_EXCCEEDED",
+            log: UserDeviceRegistration,
+            stage: AfterCredentials,
+            description: "device registration: the user has reached the maximum number of \
+                registered devices",
+            causes: ["stale registrations count against the per-user quota"],
+            remediation: "Delete stale devices of the user, or raise the quota (Entra ID: Devices \
+                → Device settings → maximum number of devices per user; AD FS \
+                `Set-AdfsDeviceRegistration -DevicesPerUser`).",
+            source: "Windows client management: Azure AD integration with MDM, error codes (the \
+                header spells the symbol EXCCEEDED); the Windows 10+ form of KB3045379's event 200 \
+                (device-cap-reached)",
+            shows: SHOWS_DEVICE_LIMIT,
+        },
+        /// 0x801C000F (`DSREG_E_DEVICE_REQUIRES_REBOOT`): a reboot is required to complete
+        /// registration.
+        DsregRebootRequired {
+            code: "dsreg-reboot-required",
+            hresult: 0x801C_000F,
+            symbol: "DSREG_E_DEVICE_REQUIRES_REBOOT",
+            log: UserDeviceRegistration,
+            stage: AfterCredentials,
+            description: "device registration: a reboot is required to complete device \
+                registration",
+            causes: ["registration finished a step that only takes effect after a restart"],
+            remediation: "Restart the device.",
+            source: DSREG_E,
+            shows: "A reboot is required to complete device registration.",
+        },
+        /// 0x801C0012 (`DSREG_E_DISCOVERY_BAD_MESSAGE_ERROR`): the discovery answer is a bad
+        /// message.
+        DsregDiscoveryBadMessage {
+            code: "dsreg-discovery-bad-message",
+            hresult: 0x801C_0012,
+            symbol: "DSREG_E_DISCOVERY_BAD_MESSAGE_ERROR",
+            log: UserDeviceRegistration,
+            stage: BeforeCredentials,
+            description: "device registration discovery: the discovery answer is a bad message \
+                (inferred)",
+            causes: [
+                "the discovery answer is not a discovery document, for example a proxy's page \
+                    (inferred)",
+            ],
+            remediation: "Let the device reach the registration service directly and check that \
+                the contract endpoint returns a discovery document (this tool's contract check \
+                shows the body).",
+            source: DSREG_E_INFERRED,
+            shows: SHOWS_SERVER_CONNECTIVITY,
+        },
+        /// 0x801C0013 (`DSREG_E_TENANTID_NOT_FOUND`): the tenant ID was not found.
+        DsregTenantIdNotFound {
+            code: "dsreg-tenant-id-not-found",
+            hresult: 0x801C_0013,
+            symbol: "DSREG_E_TENANTID_NOT_FOUND",
+            log: UserDeviceRegistration,
+            stage: AfterCredentials,
+            description: "device registration: the tenant ID was not found (inferred)",
+            causes: ["the device could not find the tenant ID it registers into (inferred)"],
+            remediation: "Check the service connection point (tenant name and ID) in Active \
+                Directory, or the tenant the user signs in to.",
+            source: DSREG_E_INFERRED,
+            shows: SHOWS_AUTHENTICATION,
+        },
+        /// 0x801C0014 (`DSREG_E_USERSID_NOT_FOUND`): the user's SID was not found.
+        DsregUserSidNotFound {
+            code: "dsreg-user-sid-not-found",
+            hresult: 0x801C_0014,
+            symbol: "DSREG_E_USERSID_NOT_FOUND",
+            log: UserDeviceRegistration,
+            stage: AfterCredentials,
+            description: "device registration: the user's SID was not found (inferred)",
+            causes: [
+                "the user's security identifier is missing from the token or the session \
+                    (inferred)",
+            ],
+            remediation: "Sign out and in again with the work account, then retry; read the User \
+                Device Registration admin log for the step that failed.",
+            source: DSREG_E_INFERRED,
+            shows: SHOWS_AUTHENTICATION,
+        },
+        /// 0x801C0021 (`DSREG_AUTOJOIN_DISC_FAILED`): discovery failed; the sub-error carries the
+        /// WinHTTP code.
+        DsregDiscoveryFailed {
+            code: "dsreg-discovery-failed",
+            hresult: 0x801C_0021,
+            symbol: "DSREG_AUTOJOIN_DISC_FAILED",
+            log: UserDeviceRegistration,
+            event: 200,
+            stage: Background,
+            description: "device registration discovery failed (the sub-error carries the WinHTTP \
+                code)",
+            causes: [
+                "any discovery-phase failure: DNS, connection, certificate or revocation (see the \
+                    inner code)",
+            ],
+            remediation: "Look at the inner code (dsregcmd prints it after the slash) and fix that \
+                step.",
+            source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status \
+                troubleshooting docs); event 200 is unconfirmed (the docs send older Windows 10 \
+                versions to event 201 for discovery errors)",
+        },
+        /// 0x801C001F (`DSREG_AUTOJOIN_DISC_WAIT_TIMEOUT`): discovery did not complete in time.
+        DsregDiscoveryWaitTimeout {
+            code: "dsreg-discovery-wait-timeout",
+            hresult: 0x801C_001F,
+            symbol: "DSREG_AUTOJOIN_DISC_WAIT_TIMEOUT",
+            log: UserDeviceRegistration,
+            event: 200,
+            stage: Background,
+            description: "device registration discovery did not complete in time",
+            causes: ["the registration service or the network path is too slow or drops packets"],
+            remediation: "Check the network path to the registration service and proxies (see the \
+                timeout failure).",
+            source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status \
+                troubleshooting docs); event 200 is unconfirmed (the docs send older Windows 10 \
+                versions to event 201 for discovery errors)",
+        },
+        /// 0x801C003D (`DSREG_AUTOJOIN_USERREALM_DISCOVERY_FAILED`): user-realm discovery failed.
+        DsregUserRealmDiscoveryFailed {
+            code: "dsreg-user-realm-discovery-failed",
+            hresult: 0x801C_003D,
+            symbol: "DSREG_AUTOJOIN_USERREALM_DISCOVERY_FAILED",
+            log: UserDeviceRegistration,
+            stage: Background,
+            description: "user realm discovery failed",
+            causes: [
+                "the device cannot reach the sign-in service to find the user's realm",
+                "the UPN suffix is not a verified domain of the tenant",
+            ],
+            remediation: "Make login.microsoftonline.com reachable from the device and verify the \
+                UPN suffix in the tenant.",
+            source: HYBRID_JOIN_DOCS,
+        },
+        /// 0x801C003A (`DSREG_DISCOVERY_TENANT_NOT_FOUND`): the tenant was not found.
+        DsregTenantNotFound {
+            code: "dsreg-tenant-not-found",
+            hresult: 0x801C_003A,
+            symbol: "DSREG_DISCOVERY_TENANT_NOT_FOUND",
+            log: UserDeviceRegistration,
+            stage: Background,
+            description: "the tenant was not found",
+            causes: [
+                "the service connection point names the wrong tenant ID",
+                "the tenant has no active subscription",
+            ],
+            remediation: "Check the service connection point (tenant name and ID) in Active \
+                Directory and the tenant's subscriptions.",
+            source: HYBRID_JOIN_DOCS,
+        },
+        /// 0x801C0025 (`DSREG_SERVER_BUSY`): the registration server is busy (HTTP 503).
+        DsregServerBusy {
+            code: "dsreg-server-busy",
+            hresult: 0x801C_0025,
+            http_status: 503,
+            symbol: "DSREG_SERVER_BUSY",
+            log: UserDeviceRegistration,
+            event: 201,
+            kb: 3_045_388,
+            stage: Background,
+            description: "the registration server answered that it is busy (HTTP 503)",
+            causes: [
+                "the AD FS or device registration service is stopped or overloaded (inferred)",
+            ],
+            remediation: "Start or scale the registration service; on AD FS check every farm node.",
+            source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status \
+                troubleshooting docs: HTTP 503 from the registration service, event 201); \
+                KB3045388 for the Windows 8.1 form (service-unavailable)",
+        },
+        /// 0x801C03F2 (`DSREG_E_DIRECTORY_FAILURE`): the service could not find the device's object
+        /// in the directory.
+        DsregDirectoryFailure {
+            code: "dsreg-directory-failure",
+            hresult: 0x801C_03F2,
+            symbol: "DSREG_E_DIRECTORY_FAILURE",
+            log: UserDeviceRegistration,
+            event: 204,
+            stage: Background,
+            description: "the service could not find the device's object in the directory",
+            causes: [
+                "the computer object was not synchronised to Entra ID yet",
+                "the device's certificate does not match the synchronised object",
+            ],
+            remediation: "Check that the computer's OU is in the sync scope and wait for the next \
+                sync cycle.",
+            source: "Troubleshoot Microsoft Entra hybrid joined devices (dsregcmd /status \
+                troubleshooting docs: DRS error DirectoryError, join phase, event 204)",
+        },
+    }
+}
 
 impl JoinFailure {
-    /// Every failure, in catalogue order.
-    pub const ALL: &'static [JoinFailure] = &[
-        Self::NameNotResolved,
-        Self::CannotConnect,
-        Self::InvalidCa,
-        Self::CertRevoked,
-        Self::RevocationOffline,
-        Self::UnknownError,
-        Self::ContractNotFound,
-        Self::ServiceUnavailable,
-        Self::DeviceCapReached,
-        Self::Timeout,
-        Self::ConnectionError,
-        Self::CertDateInvalid,
-        Self::CertNameInvalid,
-        Self::InvalidCert,
-        Self::RedirectFailed,
-        Self::InvalidServerResponse,
-        Self::SecureFailure,
-        Self::InvalidData,
-        Self::HttpError,
-        Self::InsecureRedirect,
-        Self::MenrollAlreadyEnrolled,
-        Self::MenrollNotEnrolled,
-        Self::MenrollDiscoveryCertDateInvalid,
-        Self::MenrollPasswordNeeded,
-        Self::MenrollWabError,
-        Self::MenrollConnectivity,
-        Self::MenrollInvalidSslCert,
-        Self::MenrollDeviceCapReached,
-        Self::MenrollDeviceNotSupported,
-        Self::MenrollInsecureRedirect,
-        Self::MregisterMessageFormatError,
-        Self::MregisterAuthenticationError,
-        Self::MregisterAuthorizationError,
-        Self::MregisterCertificateRequestError,
-        Self::MregisterManagementServerError,
-        Self::MregisterInternalServiceError,
-        Self::MregisterUnknownError,
-        Self::MregisterRegistrationInProgress,
-        Self::MregisterAlreadyRegistered,
-        Self::MregisterNotRegistered,
-        Self::MregisterDiscoveryRedirected,
-        Self::MregisterNotAdRegistered,
-        Self::MregisterDiscoveryFailed,
-        Self::DsregMessageFormatError,
-        Self::DsregAuthenticationError,
-        Self::DsregAuthorizationError,
-        Self::DsregInternalServiceError,
-        Self::DsregDiscoveryRedirectionNotTrusted,
-        Self::DsregDiscoveryError,
-        Self::DsregQuotaExceeded,
-        Self::DsregRebootRequired,
-        Self::DsregDiscoveryBadMessage,
-        Self::DsregTenantIdNotFound,
-        Self::DsregUserSidNotFound,
-        Self::DsregDiscoveryFailed,
-        Self::DsregDiscoveryWaitTimeout,
-        Self::DsregUserRealmDiscoveryFailed,
-        Self::DsregTenantNotFound,
-        Self::DsregServerBusy,
-        Self::DsregDirectoryFailure,
-    ];
-
     /// The nine failures of the original Workplace Join troubleshooting series (KB3045377–KB3045388).
     pub const SEED: &'static [JoinFailure] = &[
         Self::NameNotResolved,
@@ -848,12 +1233,6 @@ impl JoinFailure {
         Self::ServiceUnavailable,
         Self::DeviceCapReached,
     ];
-
-    pub(crate) fn entry(self) -> &'static Entry {
-        let entry = &CATALOGUE[self as usize];
-        debug_assert_eq!(entry.failure, self, "catalogue out of order");
-        entry
-    }
 
     /// The HRESULT Windows logs, if this failure has one (HTTP-status failures do not).
     #[must_use]
@@ -1120,15 +1499,6 @@ impl<'de> Deserialize<'de> for JoinFailure {
 mod tests {
     use super::*;
     use std::collections::HashSet;
-
-    #[test]
-    fn catalogue_is_aligned_with_the_enum() {
-        assert_eq!(CATALOGUE.len(), JoinFailure::ALL.len());
-        for (i, f) in JoinFailure::ALL.iter().enumerate() {
-            assert_eq!(*f as usize, i, "{f:?} is out of order in ALL");
-            assert_eq!(CATALOGUE[i].failure, *f, "catalogue row {i} is not {f:?}");
-        }
-    }
 
     #[test]
     fn codes_and_hresults_are_unique() {

@@ -1,7 +1,6 @@
 //! What one check found: status, failure, typed evidence, time taken and the fix.
 
 use std::any::{Any, TypeId};
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -9,106 +8,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+// `pub(crate)`: `context` still names these as `crate::finding::…`.
+pub(crate) use crate::check_id::CheckId;
+pub(crate) use crate::duration::duration_ms;
 use crate::evidence::Evidence;
 use crate::failure::JoinFailure;
 use crate::stage::Stage;
-
-/// The identifier of a check (`dns`, `tls`, `contract`, `adfs-node:10.0.0.4`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct CheckId(Cow<'static, str>);
-
-impl CheckId {
-    /// An id from a string literal, usable in `const` items.
-    #[must_use]
-    pub const fn new_static(id: &'static str) -> Self {
-        Self(Cow::Borrowed(id))
-    }
-
-    /// An id built at run time (one per farm node, say).
-    #[must_use]
-    pub fn new(id: impl Into<String>) -> Self {
-        Self(Cow::Owned(id.into()))
-    }
-
-    /// The id as text.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for CheckId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<&'static str> for CheckId {
-    fn from(id: &'static str) -> Self {
-        Self::new_static(id)
-    }
-}
-
-impl PartialEq<str> for CheckId {
-    fn eq(&self, other: &str) -> bool {
-        self.0 == other
-    }
-}
-
-impl PartialEq<&str> for CheckId {
-    fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
-    }
-}
-
-/// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Status {
-    /// The step works as Windows needs it.
-    Pass,
-    /// The step works, but something will break some devices or will break soon.
-    Warn,
-    /// A Windows device would fail at this step.
-    Fail,
-    /// The check did not run (a dependency failed, or the deadline came first).
-    Skipped,
-    /// The check itself could not do its job (bad input, internal error); says nothing about the service.
-    Error,
-}
-
-impl Status {
-    /// True for `Warn`, `Fail` and `Error`: something an admin should read.
-    #[must_use]
-    pub const fn is_problem(self) -> bool {
-        matches!(self, Self::Warn | Self::Fail | Self::Error)
-    }
-
-    /// True for `Fail`.
-    #[must_use]
-    pub const fn is_fail(self) -> bool {
-        matches!(self, Self::Fail)
-    }
-
-    /// A lowercase word for text output.
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Pass => "pass",
-            Self::Warn => "warn",
-            Self::Fail => "fail",
-            Self::Skipped => "skipped",
-            Self::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+use crate::status::Status;
 
 /// Typed values a check hands to the checks that depend on it (resolved addresses, a captured chain).
 ///
@@ -269,22 +175,5 @@ impl Finding {
     pub fn with_output<T: Any + Send + Sync>(mut self, value: T) -> Self {
         self.outputs.insert(value);
         self
-    }
-}
-
-/// Serializes a [`Duration`] as whole milliseconds (`u64`).
-pub(crate) mod duration_ms {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Writes the duration in milliseconds.
-    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-    }
-
-    /// Reads milliseconds into a duration.
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        u64::deserialize(d).map(Duration::from_millis)
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::duration_ms;
+use crate::duration::duration_ms;
 
 /// One HTTP request and what came back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -21,32 +21,47 @@
 //!
 //! None. The error pages for every failure are in `docs/errors/<code>.md` of the repository.
 
-mod check;
+// Modules by layer, lowest first: each uses only modules of lower layers, so no module reaches
+// back to one that uses it (`.ci/core-layers` lists the `crate::` edges and fails on a cycle).
+// 0: leaves (no `crate::` paths).
+mod check_id;
 mod codes;
-mod context;
-mod evidence;
+mod duration;
+mod stage;
+mod status;
+mod target;
+// 1: the failure catalogue; payloads that only need durations.
 mod failure;
-mod farm;
-mod finding;
 mod http;
+mod resolution;
+// 2: what names a failure.
 mod logged;
 mod parse;
 mod problem;
-mod report;
-mod resolution;
-mod stage;
-mod target;
 mod tls;
+// 3: farm evidence (uses `problem`).
+mod farm;
+// 4: the `Evidence` enum over every payload.
+mod evidence;
+// 5: the `Finding` that carries evidence.
+mod finding;
+// 6: what a check sees.
+mod context;
+// 7: the `Check` trait and the `Report`.
+mod check;
+mod report;
 
 pub use check::Check;
+pub use check_id::CheckId;
 pub use codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
 pub use context::{
     Client, ClientError, Context, Mode, ModeError, ResolverView, Resolvers, Settings, TrustRoots,
 };
-pub use evidence::{Evidence, HumanDuration, TimeoutScope};
+pub use duration::HumanDuration;
+pub use evidence::{Evidence, TimeoutScope};
 pub use failure::{FailureInfo, JoinFailure, UnknownHresult};
 pub use farm::{NodeReport, ProbeAnswer, TokenCertificate};
-pub use finding::{CheckId, Finding, Outputs, Status};
+pub use finding::{Finding, Outputs};
 pub use http::{DiscoveryDocument, HttpExchange};
 pub use logged::{LogSource, LoggedEvent};
 pub use parse::{CodeRef, ParseCodeError};
@@ -57,6 +72,7 @@ pub use resolution::{
     ServiceKind,
 };
 pub use stage::Stage;
+pub use status::Status;
 pub use target::{Target, TargetError};
 pub use tls::{
     CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,

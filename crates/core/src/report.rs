@@ -6,12 +6,14 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::check_id::CheckId;
 use crate::codes::{EventLog, EventRef, Hresult, Kb, MessageStage};
 use crate::context::{Client, Mode};
-use crate::evidence::HumanDuration;
+use crate::duration::{HumanDuration, duration_ms};
 use crate::failure::JoinFailure;
-use crate::finding::{CheckId, Finding, Status, duration_ms};
+use crate::finding::Finding;
 use crate::stage::Stage;
+use crate::status::Status;
 
 /// The version of the JSON shape of [`Report`]; bumped on any incompatible change.
 ///

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::duration_ms;
+use crate::duration::duration_ms;
 
 /// The host of Microsoft Entra ID's device registration service: a customer's
 /// `EnterpriseRegistration.<domain>` CNAME points here, and Windows 10+ devices call it directly.

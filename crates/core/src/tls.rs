@@ -7,7 +7,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::finding::duration_ms;
+use crate::duration::duration_ms;
+use crate::failure::JoinFailure;
 
 /// How a TCP connection attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,13 +38,11 @@ impl ConnectOutcome {
     /// assert_eq!(ConnectOutcome::Connected.failure(), None);
     /// ```
     #[must_use]
-    pub fn failure(self) -> Option<crate::JoinFailure> {
+    pub fn failure(self) -> Option<JoinFailure> {
         match self {
             Self::Connected => None,
-            Self::TimedOut => Some(crate::JoinFailure::Timeout),
-            Self::Refused | Self::Unreachable | Self::Error => {
-                Some(crate::JoinFailure::CannotConnect)
-            }
+            Self::TimedOut => Some(JoinFailure::Timeout),
+            Self::Refused | Self::Unreachable | Self::Error => Some(JoinFailure::CannotConnect),
         }
     }
 }
