@@ -147,7 +147,7 @@ impl Check for SignInCheck {
                 Err(problem) => failed.push(problem),
             }
         }
-        let finding = if let Some(failing) = Problem::failing(Self::ID, &failed) {
+        let finding = if let Some(failing) = Finding::from_problems(Self::ID, &failed) {
             failing
         } else if hosts.len() > 1 {
             let names: Vec<&str> = hosts.iter().map(|(h, _)| h.as_str()).collect();

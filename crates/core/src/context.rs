@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{CheckId, Finding};
+use crate::check_id::CheckId;
+use crate::finding::{Finding, Outputs};
 use crate::target::Target;
 
 /// Which registration service the device is expected to find.
@@ -206,11 +207,11 @@ pub struct Settings {
     /// The HTTPS port (443 on real devices).
     pub port: u16,
     /// How long to wait for one DNS server's answer (Windows' own DNS client starts at 1 s).
-    #[serde(with = "crate::finding::duration_ms", rename = "dns_timeout_ms")]
+    #[serde(with = "crate::duration::duration_ms", rename = "dns_timeout_ms")]
     pub dns_timeout: Duration,
     /// How long one network operation may take: a TCP connect, a TLS handshake, one HTTP request
     /// (CRL, AIA, contract). A black-holed address costs this, not the run's deadline.
-    #[serde(with = "crate::finding::duration_ms", rename = "network_timeout_ms")]
+    #[serde(with = "crate::duration::duration_ms", rename = "network_timeout_ms")]
     pub network_timeout: Duration,
     /// The discovery protocol versions to request from `/EnrollmentServer/contract`; empty (the
     /// default): the client's own ([`Client::api_version`]). See [`Settings::requested_api_versions`].
@@ -229,10 +230,10 @@ pub struct Settings {
     /// The port of the AD FS health endpoint `/adfs/probe` (plain HTTP, 80 on real farms).
     pub adfs_probe_port: u16,
     /// The longest one check may take.
-    #[serde(with = "crate::finding::duration_ms", rename = "check_timeout_ms")]
+    #[serde(with = "crate::duration::duration_ms", rename = "check_timeout_ms")]
     pub check_timeout: Duration,
     /// The longest the whole run may take.
-    #[serde(with = "crate::finding::duration_ms", rename = "deadline_ms")]
+    #[serde(with = "crate::duration::duration_ms", rename = "deadline_ms")]
     pub deadline: Duration,
 }
 
@@ -324,7 +325,7 @@ pub struct Context {
 
 /// Values every check of one run shares (see [`Context::run_shared`]).
 #[derive(Clone, Default)]
-struct RunShared(Arc<std::sync::Mutex<crate::finding::Outputs>>);
+struct RunShared(Arc<std::sync::Mutex<Outputs>>);
 
 impl std::fmt::Debug for RunShared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-// `pub(crate)`: `context` still names these as `crate::finding::…`.
-pub(crate) use crate::check_id::CheckId;
-pub(crate) use crate::duration::duration_ms;
+use crate::check_id::CheckId;
+use crate::duration::duration_ms;
 use crate::evidence::Evidence;
 use crate::failure::JoinFailure;
+use crate::problem::Problem;
 use crate::stage::Stage;
 use crate::status::Status;
 
@@ -87,6 +87,27 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The failing finding of `check` for `problems`: the first problem's failure (the one a device
+    /// meets first), every problem's detail in the summary. `None` when there is no problem.
+    ///
+    /// ```
+    /// use wpj_core::{CheckId, Finding, JoinFailure, Problem, Status};
+    /// let problems = [
+    ///     Problem::new(JoinFailure::NameNotResolved, "sts.contoso.com does not resolve"),
+    ///     Problem::new(JoinFailure::CertRevoked, "login.contoso.com: revoked"),
+    /// ];
+    /// let f = Finding::from_problems(CheckId::new_static("x"), &problems).unwrap();
+    /// assert_eq!((f.status, f.failure), (Status::Fail, Some(JoinFailure::NameNotResolved)));
+    /// assert_eq!(f.summary, "sts.contoso.com does not resolve; login.contoso.com: revoked");
+    /// assert!(Finding::from_problems(CheckId::new_static("x"), &[]).is_none());
+    /// ```
+    #[must_use]
+    pub fn from_problems(check: CheckId, problems: &[Problem]) -> Option<Self> {
+        let first = problems.first()?;
+        let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
+        Some(Self::fail(check, first.failure, details.join("; ")))
+    }
+
     /// A finding with the given status and summary, nothing else.
     pub fn new(check: impl Into<CheckId>, status: Status, summary: impl Into<String>) -> Self {
         Self {

@@ -5,7 +5,6 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::failure::JoinFailure;
-use crate::finding::{CheckId, Finding};
 
 /// One problem found on the path a device takes: the [`JoinFailure`] a device would log for it and
 /// what was seen, in words.
@@ -42,29 +41,6 @@ impl Problem {
     pub fn with_prefix(mut self, what: impl fmt::Display) -> Self {
         self.detail = format!("{what}: {}", self.detail);
         self
-    }
-}
-
-impl Problem {
-    /// The failing finding of `check` for `problems`: the first problem's failure (the one a device
-    /// meets first), every problem's detail in the summary. `None` when there is no problem.
-    ///
-    /// ```
-    /// use wpj_core::{CheckId, JoinFailure, Problem, Status};
-    /// let problems = [
-    ///     Problem::new(JoinFailure::NameNotResolved, "sts.contoso.com does not resolve"),
-    ///     Problem::new(JoinFailure::CertRevoked, "login.contoso.com: revoked"),
-    /// ];
-    /// let f = Problem::failing(CheckId::new_static("x"), &problems).unwrap();
-    /// assert_eq!((f.status, f.failure), (Status::Fail, Some(JoinFailure::NameNotResolved)));
-    /// assert_eq!(f.summary, "sts.contoso.com does not resolve; login.contoso.com: revoked");
-    /// assert!(Problem::failing(CheckId::new_static("x"), &[]).is_none());
-    /// ```
-    #[must_use]
-    pub fn failing(check: CheckId, problems: &[Self]) -> Option<Finding> {
-        let first = problems.first()?;
-        let details: Vec<&str> = problems.iter().map(|p| p.detail.as_str()).collect();
-        Some(Finding::fail(check, first.failure, details.join("; ")))
     }
 }
 

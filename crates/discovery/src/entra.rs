@@ -112,7 +112,7 @@ impl Check for EntraSignInCheck {
                 .await;
             }
         }
-        let mut finding = if let Some(failing) = Problem::failing(Self::ID, &problems) {
+        let mut finding = if let Some(failing) = Finding::from_problems(Self::ID, &problems) {
             failing
         } else if warnings.is_empty() {
             Finding::pass(Self::ID, seen.join("; "))

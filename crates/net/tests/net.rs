@@ -31,7 +31,7 @@ async fn a_crl_is_downloaded_through_the_runs_dns_and_counted() {
     assert_eq!(net.bytes_read(), crl.len() as u64);
 }
 
-/// A DER CRL is a SEQUENCE (0x30) of a TBSCertList, an algorithm and a signature.
+/// A DER CRL is a SEQUENCE (0x30) of a `TBSCertList`, an algorithm and a signature.
 fn looks_like_der_crl(der: &[u8]) -> bool {
     der.len() > 100 && der[0] == 0x30
 }

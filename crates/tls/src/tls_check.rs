@@ -163,7 +163,7 @@ struct OtherNodes {
 impl OtherNodes {
     /// Folds the other nodes' problems into the first node's (passing) finding.
     fn apply(self, finding: Finding) -> Finding {
-        if let Some(mut failing) = Problem::failing(TlsCheck::ID, &self.failures) {
+        if let Some(mut failing) = Finding::from_problems(TlsCheck::ID, &self.failures) {
             failing.summary = format!("{}; but {}", finding.summary, failing.summary);
             return failing;
         }
