@@ -79,6 +79,8 @@ pub use wpj_dns as dns;
 #[cfg(feature = "eventlog")]
 pub use wpj_eventlog as eventlog;
 #[cfg(feature = "tls")]
+pub use wpj_net as net;
+#[cfg(feature = "tls")]
 pub use wpj_tls as tls;
 
 /// The README's examples, compiled and run as doctests.
