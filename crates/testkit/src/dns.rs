@@ -143,6 +143,42 @@ impl Zone {
         self.records.get(&key(name)).map_or(&[], Vec::as_slice)
     }
 
+    /// Every name that has records, sorted.
+    #[must_use]
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.records.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// The first address `name` leads to, its CNAME chain followed, as the zone holds it (faults
+    /// aside): an A record before an AAAA one.
+    #[must_use]
+    pub fn address(&self, name: &str) -> Option<IpAddr> {
+        let mut current = key(name);
+        for _ in 0..16 {
+            let records = self.records.get(&current)?;
+            if let Some(target) = records.iter().find_map(|r| match r {
+                DnsRecord::Cname(target) => Some(target),
+                _ => None,
+            }) {
+                current = key(target);
+                continue;
+            }
+            let v4 = records.iter().find_map(|r| match r {
+                DnsRecord::A(ip) => Some(IpAddr::V4(*ip)),
+                _ => None,
+            });
+            return v4.or_else(|| {
+                records.iter().find_map(|r| match r {
+                    DnsRecord::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+                    _ => None,
+                })
+            });
+        }
+        None
+    }
+
     fn fault(&self, name: &str) -> Option<DnsFault> {
         self.faults.get(name).copied().or(self.fault_all)
     }
@@ -408,6 +444,12 @@ impl DnsServer {
             .get(&key(name))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// The zone as it is now (edits included).
+    #[must_use]
+    pub fn zone(&self) -> Zone {
+        Zone::clone(&self.zone.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Changes the zone while the server runs.

@@ -2,6 +2,7 @@
 
 mod entra;
 mod error;
+mod forward_proxy;
 mod pki_routes;
 mod settings;
 mod sites;
@@ -119,6 +120,12 @@ impl Lab {
     #[must_use]
     pub fn probe_port(&self) -> Option<u16> {
         self.probe_port
+    }
+
+    /// `pki.<domain>`, the host name in the lab's CRL and AIA URLs.
+    #[must_use]
+    pub fn crl_host(&self) -> String {
+        self.spec.crl_host()
     }
 
     /// `http://pki.<domain>:<port>`, the CRL and AIA host (resolvable through the lab's DNS).

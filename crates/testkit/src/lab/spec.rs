@@ -204,6 +204,10 @@ impl LabSpec {
         format!("sts.{}", self.domain)
     }
 
+    pub(super) fn crl_host(&self) -> String {
+        format!("pki.{}", self.domain)
+    }
+
     pub(super) fn leaf_names(&self) -> Vec<String> {
         if self.flavour == Flavour::Entra {
             // Microsoft's certificate names only Microsoft's hosts, never a customer's domain.

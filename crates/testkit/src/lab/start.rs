@@ -34,7 +34,7 @@ impl Lab {
         // The CRL/AIA host is bound first so the certificates can name its real port.
         let pki_listener = TcpListener::bind((loopback, 0)).await?;
         let pki_port = pki_listener.local_addr()?.port();
-        let pki_base_url = format!("http://pki.{}:{pki_port}", spec.domain);
+        let pki_base_url = format!("http://{}:{pki_port}", spec.crl_host());
         let pki = Pki::generate(&PkiSpec {
             domain: spec.domain.clone(),
             pki_base_url: pki_base_url.clone(),

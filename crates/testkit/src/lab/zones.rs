@@ -61,10 +61,7 @@ fn zone_pointing_at(
             zone.add_ip(&spec.sts_host(), ip);
         }
     }
-    zone.add_ip(
-        &format!("pki.{}", spec.domain),
-        IpAddr::V4(Ipv4Addr::LOCALHOST),
-    );
+    zone.add_ip(&spec.crl_host(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     if spec.stray_cname {
         zone = zone.with_extra_answer(
             &registration,
