@@ -492,3 +492,43 @@ impl DeadResolver {
         self.socket.local_addr()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_follow_cnames_and_prefer_a_records() {
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        let v4 = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        let mut zone = Zone::new("contoso.test")
+            .with(
+                "Alias.Contoso.Test.",
+                DnsRecord::Cname("host.contoso.test".to_owned()),
+            )
+            .with(
+                "loop.contoso.test",
+                DnsRecord::Cname("loop.contoso.test".to_owned()),
+            )
+            .with(
+                "dangling.contoso.test",
+                DnsRecord::Cname("gone.test".to_owned()),
+            );
+        zone.add_ip("host.contoso.test", v6);
+        zone.add_ip("host.contoso.test", v4);
+        assert_eq!(zone.address("alias.contoso.test"), Some(v4));
+        assert_eq!(zone.address("HOST.contoso.test."), Some(v4));
+        assert_eq!(zone.address("loop.contoso.test"), None);
+        assert_eq!(zone.address("dangling.contoso.test"), None);
+        assert_eq!(zone.address("nowhere.test"), None);
+        assert_eq!(
+            zone.names(),
+            [
+                "alias.contoso.test",
+                "dangling.contoso.test",
+                "host.contoso.test",
+                "loop.contoso.test"
+            ]
+        );
+    }
+}
