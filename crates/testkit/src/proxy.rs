@@ -195,28 +195,29 @@ async fn forward(
         origin_target(&request)
     };
     let (host, port, path) = target.clone().unwrap_or_default();
+    let proxied = ProxiedRequest {
+        method: request.method.clone(),
+        host,
+        port,
+        path,
+    };
     seen.lock()
         .unwrap_or_else(PoisonError::into_inner)
-        .push(ProxiedRequest {
-            method: request.method.clone(),
-            host: host.clone(),
-            port,
-            path: path.clone(),
-        });
+        .push(proxied.clone());
     if target.is_none() {
         let _ = Response::text(400, "no host to proxy to")
             .write_to(&mut client)
             .await;
         return;
     }
-    let Some(ip) = routes.get(&host) else {
+    let Some(ip) = routes.get(&proxied.host) else {
         let _ = Response::text(502, "unknown host")
             .write_to(&mut client)
             .await;
         return;
     };
     let Ok(Ok(mut upstream)) =
-        tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((*ip, port))).await
+        tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((*ip, proxied.port))).await
     else {
         let _ = Response::text(502, "upstream unreachable")
             .write_to(&mut client)
@@ -233,20 +234,23 @@ async fn forward(
             let _ = copy_bidirectional(&mut client, &mut upstream).await;
         }
     } else {
-        relay(client, upstream, &request, (&host, port, &path), &early).await;
+        relay(client, upstream, &request, &proxied, &early).await;
     }
 }
 
-/// Sends `request` upstream in origin form (`path`; `host` and `port` for a `Host` header if it
-/// has none), then `early` and the rest of what the client sends, while the response comes back
-/// with `Connection: close`; done when the response ends.
+/// Sends `request` upstream in origin form (the path of `to`, and its host and port for a `Host`
+/// header if the request has none), then `early` and the rest of what the client sends, while the
+/// response comes back with `Connection: close`; done when the response ends.
 async fn relay(
     mut client: TcpStream,
     mut upstream: TcpStream,
     request: &Request,
-    (host, port, path): (&str, u16, &str),
+    to: &ProxiedRequest,
     early: &[u8],
 ) {
+    let ProxiedRequest {
+        host, port, path, ..
+    } = to;
     let mut head = format!("{} {path} HTTP/1.1\r\n", request.method);
     for (name, value) in &request.headers {
         if !HOP_BY_HOP.contains(&name.as_str()) {
