@@ -194,7 +194,8 @@ async fn forward(
     } else {
         origin_target(&request)
     };
-    let (host, port, path) = target.clone().unwrap_or_default();
+    let usable = target.is_some();
+    let (host, port, path) = target.unwrap_or_default();
     let proxied = ProxiedRequest {
         method: request.method.clone(),
         host,
@@ -204,7 +205,7 @@ async fn forward(
     seen.lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(proxied.clone());
-    if target.is_none() {
+    if !usable {
         let _ = Response::text(400, "no host to proxy to")
             .write_to(&mut client)
             .await;
