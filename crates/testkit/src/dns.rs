@@ -143,6 +143,42 @@ impl Zone {
         self.records.get(&key(name)).map_or(&[], Vec::as_slice)
     }
 
+    /// Every name that has records, sorted.
+    #[must_use]
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.records.keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    /// The first address `name` leads to, its CNAME chain followed, as the zone holds it (faults
+    /// aside): an A record before an AAAA one.
+    #[must_use]
+    pub fn address(&self, name: &str) -> Option<IpAddr> {
+        let mut current = key(name);
+        for _ in 0..16 {
+            let records = self.records.get(&current)?;
+            if let Some(target) = records.iter().find_map(|r| match r {
+                DnsRecord::Cname(target) => Some(target),
+                _ => None,
+            }) {
+                current = key(target);
+                continue;
+            }
+            let v4 = records.iter().find_map(|r| match r {
+                DnsRecord::A(ip) => Some(IpAddr::V4(*ip)),
+                _ => None,
+            });
+            return v4.or_else(|| {
+                records.iter().find_map(|r| match r {
+                    DnsRecord::Aaaa(ip) => Some(IpAddr::V6(*ip)),
+                    _ => None,
+                })
+            });
+        }
+        None
+    }
+
     fn fault(&self, name: &str) -> Option<DnsFault> {
         self.faults.get(name).copied().or(self.fault_all)
     }
@@ -410,6 +446,12 @@ impl DnsServer {
             .unwrap_or(0)
     }
 
+    /// The zone as it is now (edits included).
+    #[must_use]
+    pub fn zone(&self) -> Zone {
+        Zone::clone(&self.zone.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
     /// Changes the zone while the server runs.
     pub fn edit(&self, f: impl FnOnce(&mut Zone)) {
         if let Ok(mut zone) = self.zone.write() {
@@ -448,5 +490,45 @@ impl DeadResolver {
     /// The address to point a resolver at.
     pub fn addr(&self) -> std::io::Result<SocketAddr> {
         self.socket.local_addr()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_follow_cnames_and_prefer_a_records() {
+        let v6 = IpAddr::V6(Ipv6Addr::LOCALHOST);
+        let v4 = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+        let mut zone = Zone::new("contoso.test")
+            .with(
+                "Alias.Contoso.Test.",
+                DnsRecord::Cname("host.contoso.test".to_owned()),
+            )
+            .with(
+                "loop.contoso.test",
+                DnsRecord::Cname("loop.contoso.test".to_owned()),
+            )
+            .with(
+                "dangling.contoso.test",
+                DnsRecord::Cname("gone.test".to_owned()),
+            );
+        zone.add_ip("host.contoso.test", v6);
+        zone.add_ip("host.contoso.test", v4);
+        assert_eq!(zone.address("alias.contoso.test"), Some(v4));
+        assert_eq!(zone.address("HOST.contoso.test."), Some(v4));
+        assert_eq!(zone.address("loop.contoso.test"), None);
+        assert_eq!(zone.address("dangling.contoso.test"), None);
+        assert_eq!(zone.address("nowhere.test"), None);
+        assert_eq!(
+            zone.names(),
+            [
+                "alias.contoso.test",
+                "dangling.contoso.test",
+                "host.contoso.test",
+                "loop.contoso.test"
+            ]
+        );
     }
 }

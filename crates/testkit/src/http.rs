@@ -48,30 +48,47 @@ impl Request {
 
 /// Reads a request head; `None` when the client sent something that is not one, or nothing in time.
 pub async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Option<Request> {
+    read_request_and_rest(stream)
+        .await
+        .map(|(request, _)| request)
+}
+
+/// Reads a request head as [`read_request`] does, and returns with it whatever bytes the client
+/// sent after the head in the same reads (the start of a body, or of a tunnel's traffic).
+pub async fn read_request_and_rest<S: AsyncRead + Unpin>(
+    stream: &mut S,
+) -> Option<(Request, Vec<u8>)> {
+    let (head, rest) = read_head(stream, HEAD_TIMEOUT).await?;
+    Some((parse_head(std::str::from_utf8(&head).ok()?)?, rest))
+}
+
+/// Reads a message head (request or response) of at most 16 KiB within `limit`: the head without
+/// its final blank line, and the bytes that followed it in the same reads. `None` when the stream
+/// ends, fails, runs over the size or over the time first.
+pub async fn read_head<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    limit: Duration,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
     let read = async {
         loop {
             if let Some(end) = find_head_end(&buf) {
-                buf.truncate(end);
-                return true;
+                return Some(end);
             }
             if buf.len() > MAX_HEAD {
-                return false;
+                return None;
             }
             match stream.read(&mut chunk).await {
-                Ok(0) | Err(_) => return false,
+                Ok(0) | Err(_) => return None,
                 Ok(n) => buf.extend_from_slice(&chunk[..n]),
             }
         }
     };
-    if !tokio::time::timeout(HEAD_TIMEOUT, read)
-        .await
-        .unwrap_or(false)
-    {
-        return None;
-    }
-    parse_head(std::str::from_utf8(&buf).ok()?)
+    let end = tokio::time::timeout(limit, read).await.ok()??;
+    let rest = buf.split_off(end + 4);
+    buf.truncate(end);
+    Some((buf, rest))
 }
 
 fn find_head_end(buf: &[u8]) -> Option<usize> {

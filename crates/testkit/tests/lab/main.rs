@@ -7,4 +7,5 @@ mod dns;
 mod latency;
 mod lifecycle;
 mod pki;
+mod proxy;
 mod service;

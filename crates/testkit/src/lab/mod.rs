@@ -1,0 +1,160 @@
+//! A whole lab: DNS views, PKI and CRL host, registration service nodes, AD FS probe — started together.
+
+mod entra;
+mod error;
+mod forward_proxy;
+mod pki_routes;
+mod settings;
+mod sites;
+mod sockets;
+mod spec;
+mod start;
+mod zones;
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use wpj_core::ResolverView;
+
+use crate::dns::DnsServer;
+use crate::https::HttpsServer;
+use crate::latency::DelayRelay;
+use crate::pki::{ISSUING_CRL_PATH, Pki, ROOT_CRL_PATH};
+use crate::server::BlackHole;
+use crate::web::WebServer;
+
+pub use entra::{ENTRA_REGISTRATION_HOST, MICROSOFT_LOGIN_HOSTS};
+pub use error::LabError;
+pub(crate) use pki_routes::pki_routes;
+pub(crate) use settings::settings_for;
+pub use spec::{CrlFault, ExternalView, Flavour, LabSpec, NodeSpec, Revoked};
+pub use zones::{BLOCKED_IP, PROXY_IP};
+
+/// A running lab. Every server stops when it is dropped.
+#[derive(Debug)]
+pub struct Lab {
+    spec: LabSpec,
+    views: Vec<(String, DnsServer)>,
+    https_port: u16,
+    probe_port: Option<u16>,
+    pki_base_url: String,
+    pki: Pki,
+    trust_root_pem: String,
+    startup: Duration,
+    _https: Vec<HttpsServer>,
+    _web: Vec<WebServer>,
+    _relays: Vec<DelayRelay>,
+    _black_holes: Vec<BlackHole>,
+    /// Ports that must refuse connections for the lab's life (held, so no other server takes them).
+    _closed: Vec<tokio::net::TcpSocket>,
+}
+
+impl Lab {
+    /// The spec the lab was started from.
+    #[must_use]
+    pub fn spec(&self) -> &LabSpec {
+        &self.spec
+    }
+
+    /// The UPN suffix.
+    #[must_use]
+    pub fn domain(&self) -> &str {
+        &self.spec.domain
+    }
+
+    /// `enterpriseregistration.<domain>`.
+    #[must_use]
+    pub fn registration_name(&self) -> String {
+        self.spec.registration_name()
+    }
+
+    /// The federation service name (`sts.<domain>`).
+    #[must_use]
+    pub fn sts_host(&self) -> String {
+        self.spec.sts_host()
+    }
+
+    /// The first (internal) view's DNS server.
+    #[must_use]
+    pub fn resolver(&self) -> SocketAddr {
+        self.views[0].1.addr()
+    }
+
+    /// Every DNS view: `internal`, and `external` in split-horizon labs.
+    #[must_use]
+    pub fn views(&self) -> Vec<ResolverView> {
+        self.views
+            .iter()
+            .map(|(name, server)| ResolverView {
+                name: name.clone(),
+                servers: vec![server.addr()],
+            })
+            .collect()
+    }
+
+    /// The DNS server of one view, to edit its zone while the lab runs.
+    #[must_use]
+    pub fn dns(&self, view: &str) -> Option<&DnsServer> {
+        self.views.iter().find(|(n, _)| n == view).map(|(_, s)| s)
+    }
+
+    /// The root certificate a client should trust, PEM (the wrong one in untrusted-root labs).
+    #[must_use]
+    pub fn trust_root_pem(&self) -> &str {
+        &self.trust_root_pem
+    }
+
+    /// The port the registration service listens on (every node, and the proxy).
+    #[must_use]
+    pub fn https_port(&self) -> u16 {
+        self.https_port
+    }
+
+    /// The addresses of the nodes.
+    #[must_use]
+    pub fn nodes(&self) -> Vec<IpAddr> {
+        self.spec.nodes.iter().map(|n| IpAddr::V4(n.ip)).collect()
+    }
+
+    /// The port of `/adfs/probe` on every node (on-premises labs).
+    #[must_use]
+    pub fn probe_port(&self) -> Option<u16> {
+        self.probe_port
+    }
+
+    /// `pki.<domain>`, the host name in the lab's CRL and AIA URLs.
+    #[must_use]
+    pub fn crl_host(&self) -> String {
+        self.spec.crl_host()
+    }
+
+    /// `http://pki.<domain>:<port>`, the CRL and AIA host (resolvable through the lab's DNS).
+    #[must_use]
+    pub fn pki_base_url(&self) -> &str {
+        &self.pki_base_url
+    }
+
+    /// The issuing CA's CRL URL (the leaf's CDP).
+    #[must_use]
+    pub fn issuing_crl_url(&self) -> String {
+        format!("{}{ISSUING_CRL_PATH}", self.pki_base_url)
+    }
+
+    /// The root's CRL URL (the intermediate's CDP).
+    #[must_use]
+    pub fn root_crl_url(&self) -> String {
+        format!("{}{ROOT_CRL_PATH}", self.pki_base_url)
+    }
+
+    /// The PKI (certificates, for assertions).
+    #[must_use]
+    pub fn pki(&self) -> &Pki {
+        &self.pki
+    }
+
+    /// How long [`Lab::start`] took.
+    #[must_use]
+    pub fn startup_time(&self) -> Duration {
+        self.startup
+    }
+}

@@ -1,0 +1,234 @@
+//! What a lab is made of: the spec types, and the leaf certificate they ask for.
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use crate::discovery::EntraRealm;
+use crate::dns::DnsFault;
+use crate::https::{ContractFault, TlsFault};
+use crate::pki::{LeafSpec, Validity};
+
+use super::ENTRA_REGISTRATION_HOST;
+
+/// Which registration service the lab imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Flavour {
+    /// AD FS device registration: the name points (A) at the farm.
+    #[default]
+    OnPrem,
+    /// Microsoft Entra ID: the name is a CNAME to `enterpriseregistration.windows.net`.
+    Entra,
+}
+
+/// What the external DNS view answers (split horizon).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalView {
+    /// The proxy's address, as it should.
+    Proxy,
+    /// The same records as the internal view (the farm's internal addresses).
+    SameAsInternal,
+    /// The proxy's records, with this fault on the registration name.
+    Fault(DnsFault),
+}
+
+/// Which certificate the CA has revoked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Revoked {
+    /// None.
+    #[default]
+    Nothing,
+    /// The server certificate (listed in the issuing CA's CRL).
+    Leaf,
+    /// The issuing CA (listed in the root's CRL).
+    Intermediate,
+}
+
+/// How the issuing CA's CRL (the one the leaf's CDP names) is served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CrlFault {
+    /// A fresh, correctly signed CRL.
+    #[default]
+    None,
+    /// The CRL host's port is closed (every CRL and AIA URL fails).
+    Down,
+    /// The server accepts the request and never answers.
+    Stall,
+    /// 404.
+    NotFound,
+    /// 200 with bytes that are not a CRL.
+    Garbage,
+    /// A CRL signed by a key that is not the CA's.
+    BadSignature,
+    /// A CRL past its nextUpdate.
+    Stale,
+    /// A valid CRL whose nextUpdate is two hours away.
+    ExpiringSoon,
+    /// A valid CRL listing this many (unrelated) revoked serials.
+    Large(usize),
+}
+
+/// One node of the registration service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeSpec {
+    /// Its loopback address.
+    pub ip: Ipv4Addr,
+    /// Contract behaviour, when it differs from the lab's.
+    pub contract: Option<ContractFault>,
+    /// Its own certificate with this validity, instead of the lab's leaf.
+    pub own_certificate: Option<Validity>,
+    /// What `/adfs/probe` answers.
+    pub probe_status: u16,
+}
+
+impl NodeSpec {
+    /// A healthy node.
+    #[must_use]
+    pub fn healthy(ip: Ipv4Addr) -> Self {
+        Self {
+            ip,
+            contract: None,
+            own_certificate: None,
+            probe_status: 200,
+        }
+    }
+}
+
+/// Everything about a lab. [`LabSpec::default`] is a healthy on-premises service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)] // each flag is one independent fault
+pub struct LabSpec {
+    /// The UPN suffix.
+    pub domain: String,
+    /// AD FS or Entra ID.
+    pub flavour: Flavour,
+    /// Fault on the registration name in the internal (first) view.
+    pub dns_fault: Option<DnsFault>,
+    /// A second, external view.
+    pub external_view: Option<ExternalView>,
+    /// Connection / TLS behaviour.
+    pub tls: TlsFault,
+    /// Contract behaviour.
+    pub contract: ContractFault,
+    /// Leaf validity.
+    pub leaf_validity: Validity,
+    /// The leaf does not name `enterpriseregistration.<domain>`.
+    pub leaf_wrong_name: bool,
+    /// The leaf has a CRL distribution point.
+    pub leaf_cdp: bool,
+    /// The leaf has an AIA caIssuers URL.
+    pub leaf_aia: bool,
+    /// The leaf is for client authentication only.
+    pub leaf_client_auth_only: bool,
+    /// The server sends the leaf without its intermediate.
+    pub omit_intermediate: bool,
+    /// The client is given a root that did not issue the chain.
+    pub untrusted_root: bool,
+    /// What is revoked.
+    pub revoked: Revoked,
+    /// How the issuing CRL is served.
+    pub crl: CrlFault,
+    /// The nodes (at least one).
+    pub nodes: Vec<NodeSpec>,
+    /// Days until the AD FS token-signing certificate expires.
+    pub token_signing_days_left: i64,
+    /// `/adfs/probe` listens (on-premises labs); `false`: its port is closed, as seen from outside
+    /// where port 80 is not published.
+    pub probe: bool,
+    /// The federation service publishes `FederationMetadata.xml` and its `OpenID` configuration;
+    /// `false`: both answer 404.
+    pub federation_metadata: bool,
+    /// The federation service name (`sts.<domain>`) resolves.
+    pub sts_in_dns: bool,
+    /// Entra ID labs: what the user realm says about the domain (federated: at `sts.<domain>`,
+    /// with WS-Trust metadata everywhere and `windowstransport` on the inside only).
+    pub realm: EntraRealm,
+    /// Entra ID labs: Microsoft's sign-in hosts resolve to an address where nothing listens
+    /// (a firewall that refuses them).
+    pub login_blocked: bool,
+    /// The DNS answer for the registration name also carries an unrelated CNAME
+    /// (`stray.<domain>` → `enterpriseregistration.windows.net`) outside the queried chain.
+    pub stray_cname: bool,
+    /// Network latency, one way: every DNS answer comes a round trip (`2 ×` this) late, and the
+    /// registration service, the CRL/AIA host and the probe sit behind a
+    /// [`DelayRelay`](crate::latency::DelayRelay).
+    pub latency: Option<Duration>,
+}
+
+impl Default for LabSpec {
+    fn default() -> Self {
+        Self {
+            domain: "contoso.test".to_owned(),
+            flavour: Flavour::OnPrem,
+            dns_fault: None,
+            external_view: None,
+            tls: TlsFault::None,
+            contract: ContractFault::None,
+            leaf_validity: Validity::Current,
+            leaf_wrong_name: false,
+            leaf_cdp: true,
+            leaf_aia: true,
+            leaf_client_auth_only: false,
+            omit_intermediate: false,
+            untrusted_root: false,
+            revoked: Revoked::Nothing,
+            crl: CrlFault::None,
+            nodes: vec![NodeSpec::healthy(Ipv4Addr::LOCALHOST)],
+            token_signing_days_left: 300,
+            probe: true,
+            federation_metadata: true,
+            stray_cname: false,
+            sts_in_dns: true,
+            realm: EntraRealm::Managed,
+            login_blocked: false,
+            latency: None,
+        }
+    }
+}
+
+impl LabSpec {
+    /// A healthy Entra-style lab for `fabrikam.test`.
+    #[must_use]
+    pub fn entra() -> Self {
+        Self {
+            domain: "fabrikam.test".to_owned(),
+            flavour: Flavour::Entra,
+            ..Self::default()
+        }
+    }
+
+    pub(super) fn registration_name(&self) -> String {
+        format!("enterpriseregistration.{}", self.domain)
+    }
+
+    pub(super) fn sts_host(&self) -> String {
+        format!("sts.{}", self.domain)
+    }
+
+    pub(super) fn crl_host(&self) -> String {
+        format!("pki.{}", self.domain)
+    }
+
+    pub(super) fn leaf_names(&self) -> Vec<String> {
+        if self.flavour == Flavour::Entra {
+            // Microsoft's certificate names only Microsoft's hosts, never a customer's domain.
+            return vec![ENTRA_REGISTRATION_HOST.to_owned()];
+        }
+        let mut names = if self.leaf_wrong_name {
+            vec![format!("adfs.{}", self.domain)]
+        } else {
+            vec![self.registration_name()]
+        };
+        names.push(self.sts_host());
+        names
+    }
+}
+
+pub(super) fn leaf_spec(spec: &LabSpec) -> LeafSpec {
+    LeafSpec {
+        names: spec.leaf_names(),
+        validity: spec.leaf_validity,
+        cdp: spec.leaf_cdp,
+        aia: spec.leaf_aia,
+        server_auth: !spec.leaf_client_auth_only,
+    }
+}
