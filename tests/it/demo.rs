@@ -200,7 +200,7 @@ fn fleet_demo_writes_one_json_line_per_domain() {
         assert_eq!(line["domain"], format!("d{i}.{}.test", scenario.name));
         assert_eq!(line["suffix"], line["domain"]);
         assert_eq!(line["same_as"], serde_json::Value::Null);
-        assert_eq!(line["schema_version"], 2);
+        assert_eq!(line["schema_version"], wpj::SCHEMA_VERSION);
         let want = match scenario.expected {
             Expected::Healthy => "healthy",
             Expected::Warning => "warning",
