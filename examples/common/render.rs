@@ -57,11 +57,6 @@ impl Label {
         }
     }
 
-    /// The event Windows logs it with, `event 102`, when one is documented.
-    pub(crate) fn event(self) -> Option<String> {
-        self.0.event_id().map(|id| format!("event {id}"))
-    }
-
     /// The support article, `KB3045383`, when there is one.
     pub(crate) fn kb(self) -> Option<String> {
         self.0.kb().map(|kb| kb.to_string())
@@ -283,10 +278,6 @@ mod tests {
         assert_eq!(
             label(JoinFailure::CertRevoked).kb().as_deref(),
             Some("KB3045383")
-        );
-        assert_eq!(
-            label(JoinFailure::CertRevoked).event().as_deref(),
-            Some("event 102")
         );
         // The same words as the testkit's own (which `--format json` has always used).
         for scenario in wpj_testkit::Scenario::all() {
