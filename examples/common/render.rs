@@ -298,14 +298,16 @@ mod tests {
             .with_row(["N", "WHAT", "NOTE"])
             .with_row(["1".to_owned(), paint(RED, "✘ failed"), "x".to_owned()])
             .with_row(["10", "ok", ""]);
-        let plain = strip(&table.render());
+        let rendered = table.render();
+        assert!(rendered.contains(&paint(RED, "✘ failed")), "{rendered:?}");
+        let plain = strip(&rendered);
         assert_eq!(plain, "   N  WHAT      NOTE\n   1  ✘ failed  x\n  10  ok\n");
         let streamed = Table::new()
             .min_widths(&[4, 3])
             .right(0)
-            .with_row(["7", "a", "rest"])
+            .with_row(["7".to_owned(), paint(RED, "a"), "rest".to_owned()])
             .render();
-        assert_eq!(streamed, "   7  a    rest\n");
+        assert_eq!(streamed, format!("   7  {}    rest\n", paint(RED, "a")));
     }
 
     /// `text` without colour codes.
