@@ -17,8 +17,10 @@ mod common;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use anstream::{print, println};
 use clap::Parser;
-use common::{DiagnoseOptions, Format, Style, lab_settings};
+use common::render::{BOLD, DIM, GREEN, Marks, RED, Table, label, outcome, paint};
+use common::{DiagnoseOptions, Format, lab_settings};
 use serde::Serialize;
 use wpj::{Evidence, Finding, Report, Runner, Settings, Stage};
 use wpj_testkit::{Expected, Scenario};
@@ -72,14 +74,14 @@ impl PlanArg {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let style = Style::detect();
+    let marks = Marks::detect();
     if args.list_scenarios {
         print!("{}", scenario_list());
         return ExitCode::SUCCESS;
     }
     match args.demo.as_deref() {
-        Some("all") => demo_all(&args, style).await,
-        Some(name) => demo_one(&args, name, style).await,
+        Some("all") => demo_all(&args, marks).await,
+        Some(name) => demo_one(&args, name, marks).await,
         None => {
             let target = args.target.as_deref().unwrap_or_default();
             match args.options.settings(target) {
@@ -87,7 +89,7 @@ async fn main() -> ExitCode {
                     if let Some(note) = settings.target.note() {
                         eprintln!("diagnose: {note}");
                     }
-                    run(&args, settings, style, None).await
+                    run(&args, settings, marks, None).await
                 }
                 Err(e) => fail_usage(&e),
             }
@@ -100,7 +102,7 @@ fn fail_usage(message: &str) -> ExitCode {
     ExitCode::from(2)
 }
 
-async fn run(args: &Args, settings: Settings, style: Style, demo: Option<&Scenario>) -> ExitCode {
+async fn run(args: &Args, settings: Settings, marks: Marks, demo: Option<&Scenario>) -> ExitCode {
     let mut runner = Runner::new();
     if args.verbose {
         runner = runner.on_progress(|event| match event {
@@ -126,13 +128,18 @@ async fn run(args: &Args, settings: Settings, style: Style, demo: Option<&Scenar
             if let Some(s) = demo {
                 println!(
                     "{}",
-                    style.dim(&format!(
-                        "Lab scenario {}: {} (expected: {})",
-                        s.name, s.description, s.expected
-                    ))
+                    paint(
+                        DIM,
+                        format_args!(
+                            "Lab scenario {}: {} (expected: {})",
+                            s.name,
+                            s.description,
+                            outcome(s.expected)
+                        )
+                    )
                 );
             }
-            print!("{}", render(&report, style, args.verbose));
+            print!("{}", render(&report, marks, args.verbose));
         }
     }
     if report.has_failures() {
@@ -142,7 +149,7 @@ async fn run(args: &Args, settings: Settings, style: Style, demo: Option<&Scenar
     }
 }
 
-async fn demo_one(args: &Args, name: &str, style: Style) -> ExitCode {
+async fn demo_one(args: &Args, name: &str, marks: Marks) -> ExitCode {
     let Some(scenario) = Scenario::find(name) else {
         return fail_usage(&format!(
             "no scenario named {name:?}; --list-scenarios shows them"
@@ -159,7 +166,7 @@ async fn demo_one(args: &Args, name: &str, style: Style) -> ExitCode {
         common::ModeArg::Onprem => wpj::Mode::Onprem,
     };
     settings.client = args.options.client;
-    run(args, settings, style, Some(&scenario)).await
+    run(args, settings, marks, Some(&scenario)).await
 }
 
 /// One row of `--demo all`.
@@ -175,7 +182,7 @@ struct DemoRow {
     report: Report,
 }
 
-async fn demo_all(args: &Args, style: Style) -> ExitCode {
+async fn demo_all(args: &Args, marks: Marks) -> ExitCode {
     let scenarios = Scenario::all();
     let runs = scenarios.iter().map(|scenario| async move {
         let lab = scenario
@@ -187,8 +194,8 @@ async fn demo_all(args: &Args, style: Style) -> ExitCode {
             .await;
         Ok::<_, String>(DemoRow {
             scenario: scenario.name,
-            expected: scenario.expected.to_string(),
-            got: Expected::of(&report).to_string(),
+            expected: outcome(scenario.expected),
+            got: outcome(Expected::of(&report)),
             stage: outcome_stage(&report),
             matches: Expected::of(&report) == scenario.expected,
             report,
@@ -208,7 +215,7 @@ async fn demo_all(args: &Args, style: Style) -> ExitCode {
             Ok(json) => println!("{json}"),
             Err(e) => return fail_usage(&format!("internal error: {e}")),
         },
-        Format::Text => print!("{}", demo_table(&rows, style)),
+        Format::Text => print!("{}", demo_table(&rows, marks)),
     }
     if all_match {
         ExitCode::SUCCESS
@@ -226,71 +233,36 @@ fn outcome_stage(report: &Report) -> String {
     }
 }
 
-fn demo_table(rows: &[DemoRow], style: Style) -> String {
-    let w0 = rows
-        .iter()
-        .map(|r| r.scenario.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
-    let w1 = rows
-        .iter()
-        .map(|r| r.expected.len())
-        .max()
-        .unwrap_or(8)
-        .max(8);
-    let w2 = rows.iter().map(|r| r.got.len()).max().unwrap_or(3).max(3);
-    let w3 = "farm-health".len();
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        style.bold(&format!(
-            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  MATCH",
-            "SCENARIO", "EXPECTED", "GOT", "STAGE"
-        ))
-    );
+fn demo_table(rows: &[DemoRow], marks: Marks) -> String {
+    let mut table = Table::new()
+        .with_row(["SCENARIO", "EXPECTED", "GOT", "STAGE", "MATCH"].map(|h| paint(BOLD, h)));
     for r in rows {
-        let mark = match (r.matches, style.unicode) {
-            (true, true) => style.green("✔"),
-            (true, false) => "yes".to_owned(),
-            (false, true) => style.red("✘"),
-            (false, false) => style.red("NO"),
-        };
-        let _ = writeln!(
-            out,
-            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {mark}",
-            r.scenario, r.expected, r.got, r.stage
-        );
+        table.row([
+            r.scenario.to_owned(),
+            r.expected.clone(),
+            r.got.clone(),
+            r.stage.clone(),
+            marks.matches(r.matches),
+        ]);
     }
     let matched = rows.iter().filter(|r| r.matches).count();
-    let _ = writeln!(
-        out,
-        "\n{matched} of {} scenarios diagnosed as expected. `--demo <scenario>` shows one in full.",
+    format!(
+        "{}\n{matched} of {} scenarios diagnosed as expected. `--demo <scenario>` shows one in full.\n",
+        table.render(),
         rows.len()
-    );
-    out
+    )
 }
 
 fn scenario_list() -> String {
-    let all = Scenario::all();
-    let w0 = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
-    let w1 = all
-        .iter()
-        .map(|s| s.expected.to_string().len())
-        .max()
-        .unwrap_or(0);
-    let mut out = String::new();
-    for s in &all {
-        let _ = writeln!(
-            out,
-            "{:<w0$}  {:<w1$}  {}",
-            s.name,
-            s.expected.to_string(),
-            s.description
-        );
+    let mut table = Table::new();
+    for s in Scenario::all() {
+        table.row([
+            s.name.to_owned(),
+            outcome(s.expected),
+            s.description.to_owned(),
+        ]);
     }
-    out
+    table.render()
 }
 
 /// Evidence worth showing without `--verbose`.
@@ -312,19 +284,15 @@ fn key_evidence(e: &Evidence) -> bool {
     }
 }
 
-/// One problem with its code and fix.
-fn problem_line(out: &mut String, p: &Finding, style: Style) {
-    let code = p
+/// One problem with its label and fix.
+fn problem_line(out: &mut String, p: &Finding, marks: Marks) {
+    let label = p
         .failure
-        .map(|f| {
-            f.hresult()
-                .map_or_else(|| f.code().to_owned(), |h| h.to_string())
-        })
-        .map_or_else(String::new, |c| format!(" ({c})"));
+        .map_or_else(String::new, |f| format!(" ({})", label(f)));
     let _ = writeln!(
         out,
-        "  {} {}: {}{code}",
-        style.status(p.status),
+        "  {} {}: {}{label}",
+        marks.status(p.status),
         p.check,
         p.summary
     );
@@ -334,7 +302,7 @@ fn problem_line(out: &mut String, p: &Finding, style: Style) {
 }
 
 /// The report for people.
-fn render(report: &Report, style: Style, verbose: bool) -> String {
+fn render(report: &Report, marks: Marks, verbose: bool) -> String {
     let mut out = String::new();
     let timing = if verbose {
         format!(", {}", wpj::HumanDuration(report.elapsed()))
@@ -344,55 +312,56 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
     let _ = writeln!(
         out,
         "{} {}\n",
-        style.bold(&format!(
-            "Device registration discovery for {}",
-            report.target()
-        )),
-        style.dim(&format!(
-            "(mode {}{}{timing})",
-            report.mode(),
-            report
-                .client()
-                .map_or_else(String::new, |c| format!(", client {c}"))
-        ))
+        paint(
+            BOLD,
+            format_args!("Device registration discovery for {}", report.target())
+        ),
+        paint(
+            DIM,
+            format_args!(
+                "(mode {}{}{timing})",
+                report.mode(),
+                report
+                    .client()
+                    .map_or_else(String::new, |c| format!(", client {c}"))
+            )
+        )
     );
-    let width = report
-        .findings()
-        .iter()
-        .map(|f| f.check.as_str().len())
-        .max()
-        .unwrap_or(0);
+    // Status, stage, check, what it saw; the evidence under what it saw.
+    let mut steps = Table::new().indent(2).gap(0, 1).gap(1, 1);
     for finding in report.findings() {
         let elapsed = if verbose {
-            style.dim(&format!(" ({})", wpj::HumanDuration(finding.elapsed)))
+            paint(
+                DIM,
+                format_args!(" ({})", wpj::HumanDuration(finding.elapsed)),
+            )
         } else {
             String::new()
         };
-        let _ = writeln!(
-            out,
-            "  {} {} {:<width$}  {}{elapsed}",
-            style.status(finding.status),
-            style.dim(&format!("{:<11}", finding.stage.as_str())),
-            finding.check.as_str(),
-            finding.summary
-        );
+        steps.row([
+            marks.status(finding.status),
+            paint(DIM, finding.stage),
+            finding.check.as_str().to_owned(),
+            format!("{}{elapsed}", finding.summary),
+        ]);
         for e in finding
             .evidence
             .iter()
             .filter(|e| verbose || key_evidence(e))
         {
-            let _ = writeln!(
-                out,
-                "  {:width$}                 {}",
-                "",
-                style.dim(&format!("· {e}"))
-            );
+            steps.row([
+                String::new(),
+                String::new(),
+                String::new(),
+                paint(DIM, format_args!("· {e}")),
+            ]);
         }
     }
+    out += &steps.render();
     out.push('\n');
     match report.verdict() {
         Some(v) => {
-            let _ = writeln!(out, "{} {v}", style.red("Verdict:"));
+            let _ = writeln!(out, "{} {v}", paint(RED, "Verdict:"));
             let _ = writeln!(out, "  User sees: {}", v.message_stage.user_message());
             let _ = writeln!(out, "  Fix: {}", v.remediation);
             let mut more = vec![format!("docs/errors/{}.md", v.failure.code())];
@@ -405,7 +374,7 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
             let _ = writeln!(
                 out,
                 "{} no device failure found: a Windows device would get through discovery and sign-in.",
-                style.green("Verdict:")
+                paint(GREEN, "Verdict:")
             );
         }
     }
@@ -415,9 +384,9 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
         .filter(|p| p.stage.is_device_path() && Some(&p.check) != verdict_check.as_ref())
         .collect();
     if !others.is_empty() {
-        let _ = writeln!(out, "\n{}", style.bold("Also found:"));
+        let _ = writeln!(out, "\n{}", paint(BOLD, "Also found:"));
         for p in others {
-            problem_line(&mut out, p, style);
+            problem_line(&mut out, p, marks);
         }
     }
     let farm: Vec<&Finding> = report
@@ -428,14 +397,14 @@ fn render(report: &Report, style: Style, verbose: bool) -> String {
         let _ = writeln!(
             out,
             "\n{} {}",
-            style.bold("Farm health:"),
-            style.dim(&format!(
-                "no device verdict; {}",
-                Stage::FarmHealth.affects()
-            ))
+            paint(BOLD, "Farm health:"),
+            paint(
+                DIM,
+                format_args!("no device verdict; {}", Stage::FarmHealth.affects())
+            )
         );
         for p in farm {
-            problem_line(&mut out, p, style);
+            problem_line(&mut out, p, marks);
         }
     }
     out

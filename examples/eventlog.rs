@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anstream::{print, println};
 use clap::{Parser, ValueEnum};
 use wpj::eventlog::{Logs, ReadError};
 

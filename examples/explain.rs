@@ -9,10 +9,15 @@
 //!
 //! Exit codes: 0 explained, 2 unknown code or usage error.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use anstream::{print, println};
 use clap::{Parser, ValueEnum};
+use common::render::{BOLD, Table, label, paint};
 use serde::Serialize;
 use wpj::{CodeRef, FailureInfo, JoinFailure};
 
@@ -88,8 +93,8 @@ fn main() -> ExitCode {
             if let Some(inner) = code.inner {
                 println!(
                     "{} carries {}: the outer code says which phase failed, the inner one why.\n",
-                    headline_code(code.outer),
-                    headline_code(inner)
+                    label(code.outer).code(),
+                    label(inner).code()
                 );
                 print!("{}\n{}", describe(code.outer), describe(inner));
             } else {
@@ -98,15 +103,6 @@ fn main() -> ExitCode {
         }
     }
     ExitCode::SUCCESS
-}
-
-/// `0x80072F8A` or `HTTP 404` or the kebab code.
-fn headline_code(f: JoinFailure) -> String {
-    match (f.hresult(), f.http_status()) {
-        (Some(h), _) => h.to_string(),
-        (None, Some(s)) => format!("HTTP {s}"),
-        (None, None) => f.code().to_owned(),
-    }
 }
 
 fn describe(f: JoinFailure) -> String {
@@ -120,7 +116,12 @@ fn describe(f: JoinFailure) -> String {
     if let Some(signed) = info.hresult_signed {
         aliases.push(format!("logged as {signed}"));
     }
-    let _ = writeln!(out, "{}  {}", headline_code(f), aliases.join(", "));
+    let _ = writeln!(
+        out,
+        "{}  {}",
+        paint(BOLD, label(f).code()),
+        aliases.join(", ")
+    );
     let _ = writeln!(out, "  Meaning:    {}", info.description);
     match info.event_id {
         Some(id) => {
@@ -130,7 +131,7 @@ fn describe(f: JoinFailure) -> String {
             let _ = writeln!(out, "  Log:        {} (event ID not documented)", info.log);
         }
     }
-    if let (Some(kb), Some(url)) = (info.kb, &info.kb_url) {
+    if let (Some(kb), Some(url)) = (label(f).kb(), &info.kb_url) {
         let _ = writeln!(out, "  Article:    {kb}  {url}");
     }
     let _ = writeln!(out, "  User sees:  {}", info.user_message);
@@ -149,46 +150,20 @@ fn list(format: Format) -> String {
         let all: Vec<FailureInfo> = JoinFailure::ALL.iter().map(|f| f.info()).collect();
         return serde_json::to_string_pretty(&all).expect("serializable") + "\n";
     }
-    let rows: Vec<[String; 5]> = JoinFailure::ALL
-        .iter()
-        .map(|f| {
-            [
-                headline_code(*f),
-                f.code().to_owned(),
-                f.event_id()
-                    .map_or_else(|| "-".to_owned(), |e| e.to_string()),
-                f.kb().map_or_else(|| "-".to_owned(), |k| k.to_string()),
-                f.description().to_owned(),
-            ]
-        })
-        .collect();
-    let header = ["CODE", "NAME", "EVENT", "KB", "MEANING"].map(str::to_owned);
-    let widths: Vec<usize> = (0..4)
-        .map(|c| {
-            rows.iter()
-                .chain([&header])
-                .map(|r| r[c].len())
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let mut out = String::new();
-    for row in [&header].into_iter().chain(&rows) {
-        let _ = writeln!(
-            out,
-            "{:<w0$}  {:<w1$}  {:<w2$}  {:<w3$}  {}",
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            row[4],
-            w0 = widths[0],
-            w1 = widths[1],
-            w2 = widths[2],
-            w3 = widths[3],
-        );
+    let mut table =
+        Table::new().with_row(["CODE", "NAME", "EVENT", "KB", "MEANING"].map(|h| paint(BOLD, h)));
+    for f in JoinFailure::ALL {
+        let label = label(*f);
+        table.row([
+            label.code(),
+            f.code().to_owned(),
+            f.event_id()
+                .map_or_else(|| "-".to_owned(), |e| e.to_string()),
+            label.kb().unwrap_or_else(|| "-".to_owned()),
+            f.description().to_owned(),
+        ]);
     }
-    out
+    table.render()
 }
 
 /// The documentation page for one failure (the generated part of `docs/errors/<code>.md`).
@@ -245,6 +220,7 @@ fn markdown_page(f: JoinFailure) -> String {
             scenarios[0].name
         );
     }
+    // `explain` takes the HRESULT or the name (an HTTP status alone is ambiguous).
     let _ = writeln!(
         out,
         "## Explain it\n\n```sh\ncargo run --example explain -- {}\n```",

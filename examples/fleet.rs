@@ -30,7 +30,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use std::io::{BufRead, BufReader, Read as _, Write};
 use std::path::{Path, PathBuf};
@@ -44,11 +44,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::{Id, JoinSet};
-use wpj::{Plan, Report, Runner, Settings, Stage, Status, Target};
+use wpj::{Hresult, JoinFailure, Kb, Plan, Report, Runner, Settings, Stage, Status, Target};
 use wpj_testkit::memory::peak_memory;
 use wpj_testkit::{Expected, Lab, Scenario};
 
-use crate::common::{DiagnoseOptions, Style, lab_settings, parse_duration};
+use crate::common::render::{BOLD, DIM, GREEN, RED, Table, label, paint};
+use crate::common::{DiagnoseOptions, lab_settings, parse_duration};
 
 /// Diagnose device-registration discovery for many domains concurrently.
 #[derive(Debug, Parser)]
@@ -144,10 +145,10 @@ async fn main() -> ExitCode {
         .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.enable_steady_tick(Duration::from_millis(200));
-    let mut stdout = std::io::stdout().lock();
+    // Colour on a terminal only (anstream drops it for pipes, files and NO_COLOR).
+    let mut stdout = anstream::AutoStream::auto(std::io::stdout().lock());
     let mut out = Output {
         format: args.format,
-        style: Style::detect(),
         writer: &mut stdout,
         bar: bar.clone(),
     };
@@ -227,7 +228,8 @@ async fn demo(
     let mut by_suffix = HashMap::new();
     for lab in started {
         let lab = lab.map_err(|e| format!("a lab could not start: {e}"))?;
-        let _ = writeln!(names, "{}", lab.domain());
+        names.push_str(lab.domain());
+        names.push('\n');
         let settings = lab_settings(&lab);
         by_suffix.insert(settings.target.suffix().to_owned(), settings);
         labs.push(lab);
@@ -274,7 +276,8 @@ pub(crate) struct Engine {
 /// Where rows go.
 pub(crate) struct Output<'w> {
     pub(crate) format: FleetFormat,
-    pub(crate) style: Style,
+    /// Text rows are painted: give a stream that drops colour where it does not belong
+    /// ([`anstream::AutoStream`]).
     pub(crate) writer: &'w mut dyn Write,
     /// Drawn on standard error; rows are written with it suspended.
     pub(crate) bar: ProgressBar,
@@ -336,11 +339,11 @@ impl Outcome {
 pub(crate) struct Answer {
     pub(crate) outcome: Outcome,
     pub(crate) stage: Option<Stage>,
-    pub(crate) code: Option<String>,
-    pub(crate) hresult: Option<String>,
+    pub(crate) code: Option<JoinFailure>,
+    pub(crate) hresult: Option<Hresult>,
     pub(crate) http_status: Option<u16>,
     pub(crate) event_id: Option<u16>,
-    pub(crate) kb: Option<String>,
+    pub(crate) kb: Option<Kb>,
     pub(crate) summary: String,
 }
 
@@ -377,11 +380,11 @@ impl Answer {
             None => report.has_failures().then_some(Stage::FarmHealth),
         };
         if let Some(v) = report.verdict() {
-            answer.code = Some(v.failure.code().to_owned());
-            answer.hresult = v.hresult.map(|h| h.to_string());
+            answer.code = Some(v.failure);
+            answer.hresult = v.hresult;
             answer.http_status = v.http_status;
             answer.event_id = v.event.map(|e| e.id);
-            answer.kb = v.kb.map(|k| k.to_string());
+            answer.kb = v.kb;
             answer.summary.clone_from(&v.summary);
         } else if let Some(error) = report.findings().iter().find(|f| f.status == Status::Error) {
             // The tool's own trouble (a panicking check) without a device verdict.
@@ -391,16 +394,6 @@ impl Answer {
             answer.summary.clone_from(&p.summary);
         }
         answer
-    }
-
-    /// `0x80072F8A cert-revoked`, `HTTP 404 contract-not-found`, or the code alone.
-    fn code_text(&self) -> Option<String> {
-        let code = self.code.as_deref()?;
-        Some(match (&self.hresult, self.http_status) {
-            (Some(h), _) => format!("{h} {code}"),
-            (None, Some(status)) => format!("HTTP {status} {code}"),
-            (None, None) => code.to_owned(),
-        })
     }
 }
 
@@ -418,11 +411,11 @@ struct Row<'a> {
     same_as: Option<u64>,
     outcome: &'a Outcome,
     stage: Option<Stage>,
-    code: Option<&'a str>,
-    hresult: Option<&'a str>,
+    code: Option<JoinFailure>,
+    hresult: Option<Hresult>,
     http_status: Option<u16>,
     event_id: Option<u16>,
-    kb: Option<&'a str>,
+    kb: Option<Kb>,
     summary: &'a str,
     /// Time spent on this line: the diagnosis, 0 for a row that repeats another line's.
     elapsed_ms: u64,
@@ -903,11 +896,10 @@ pub(crate) async fn run(
 impl Output<'_> {
     fn header(&mut self) -> Result<(), String> {
         if self.format == FleetFormat::Text {
-            let header = self.style.bold(&format!(
-                "{:>6}  {:<11}  {:<11}  {:>9}  DOMAIN",
-                "LINE", "OUTCOME", "STAGE", "TIME"
-            ));
-            self.write(&header)?;
+            let header = text_table()
+                .with_row(["LINE", "OUTCOME", "STAGE", "TIME", "DOMAIN"].map(|h| paint(BOLD, h)))
+                .render();
+            self.write(header.trim_end())?;
         }
         Ok(())
     }
@@ -939,16 +931,16 @@ impl Output<'_> {
                 same_as,
                 outcome: &answer.outcome,
                 stage: answer.stage,
-                code: answer.code.as_deref(),
-                hresult: answer.hresult.as_deref(),
+                code: answer.code,
+                hresult: answer.hresult,
                 http_status: answer.http_status,
                 event_id: answer.event_id,
-                kb: answer.kb.as_deref(),
+                kb: answer.kb,
                 summary: &answer.summary,
                 elapsed_ms,
             })
             .map_err(|e| format!("internal error: {e}"))?,
-            FleetFormat::Text => text_row(self.style, line, domain, same_as, answer, elapsed_ms),
+            FleetFormat::Text => text_row(line, domain, same_as, answer, elapsed_ms),
         };
         self.write(&text)?;
         self.bar.inc(1);
@@ -968,10 +960,15 @@ impl Output<'_> {
     }
 }
 
-/// `  LINE  OUTCOME  STAGE  TIME  DOMAIN  [(as line N)]  [CODE: summary]`: fixed columns first, so
-/// rows line up although they are written before the longest domain is known.
+/// The text table, one row at a time: fixed widths for the first columns, so that rows line up
+/// although they are written before the longest domain is known. Widths: `LINE` up to a million
+/// lines, the longest outcome and stage (`farm-health`), `TIME` up to 99999 ms.
+fn text_table() -> Table {
+    Table::new().min_widths(&[6, 11, 11, 9]).right(0).right(3)
+}
+
+/// `  LINE  OUTCOME  STAGE  TIME  DOMAIN  [(as line N)]  [LABEL: summary]`.
 fn text_row(
-    style: Style,
     line: u64,
     domain: &str,
     same_as: Option<u64>,
@@ -980,39 +977,38 @@ fn text_row(
 ) -> String {
     let outcome = answer.outcome.as_str();
     let painted = match answer.outcome {
-        Outcome::Failure | Outcome::Error => style.red(outcome),
-        Outcome::Healthy => style.green(outcome),
+        Outcome::Failure | Outcome::Error => paint(RED, outcome),
+        Outcome::Healthy => paint(GREEN, outcome),
         Outcome::Warning | Outcome::FarmHealth => outcome.to_owned(),
     };
-    let pad = 11usize.saturating_sub(outcome.len());
     let stage = answer.stage.map_or("-", Stage::as_str);
     let time = if same_as.is_some() {
         "-".to_owned()
     } else {
         format!("{elapsed_ms} ms")
     };
-    let mut row = format!(
-        "{line:>6}  {painted}{:pad$}  {stage:<11}  {time:>9}  {domain}",
-        ""
-    );
+    let mut rest = vec![domain.to_owned()];
     if let Some(first) = same_as {
-        let _ = write!(row, "  {}", style.dim(&format!("(as line {first})")));
+        rest.push(paint(DIM, format_args!("(as line {first})")));
     }
     if answer.outcome != Outcome::Healthy {
-        match (answer.code_text(), answer.summary.is_empty()) {
-            (Some(code), false) => {
-                let _ = write!(row, "  {code}: {}", answer.summary);
-            }
-            (Some(code), true) => {
-                let _ = write!(row, "  {code}");
-            }
-            (None, false) => {
-                let _ = write!(row, "  {}", answer.summary);
-            }
+        match (answer.code.map(label), answer.summary.is_empty()) {
+            (Some(label), false) => rest.push(format!("{label}: {}", answer.summary)),
+            (Some(label), true) => rest.push(label.to_string()),
+            (None, false) => rest.push(answer.summary.clone()),
             (None, true) => {}
         }
     }
-    row
+    let row = text_table()
+        .with_row([
+            line.to_string(),
+            painted,
+            stage.to_owned(),
+            time,
+            rest.join("  "),
+        ])
+        .render();
+    row.trim_end().to_owned()
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

@@ -10,12 +10,17 @@
 //!
 //! The lab runs until Ctrl-C. Exit codes: 0 stopped normally, 2 usage error or the lab could not start.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anstream::{print, println};
 use clap::{Parser, Subcommand, ValueEnum};
+use common::render::{Table, outcome};
 use serde::Serialize;
 use wpj_testkit::{Lab, Scenario};
 
@@ -87,16 +92,15 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     match args.command {
         Command::List => {
-            let all = Scenario::all();
-            let width = all.iter().map(|s| s.name.len()).max().unwrap_or(0);
-            for s in &all {
-                println!(
-                    "{:<width$}  {:<40}  {}",
-                    s.name,
-                    s.expected.to_string(),
-                    s.description
-                );
+            let mut table = Table::new();
+            for s in Scenario::all() {
+                table.row([
+                    s.name.to_owned(),
+                    outcome(s.expected),
+                    s.description.to_owned(),
+                ]);
             }
+            print!("{}", table.render());
             ExitCode::SUCCESS
         }
         Command::Serve {
@@ -233,7 +237,10 @@ fn endpoints(scenario: &Scenario, lab: &Lab, trust_root_file: PathBuf) -> Endpoi
 fn instructions(scenario: &Scenario, e: &Endpoints) -> String {
     let mut out = format!(
         "Lab {:?}: {}\n  expected: {}\n  started in {:.1} ms\n",
-        scenario.name, scenario.description, scenario.expected, e.startup_ms
+        scenario.name,
+        scenario.description,
+        outcome(scenario.expected),
+        e.startup_ms
     );
     if e.latency_ms > 0.0 {
         let _ = writeln!(

@@ -1,15 +1,16 @@
-//! Pieces the `diagnose` and `fleet` demos share: reading options into [`Settings`], styling for
-//! terminals, and comparing a lab scenario's expectation with what a diagnosis found.
+//! Pieces the demos share: reading options into [`Settings`], and (in [`render`]) everything they
+//! show people — failure labels, colours, status marks, tables.
 
 // Each example uses a different part of this module.
 #![allow(dead_code)]
 
-use std::io::IsTerminal as _;
+pub(crate) mod render;
+
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use wpj::{Client, Mode, ResolverView, Resolvers, Settings, Status, Target};
+use wpj::{Client, Mode, ResolverView, Resolvers, Settings, Target};
 
 /// Options every demo that diagnoses takes.
 #[derive(Debug, Clone, Args)]
@@ -215,66 +216,6 @@ impl DiagnoseOptions {
             .collect::<Result<_, _>>()?;
         settings.adfs_probe_port = self.adfs_probe_port;
         Ok(())
-    }
-}
-
-/// Terminal styling: colour and symbols only on a terminal, never with `NO_COLOR`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Style {
-    pub(crate) colour: bool,
-    pub(crate) unicode: bool,
-}
-
-impl Style {
-    /// Styling for stdout.
-    pub(crate) fn detect() -> Self {
-        let tty = std::io::stdout().is_terminal();
-        Self {
-            colour: tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            unicode: tty,
-        }
-    }
-
-    /// Plain ASCII, no colour (files, pipes, tests).
-    pub(crate) const PLAIN: Self = Self {
-        colour: false,
-        unicode: false,
-    };
-
-    fn paint(self, code: &str, text: &str) -> String {
-        if self.colour {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_owned()
-        }
-    }
-
-    pub(crate) fn bold(self, text: &str) -> String {
-        self.paint("1", text)
-    }
-
-    pub(crate) fn dim(self, text: &str) -> String {
-        self.paint("2", text)
-    }
-
-    pub(crate) fn red(self, text: &str) -> String {
-        self.paint("31;1", text)
-    }
-
-    pub(crate) fn green(self, text: &str) -> String {
-        self.paint("32", text)
-    }
-
-    /// The status mark: `✔ ✘ ! – ?` on terminals, `[PASS]`-style tags elsewhere.
-    pub(crate) fn status(self, status: Status) -> String {
-        let (symbol, tag, code) = match status {
-            Status::Pass => ("✔", "[PASS]", "32"),
-            Status::Warn => ("!", "[WARN]", "33;1"),
-            Status::Fail => ("✘", "[FAIL]", "31;1"),
-            Status::Skipped => ("–", "[SKIP]", "2"),
-            Status::Error => ("?", "[ERR ]", "35;1"),
-        };
-        self.paint(code, if self.unicode { symbol } else { tag })
     }
 }
 

@@ -264,3 +264,61 @@ fn fleet_reads_a_file_and_reports_bad_lines() {
             .starts_with("fleet: /nonexistent/domains.txt")
     );
 }
+
+/// Runs an example (built by [`run_example`] if need be) with extra environment variables.
+fn run_example_with_env(name: &str, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let exe = std::env::current_exe().expect("test binary path");
+    let bin = exe
+        .parent()
+        .and_then(Path::parent)
+        .map(|profile| profile.join("examples").join(name))
+        .expect("target layout");
+    if !bin.exists() {
+        run_example(name, &["--version"]);
+    }
+    let mut command = std::process::Command::new(&bin);
+    command
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()))
+}
+
+#[test]
+fn colour_only_where_it_belongs() {
+    const ESC: u8 = 0x1b;
+    for (name, args) in [
+        ("diagnose", &["--demo", "tls-revoked-leaf"][..]),
+        ("fleet", &["--demo", "2"]),
+        ("explain", &["--list"]),
+    ] {
+        // A pipe (as here): no escape codes, whatever the demo painted.
+        let piped = run_example_with_env(name, args, &[]);
+        assert!(!piped.stdout.contains(&ESC), "{name}: colour in a pipe");
+        // Colour forced, as a terminal gets it: painted. NO_COLOR still wins.
+        let forced = run_example_with_env(name, args, &[("CLICOLOR_FORCE", "1")]);
+        assert!(
+            forced.stdout.contains(&ESC),
+            "{name}: no colour when forced"
+        );
+        let no_color =
+            run_example_with_env(name, args, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+        assert!(
+            !no_color.stdout.contains(&ESC),
+            "{name}: colour with NO_COLOR"
+        );
+        // The text is the same, colour aside.
+        let plain = String::from_utf8(piped.stdout).unwrap();
+        let stripped =
+            anstream::adapter::strip_str(std::str::from_utf8(&forced.stdout).unwrap()).to_string();
+        if name != "fleet" {
+            // (fleet's rows come in the order diagnoses end, and with timings)
+            assert_eq!(normalise(&stripped), normalise(&plain), "{name}");
+        }
+    }
+}

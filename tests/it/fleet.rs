@@ -63,7 +63,6 @@ use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::sync::{Notify, mpsc};
 use wpj::{Check, CheckId, Context, Finding, Plan, Settings, Target};
 
-use crate::common::Style;
 use crate::support::run_example;
 
 /// A check that passes, except for one suffix, where it panics.
@@ -110,7 +109,6 @@ async fn run_engine_into(engine: &Engine, input: &str, writer: &mut dyn Write) -
     let (_stop_tx, stop) = mpsc::unbounded_channel();
     let mut out = Output {
         format: FleetFormat::Jsonl,
-        style: Style::PLAIN,
         writer,
         bar: ProgressBar::hidden(),
     };
@@ -560,7 +558,6 @@ async fn a_stop_lets_running_diagnoses_finish_and_a_second_abandons_the_rest() {
     };
     let mut out = Output {
         format: FleetFormat::Jsonl,
-        style: Style::PLAIN,
         writer: &mut watch,
         bar: ProgressBar::hidden(),
     };

@@ -1,4 +1,4 @@
-//! The performance harness (`examples/perf.rs`) runs end to end at tiny sizes, so that
+//! The performance harness (`examples/perf/`) runs end to end at tiny sizes, so that
 //! `scripts/perf.sh` cannot rot. Its figures are not asserted (tests never assert wall-clock limits);
 //! each measurement must be made, give the expected answers, and be reported.
 
