@@ -49,9 +49,14 @@ pub(crate) struct DiagnoseOptions {
     /// Time allowed for the whole run, e.g. `30s`.
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub(crate) deadline: Duration,
-    /// An HTTPS proxy for the discovery request (default: `HTTPS_PROXY`).
+    /// The proxy for every request a device sends through one: discovery, sign-in, CRL and AIA
+    /// downloads, federation (default: `HTTPS_PROXY`). A password in it is never shown.
     #[arg(long)]
     pub(crate) proxy: Option<String>,
+    /// Hosts that bypass the proxy, comma-separated (`pki.contoso.com,.corp.contoso.com,10.0.0.0/8`;
+    /// default: `NO_PROXY`).
+    #[arg(long = "no-proxy", value_name = "HOSTS")]
+    pub(crate) no_proxy: Option<String>,
     /// An AD FS farm node to examine, `NAME=IP`; repeatable (default: every address DNS returns).
     #[arg(long = "adfs-node", value_name = "NAME=IP")]
     pub(crate) adfs_nodes: Vec<String>,
@@ -209,6 +214,7 @@ impl DiagnoseOptions {
         settings.dns_timeout = (self.timeout / 2).min(Settings::DEFAULT_DNS_TIMEOUT);
         settings.deadline = self.deadline;
         settings.proxy.clone_from(&self.proxy);
+        settings.no_proxy.clone_from(&self.no_proxy);
         settings.adfs_nodes = self
             .adfs_nodes
             .iter()

@@ -37,6 +37,13 @@ mod pasted;
     feature = "discovery"
 ))]
 mod perf;
+#[cfg(all(
+    feature = "adfs",
+    feature = "dns",
+    feature = "tls",
+    feature = "discovery"
+))]
+mod proxy;
 mod runner;
 #[cfg(all(
     feature = "adfs",
