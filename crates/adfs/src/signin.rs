@@ -79,7 +79,7 @@ async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, Problem>
         .https(verifying_config(net.trust(), &intermediates))
         .build()
         .map_err(own_trouble)?;
-    let reply = client.get(url.as_str(), None).await;
+    let reply = client.get_status(url.as_str()).await;
     let status = match (&reply.error, reply.status) {
         (None, Some(status)) => status,
         (Some(e), _) => return Err(Problem::new(e.failure(), format!("{url}: {e}"))),

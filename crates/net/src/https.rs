@@ -82,6 +82,17 @@ impl HttpsClient {
 
     /// As [`HttpsClient::get`], with the body capped at `cap` bytes.
     pub async fn get_capped(&self, url: &str, accept: Option<&str>, cap: usize) -> Reply {
+        self.request(url, accept, Some(cap)).await
+    }
+
+    /// One GET of `url` for its status and headers only: the body is not read (nothing waits for
+    /// it, nothing of it is spent from the budget).
+    pub async fn get_status(&self, url: &str) -> Reply {
+        self.request(url, None, None).await
+    }
+
+    /// One GET; the body read into `cap` bytes, or not at all.
+    async fn request(&self, url: &str, accept: Option<&str>, cap: Option<usize>) -> Reply {
         let path = self
             .proxy
             .as_ref()
@@ -99,7 +110,7 @@ impl HttpsClient {
         &self,
         url: &str,
         accept: Option<&str>,
-        cap: usize,
+        cap: Option<usize>,
         reply: &mut Reply,
     ) -> Result<(), FetchError> {
         let mut request = self.http.get(url);
@@ -124,13 +135,18 @@ impl HttpsClient {
                 )
             })
             .collect();
-        read_body(
-            &mut response,
-            cap,
-            &self.budget,
-            self.timeout,
-            &mut reply.body,
-        )
-        .await
+        match cap {
+            Some(cap) => {
+                read_body(
+                    &mut response,
+                    cap,
+                    &self.budget,
+                    self.timeout,
+                    &mut reply.body,
+                )
+                .await
+            }
+            None => Ok(()),
+        }
     }
 }

@@ -47,10 +47,10 @@ pub struct Net {
     limits: Limits,
     budget: Arc<Budget>,
     timeout: Duration,
-    /// Downloads: proxy, a few redirects.
-    downloads: reqwest::Client,
-    /// Probes: direct, no redirects.
-    probes: reqwest::Client,
+    /// Downloads: proxy, a few redirects (built on first use: most runs of a fleet need none).
+    downloads: OnceLock<Result<reqwest::Client, FetchError>>,
+    /// Probes: direct, no redirects (built on first use).
+    probes: OnceLock<Result<reqwest::Client, FetchError>>,
 }
 
 /// The run's [`Net`], made by the first check that asks.
@@ -89,22 +89,13 @@ impl Net {
         let trust = TrustStore::load(&settings.trust)?;
         let proxy =
             ProxyConfig::from_settings(settings.proxy.as_deref(), settings.no_proxy.as_deref());
-        let mut downloads = Self::builder(&resolver)
-            .tls_backend_preconfigured(trust.client_config())
-            .redirect(reqwest::redirect::Policy::limited(DOWNLOAD_REDIRECTS));
         if let Some(p) = &proxy {
-            downloads = downloads.proxy(p.reqwest()?);
+            // An unusable proxy is the run's error, said before any check needs it.
+            p.reqwest()?;
         }
-        let probes = Self::builder(&resolver)
-            .tls_backend_preconfigured(trust.client_config())
-            .redirect(reqwest::redirect::Policy::none());
         Ok(Self {
-            downloads: downloads
-                .build()
-                .map_err(|e| NetError::Client(e.to_string()))?,
-            probes: probes
-                .build()
-                .map_err(|e| NetError::Client(e.to_string()))?,
+            downloads: OnceLock::new(),
+            probes: OnceLock::new(),
             trust,
             resolver,
             proxy,
@@ -112,6 +103,39 @@ impl Net {
             budget: Arc::new(Budget::new(limits.run_budget)),
             timeout: settings.network_timeout,
         })
+    }
+
+    /// The download client, built on first use.
+    fn downloads(&self) -> Result<&reqwest::Client, FetchError> {
+        self.downloads
+            .get_or_init(|| {
+                let mut builder = Self::builder(&self.resolver)
+                    .tls_backend_preconfigured(self.trust.client_config())
+                    .redirect(reqwest::redirect::Policy::limited(DOWNLOAD_REDIRECTS));
+                if let Some(p) = &self.proxy {
+                    let proxy = p.reqwest().map_err(|e| FetchError::Other(e.to_string()))?;
+                    builder = builder.proxy(proxy);
+                }
+                builder
+                    .build()
+                    .map_err(|e| FetchError::Other(e.to_string()))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// The probe client, built on first use.
+    fn probes(&self) -> Result<&reqwest::Client, FetchError> {
+        self.probes
+            .get_or_init(|| {
+                Self::builder(&self.resolver)
+                    .tls_backend_preconfigured(self.trust.client_config())
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|e| FetchError::Other(e.to_string()))
+            })
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// A reqwest builder resolving through `resolver`, with no proxy and no cookies.
@@ -178,7 +202,7 @@ impl Net {
         }
         let download = async {
             let mut response = self
-                .downloads
+                .downloads()?
                 .get(url)
                 .send()
                 .await
@@ -203,7 +227,7 @@ impl Net {
     /// Any [`FetchError`] but a status.
     pub async fn probe(&self, url: &str) -> Result<u16, FetchError> {
         let ask = async {
-            self.probes
+            self.probes()?
                 .get(url)
                 .send()
                 .await
