@@ -111,7 +111,7 @@ async fn proxy_credentials_are_never_printed() {
         assert!(!shown.contains("s3cret"), "{shown}");
     }
     assert!(
-        json.contains("joe:***@"),
+        json.contains("proxy http://***@127.0.0.1:"),
         "the path names the proxy, redacted: {json}"
     );
 }

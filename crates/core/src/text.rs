@@ -10,13 +10,20 @@ use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
 /// Whether `c` must not reach a terminal as it is: C0 and C1 controls (newline and tab included),
-/// DEL, and the Unicode bidirectional formatting characters.
+/// DEL, the Unicode line and paragraph separators, and the bidirectional formatting characters
+/// (marks, embeddings, overrides, isolates).
 #[must_use]
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
         )
 }
 

@@ -205,6 +205,7 @@ pub enum RevocationStatus {
 /// What one CRL distribution point gave. In JSON, the sentence [`fmt::Display`] writes (`ok`,
 /// `HTTP 404`, `timed out`, `not a CRL (…)`, `bad signature (…)`, `expired CRL (…)`…).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum CrlOutcome {
     /// Downloaded, signature verified, current: its answer about the certificate was used.
     Ok,
@@ -223,6 +224,9 @@ pub enum CrlOutcome {
     },
     /// The certificate or its issuer could not be read to check it (why).
     Unverifiable(String),
+    /// Not read because of this tool's own limits (the run's byte budget): says nothing about what
+    /// a device would get.
+    NotRead(String),
 }
 
 impl CrlOutcome {
@@ -238,6 +242,7 @@ const WRONG_ISSUER: &str = "the CRL was issued by another CA than the certificat
 const BAD_SIGNATURE: &str = "bad signature (the CRL is not signed by the certificate's issuer)";
 const EXPIRED: &str = "expired CRL (nextUpdate ";
 const UNVERIFIABLE: &str = "could not be verified (";
+const NOT_READ: &str = "not read by this tool (";
 
 impl fmt::Display for CrlOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -253,6 +258,7 @@ impl fmt::Display for CrlOutcome {
                 next_update.date()
             ),
             Self::Unverifiable(why) => write!(f, "{UNVERIFIABLE}{why})"),
+            Self::NotRead(why) => write!(f, "{NOT_READ}{why})"),
         }
     }
 }
@@ -274,6 +280,8 @@ impl CrlOutcome {
             Self::NotACrl(why)
         } else if let Some(why) = inner(UNVERIFIABLE) {
             Self::Unverifiable(why)
+        } else if let Some(why) = inner(NOT_READ) {
+            Self::NotRead(why)
         } else if let Some(date) = text
             .strip_prefix(EXPIRED)
             .and_then(|r| r.get(..10))
@@ -401,6 +409,7 @@ mod tests {
                     .assume_utc(),
             },
             CrlOutcome::Unverifiable("issuer unreadable".into()),
+            CrlOutcome::NotRead("the run's byte budget is spent".into()),
         ];
         for outcome in outcomes {
             let json = serde_json::to_value(&outcome).unwrap();

@@ -384,8 +384,7 @@ fn next_hop(url: &str, response: &Response, seen: &[String]) -> Result<String, P
             format!("HTTP {status} from {url} with an unusable Location {location:?}"),
         )
     })?;
-    let scheme = |u: &str| u.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
-    if scheme(url).as_deref() == Some("https") && scheme(&next).as_deref() != Some("https") {
+    if wpj_net::scheme_of(url) == "https" && wpj_net::scheme_of(&next) != "https" {
         return Err(Problem::new(
             JoinFailure::InsecureRedirect,
             format!(

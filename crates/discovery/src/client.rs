@@ -89,7 +89,9 @@ pub(crate) fn request_problem(e: &FetchError, url: &str) -> Problem {
             format!("no complete answer from {url} in time (the server stalls or drips its body)")
         }
         FetchError::TooLarge(cap) => {
-            format!("the answer from {url} is larger than {cap} bytes: not a discovery document")
+            format!(
+                "the answer from {url} is larger than {cap} bytes, far more than the document asked for"
+            )
         }
         FetchError::Dns(_) => e.to_string(),
         FetchError::Connect(why) => format!("{url}: {why}"),

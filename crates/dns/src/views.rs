@@ -3,16 +3,9 @@
 use wpj_core::{ResolverView, Resolvers};
 
 /// Why the run has no DNS servers to ask (none given, or none found in the system's configuration).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct NoServers(pub(crate) String);
-
-impl std::fmt::Display for NoServers {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for NoServers {}
 
 /// The views to query, each with at least one server.
 pub(crate) fn views(resolvers: &Resolvers) -> Result<Vec<ResolverView>, NoServers> {

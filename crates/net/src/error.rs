@@ -1,45 +1,68 @@
 //! The one error of every HTTP request the library makes, and why a run's network layer could not
 //! be set up.
 
-use std::fmt;
 use std::time::Duration;
 
-use wpj_core::{DnsLookup, JoinFailure};
+use wpj_core::{DnsLookup, HumanDuration, JoinFailure};
 
 use crate::roots::TrustError;
 
 /// Why a request produced no complete answer. Every fetch of the library (CRL, AIA, contract,
 /// tenant discovery, federation metadata, probe) fails with one of these.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FetchError {
     /// Not an `http://` or `https://` URL (`ldap://` and `file://` distribution points cannot be
     /// fetched here, nor by a device outside the domain).
+    #[error("{} URLs are not fetched (only http:// and https://)", scheme_shown(.0))]
     Scheme(String),
-    /// The URL cannot be parsed.
+    /// The URL cannot be used for a request.
+    #[error("not a usable URL ({0})")]
     BadUrl(String),
     /// A host name did not resolve (through the run's DNS servers).
+    #[error("{} does not resolve: {}", .0.name, .0.outcome)]
     Dns(Box<DnsLookup>),
     /// No connection (refused, unreachable, or the proxy refused the tunnel).
+    #[error("cannot connect: {0}")]
     Connect(String),
     /// The TLS layer refused the connection (certificate, protocol).
+    #[error("TLS: {0}")]
     Tls(String),
     /// No complete answer within the run's network timeout.
+    #[error("timed out (no complete answer within {})", HumanDuration(*.0))]
     TimedOut(Duration),
     /// An HTTP error status, where only a success is of use (a CRL, a certificate).
+    #[error("HTTP {0}")]
     Status(u16),
     /// The body passed the cap of this use (bytes).
+    #[error("the body is larger than {0} bytes")]
     TooLarge(usize),
-    /// The run's byte budget (the sum of every body read in one run) is spent.
+    /// Not read: the run's byte budget (the sum of every body read in one run) is spent. A limit of
+    /// this tool, not something a device meets.
+    #[error("not read: this run has already read its budget of {0} bytes")]
     BudgetSpent(u64),
+    /// The tool could not make the request (its HTTP client could not be set up).
+    #[error("the request could not be made: {0}")]
+    Client(String),
     /// Anything else (malformed HTTP, a body cut short).
+    #[error("{0}")]
     Other(String),
+}
+
+/// `ldap://`, or `scheme-less` when the URL has none.
+fn scheme_shown(scheme: &str) -> String {
+    if scheme.is_empty() {
+        "scheme-less".to_owned()
+    } else {
+        format!("{scheme}://")
+    }
 }
 
 impl FetchError {
     /// What a device logs when its request fails so: the WinHTTP code of the network failure
     /// (name not resolved, cannot connect, secure failure, timeout), invalid data for an oversized
-    /// answer, an invalid server response for anything else.
+    /// answer, an invalid server response for a broken one; the tool's own limits
+    /// ([`FetchError::is_own_limit`]) are an unknown error: no device meets them.
     #[must_use]
     pub fn failure(&self) -> JoinFailure {
         match self {
@@ -47,59 +70,40 @@ impl FetchError {
             Self::Connect(_) => JoinFailure::CannotConnect,
             Self::Tls(_) => JoinFailure::SecureFailure,
             Self::TimedOut(_) => JoinFailure::Timeout,
-            Self::TooLarge(_) | Self::BudgetSpent(_) => JoinFailure::InvalidData,
+            Self::TooLarge(_) => JoinFailure::InvalidData,
+            Self::BudgetSpent(_) | Self::Client(_) => JoinFailure::UnknownError,
             Self::Scheme(_) | Self::BadUrl(_) | Self::Status(_) | Self::Other(_) => {
                 JoinFailure::InvalidServerResponse
             }
         }
     }
 
-    /// Whether the cause is the network path (DNS, connection, proxy, TLS, time): what a device
-    /// reports as a connection failure rather than as an answer.
+    /// Whether the request was not made or not read because of this tool's own limits (the run's
+    /// byte budget, its HTTP client): nothing a device would meet, so never a device verdict.
     #[must_use]
-    pub fn is_connection(&self) -> bool {
-        matches!(
-            self,
-            Self::Dns(_) | Self::Connect(_) | Self::Tls(_) | Self::TimedOut(_)
-        )
+    pub fn is_own_limit(&self) -> bool {
+        matches!(self, Self::BudgetSpent(_) | Self::Client(_))
+    }
+
+    /// Whether no complete answer came in time.
+    #[must_use]
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::TimedOut(_))
     }
 }
-
-impl fmt::Display for FetchError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Scheme(s) => write!(f, "{s}:// URLs are not fetched (only http:// and https://)"),
-            Self::BadUrl(e) => write!(f, "not a URL ({e})"),
-            Self::Dns(l) => write!(f, "{} does not resolve: {}", l.name, l.outcome),
-            Self::Connect(e) => write!(f, "cannot connect: {e}"),
-            Self::Tls(e) => write!(f, "TLS: {e}"),
-            Self::TimedOut(t) => write!(
-                f,
-                "timed out (no complete answer within {})",
-                wpj_core::HumanDuration(*t)
-            ),
-            Self::Status(s) => write!(f, "HTTP {s}"),
-            Self::TooLarge(cap) => write!(f, "the body is larger than {cap} bytes"),
-            Self::BudgetSpent(budget) => write!(
-                f,
-                "not read: this run has already read its budget of {budget} bytes"
-            ),
-            Self::Other(e) => f.write_str(e),
-        }
-    }
-}
-
-impl std::error::Error for FetchError {}
 
 /// Why the network layer of a run could not be set up: the run cannot reach anything.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum NetError {
     /// The trust store the settings ask for cannot be loaded.
-    Trust(TrustError),
+    #[error(transparent)]
+    Trust(#[from] TrustError),
     /// There are no DNS servers to ask.
-    Dns(wpj_dns::NoServers),
+    #[error(transparent)]
+    Dns(#[from] wpj_dns::NoServers),
     /// The proxy setting is not a usable proxy URL.
+    #[error("proxy {url:?}: {why}")]
     Proxy {
         /// The setting, credentials redacted.
         url: String,
@@ -107,30 +111,20 @@ pub enum NetError {
         why: String,
     },
     /// The HTTP client could not be built (the TLS configuration was refused).
+    #[error("HTTP client: {0}")]
     Client(String),
 }
 
-impl fmt::Display for NetError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Trust(e) => e.fmt(f),
-            Self::Dns(e) => e.fmt(f),
-            Self::Proxy { url, why } => write!(f, "proxy {url:?}: {why}"),
-            Self::Client(e) => write!(f, "HTTP client: {e}"),
-        }
+impl NetError {
+    /// Whether the proxy setting is the cause.
+    #[must_use]
+    pub fn is_proxy(&self) -> bool {
+        matches!(self, Self::Proxy { .. })
     }
-}
 
-impl std::error::Error for NetError {}
-
-impl From<TrustError> for NetError {
-    fn from(e: TrustError) -> Self {
-        Self::Trust(e)
-    }
-}
-
-impl From<wpj_dns::NoServers> for NetError {
-    fn from(e: wpj_dns::NoServers) -> Self {
-        Self::Dns(e)
+    /// Whether nothing can be trusted (the trust store could not be loaded).
+    #[must_use]
+    pub fn is_trust(&self) -> bool {
+        matches!(self, Self::Trust(_))
     }
 }

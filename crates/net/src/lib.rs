@@ -43,4 +43,4 @@ pub use proxy::ProxyConfig;
 pub use reqwest::Url;
 pub use resolve::root_cause;
 pub use roots::{TrustError, TrustStore};
-pub use url::{host_of, join_url, redact_url};
+pub use url::{host_of, join_url, redact_url, scheme_of};

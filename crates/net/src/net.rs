@@ -1,9 +1,11 @@
 //! [`Net`]: the one network layer of a run.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
+use tokio::sync::OnceCell;
 use wpj_core::{Context, ResolverView, Settings};
 use wpj_dns::HostResolver;
 
@@ -51,7 +53,12 @@ pub struct Net {
     downloads: OnceLock<Result<reqwest::Client, FetchError>>,
     /// Probes: direct, no redirects (built on first use).
     probes: OnceLock<Result<reqwest::Client, FetchError>>,
+    /// What each download gave, by URL and cap.
+    downloaded: Mutex<HashMap<(String, usize), Arc<Download>>>,
 }
+
+/// What one download gave, once it is done.
+type Download = OnceCell<Result<Arc<[u8]>, FetchError>>;
 
 /// The run's [`Net`], made by the first check that asks.
 #[derive(Default)]
@@ -96,6 +103,7 @@ impl Net {
         Ok(Self {
             downloads: OnceLock::new(),
             probes: OnceLock::new(),
+            downloaded: Mutex::default(),
             trust,
             resolver,
             proxy,
@@ -113,12 +121,12 @@ impl Net {
                     .tls_backend_preconfigured(self.trust.client_config())
                     .redirect(reqwest::redirect::Policy::limited(DOWNLOAD_REDIRECTS));
                 if let Some(p) = &self.proxy {
-                    let proxy = p.reqwest().map_err(|e| FetchError::Other(e.to_string()))?;
+                    let proxy = p.reqwest().map_err(|e| FetchError::Client(e.to_string()))?;
                     builder = builder.proxy(proxy);
                 }
                 builder
                     .build()
-                    .map_err(|e| FetchError::Other(e.to_string()))
+                    .map_err(|e| FetchError::Client(e.to_string()))
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -132,7 +140,7 @@ impl Net {
                     .tls_backend_preconfigured(self.trust.client_config())
                     .redirect(reqwest::redirect::Policy::none())
                     .build()
-                    .map_err(|e| FetchError::Other(e.to_string()))
+                    .map_err(|e| FetchError::Client(e.to_string()))
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -193,9 +201,24 @@ impl Net {
     /// three redirects, at most `cap` bytes, within the run's timeout and budget. A status other
     /// than 2xx is an error.
     ///
+    /// Like `CryptoAPI`'s URL cache, the run keeps what each URL gave: the revocation step and the
+    /// sign-in hosts that share a CA download its CRL once, and concurrent asks wait for the same
+    /// download.
+    ///
     /// # Errors
     /// Any [`FetchError`]: `ldap://` and other schemes are [`FetchError::Scheme`].
-    pub async fn fetch(&self, url: &str, cap: usize) -> Result<Vec<u8>, FetchError> {
+    pub async fn fetch(&self, url: &str, cap: usize) -> Result<Arc<[u8]>, FetchError> {
+        let cell = Arc::clone(
+            self.downloaded
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry((url.to_owned(), cap))
+                .or_default(),
+        );
+        cell.get_or_init(|| self.download(url, cap)).await.clone()
+    }
+
+    async fn download(&self, url: &str, cap: usize) -> Result<Arc<[u8]>, FetchError> {
         let scheme = scheme_of(url);
         if scheme != "http" && scheme != "https" {
             return Err(FetchError::Scheme(scheme));
@@ -213,7 +236,7 @@ impl Net {
             }
             let mut body = Vec::new();
             read_body(&mut response, cap, &self.budget, self.timeout, &mut body).await?;
-            Ok(body)
+            Ok(Arc::from(body))
         };
         tokio::time::timeout(self.timeout, download)
             .await
@@ -285,7 +308,9 @@ pub struct HttpsBuilder<'n> {
 }
 
 impl HttpsBuilder<'_> {
-    /// Sends `host` to `addresses` (the node a device landed on), whatever DNS says.
+    /// Sends `host` to `addresses` (the node a device landed on), whatever DNS says — when the
+    /// request goes direct. Through a proxy the proxy resolves the name and picks the node, so the
+    /// pin is dropped and the replies name no address.
     pub fn pinned(mut self, host: &str, addresses: &[SocketAddr]) -> Self {
         if !addresses.is_empty() {
             self.pin = Some((host.to_owned(), addresses.to_vec()));
@@ -323,17 +348,18 @@ impl HttpsBuilder<'_> {
         let mut builder = Net::builder(resolver)
             .tls_backend_preconfigured(self.tls)
             .redirect(reqwest::redirect::Policy::none());
-        if let Some((host, addresses)) = &self.pin {
+        let pin = self.pin.as_ref().filter(|(host, _)| {
+            !net.proxy
+                .as_ref()
+                .is_some_and(|p| p.applies_to(&format!("https://{host}/")))
+        });
+        if let Some((host, addresses)) = pin {
             builder = builder.resolve_to_addrs(host, addresses);
         }
         if let Some(p) = &net.proxy {
             builder = builder.proxy(p.reqwest()?);
         }
-        let address = self
-            .pin
-            .as_ref()
-            .filter(|(_, a)| a.len() == 1)
-            .map(|(_, a)| a[0]);
+        let address = pin.filter(|(_, a)| a.len() == 1).map(|(_, a)| a[0]);
         Ok(HttpsClient {
             http: builder
                 .build()

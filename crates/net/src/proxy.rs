@@ -6,10 +6,23 @@ use hyper_util::client::proxy::matcher::Matcher;
 /// discovery, the sign-in hosts, CRL, AIA and OCSP downloads (`CryptoAPI` uses the machine's proxy
 /// too), federation metadata. Hosts matched by the no-proxy list go direct. Health probes of farm
 /// nodes, which devices never send, and the TLS step's own handshake go direct.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ProxyConfig {
     url: String,
     no_proxy: Option<String>,
+    /// Who goes through it: hyper-util's matcher, the one reqwest itself builds from the same
+    /// settings, so that what is shown is what is done.
+    matcher: std::sync::Arc<Matcher>,
+}
+
+impl std::fmt::Debug for ProxyConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the raw URL: it may hold a password.
+        f.debug_struct("ProxyConfig")
+            .field("url", &self.shown())
+            .field("no_proxy", &self.no_proxy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ProxyConfig {
@@ -31,7 +44,15 @@ impl ProxyConfig {
         let no_proxy = no_proxy
             .map(str::to_owned)
             .or_else(|| env(["NO_PROXY", "no_proxy"]));
-        Some(Self { url, no_proxy })
+        let matcher = Matcher::builder()
+            .all(crate::url::normalise(&url))
+            .no(no_proxy.clone().unwrap_or_default())
+            .build();
+        Some(Self {
+            url,
+            no_proxy,
+            matcher: std::sync::Arc::new(matcher),
+        })
     }
 
     /// The proxy URL as given (it may hold credentials: show [`ProxyConfig::shown`] instead).
@@ -65,19 +86,11 @@ impl ProxyConfig {
         ))
     }
 
-    /// Whether a request to `url` goes through the proxy: the matcher reqwest itself uses
-    /// (hyper-util's), so what is shown is what is done.
+    /// Whether a request to `url` goes through the proxy (reqwest's own matcher decides).
     #[must_use]
     pub fn applies_to(&self, url: &str) -> bool {
-        let Ok(uri) = url.parse::<http::Uri>() else {
-            return true;
-        };
-        Matcher::builder()
-            .all(self.url.clone())
-            .no(self.no_proxy.clone().unwrap_or_default())
-            .build()
-            .intercept(&uri)
-            .is_some()
+        url.parse::<http::Uri>()
+            .map_or(true, |uri| self.matcher.intercept(&uri).is_some())
     }
 
     /// How a request to `url` travels, for evidence: `proxy <url>` (credentials redacted) or
@@ -103,7 +116,7 @@ mod tests {
             Some("pki.contoso.com, .corp.contoso.com, 10.0.0.0/8"),
         )
         .unwrap();
-        assert_eq!(proxy.shown(), "http://joe:***@proxy.contoso.com:8080/");
+        assert_eq!(proxy.shown(), "http://***@proxy.contoso.com:8080/");
         assert!(proxy.applies_to("https://login.microsoftonline.com/common"));
         assert!(!proxy.applies_to("http://pki.contoso.com/issuing.crl"));
         assert!(!proxy.applies_to("http://ca.corp.contoso.com/aia.crt"));
@@ -114,9 +127,13 @@ mod tests {
         );
         assert_eq!(
             proxy.path_to("https://enterpriseregistration.windows.net/"),
-            "proxy http://joe:***@proxy.contoso.com:8080/"
+            "proxy http://***@proxy.contoso.com:8080/"
         );
         assert!(!proxy.path_to("https://x.example/").contains("s3cret"));
+        assert!(!format!("{proxy:?}").contains("s3cret"));
+        let bare = ProxyConfig::from_settings(Some("joe:s3cret@proxy:8080"), Some("")).unwrap();
+        assert_eq!(bare.shown(), "http://***@proxy:8080/");
+        assert!(bare.applies_to("https://login.microsoftonline.com/"));
     }
 
     #[test]

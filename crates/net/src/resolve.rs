@@ -65,7 +65,9 @@ pub(crate) fn classify(e: &reqwest::Error, timeout: Duration) -> FetchError {
         }
         source = s.source();
     }
-    if e.is_timeout() {
+    if e.is_builder() {
+        FetchError::BadUrl(root_cause(e))
+    } else if e.is_timeout() {
         FetchError::TimedOut(timeout)
     } else if e.is_connect() {
         FetchError::Connect(root_cause(e))

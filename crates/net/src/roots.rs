@@ -13,10 +13,11 @@ fn system_roots() -> &'static [CertificateDer<'static>] {
 }
 
 /// Why the trust store the settings ask for cannot be loaded.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum TrustError {
     /// Extra PEM data #`index` (1-based) is not PEM certificates.
+    #[error("extra trust root #{index}: not PEM certificates ({why})")]
     NotPem {
         /// Which extra root (1-based).
         index: usize,
@@ -24,31 +25,23 @@ pub enum TrustError {
         why: String,
     },
     /// Extra PEM data #`index` (1-based) holds no certificate.
+    #[error("extra trust root #{index} holds no certificate")]
     NoCertificate {
         /// Which extra root (1-based).
         index: usize,
     },
     /// Nothing is left to trust: the system store is empty or disabled and no CA file was given.
+    #[error("no trust roots: the system store is empty or disabled and no CA file was given")]
     NoRoots,
 }
 
-impl std::fmt::Display for TrustError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NotPem { index, why } => {
-                write!(f, "extra trust root #{index}: not PEM certificates ({why})")
-            }
-            Self::NoCertificate { index } => {
-                write!(f, "extra trust root #{index} holds no certificate")
-            }
-            Self::NoRoots => f.write_str(
-                "no trust roots: the system store is empty or disabled and no CA file was given",
-            ),
-        }
+impl TrustError {
+    /// Whether an extra root the user gave is the cause (not the system store).
+    #[must_use]
+    pub fn is_extra_root(&self) -> bool {
+        matches!(self, Self::NotPem { .. } | Self::NoCertificate { .. })
     }
 }
-
-impl std::error::Error for TrustError {}
 
 /// The certificates the run trusts as roots.
 #[derive(Debug, Clone, Default)]

@@ -15,30 +15,51 @@ pub fn host_of(url: &str) -> Option<String> {
 }
 
 /// The scheme of `url`, ASCII lowercase (`""` when there is none).
-pub(crate) fn scheme_of(url: &str) -> String {
+///
+/// ```
+/// assert_eq!(wpj_net::scheme_of("HTTPS://x.example/"), "https");
+/// assert_eq!(wpj_net::scheme_of("x.example/path"), "");
+/// ```
+#[must_use]
+pub fn scheme_of(url: &str) -> String {
     url.split_once("://")
         .map_or("", |(s, _)| s)
         .to_ascii_lowercase()
 }
 
-/// `url` with any password in it replaced by `***`, to be shown (a proxy URL with credentials).
+/// `url` with its credentials (user name and password, or a token in the user name) replaced by
+/// `***`, to be shown. A URL without a scheme is read as `http://` first, as reqwest reads a proxy
+/// setting such as `joe:s3cret@proxy:8080`.
 ///
 /// ```
-/// assert_eq!(wpj_net::redact_url("http://joe:s3cret@proxy:8080"), "http://joe:***@proxy:8080/");
+/// assert_eq!(wpj_net::redact_url("http://joe:s3cret@proxy:8080"), "http://***@proxy:8080/");
+/// assert_eq!(wpj_net::redact_url("joe:s3cret@proxy:8080"), "http://***@proxy:8080/");
+/// assert_eq!(wpj_net::redact_url("http://TOKEN@proxy"), "http://***@proxy/");
 /// assert_eq!(wpj_net::redact_url("http://proxy:8080"), "http://proxy:8080");
 /// ```
 #[must_use]
 pub fn redact_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
+    let normalised = normalise(url);
+    match reqwest::Url::parse(&normalised) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_password(None);
+            let _ = parsed.set_username("***");
             parsed.to_string()
         }
         Ok(_) => url.to_owned(),
-        // Unparseable: show nothing of what may follow a user name.
+        // Unparseable: show nothing of what may precede a host.
         Err(_) => url
             .rsplit_once('@')
             .map_or_else(|| url.to_owned(), |(_, host)| format!("***@{host}")),
+    }
+}
+
+/// `url`, with `http://` in front when it has no scheme (as reqwest reads a proxy setting).
+pub(crate) fn normalise(url: &str) -> String {
+    if url.contains("://") {
+        url.to_owned()
+    } else {
+        format!("http://{url}")
     }
 }
 

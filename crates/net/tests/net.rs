@@ -52,24 +52,31 @@ async fn a_body_past_its_cap_is_refused_and_nothing_of_it_is_spent() {
 #[tokio::test]
 async fn the_run_budget_bounds_every_body_together() {
     let lab = lab().await;
-    let size = Net::new(&settings(&lab), Limits::default())
-        .unwrap()
-        .fetch(&lab.issuing_crl_url(), 1 << 20)
-        .await
-        .unwrap()
-        .len() as u64;
+    let probe = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let issuing = probe.fetch(&lab.issuing_crl_url(), 1 << 20).await.unwrap();
+    let root = probe.fetch(&lab.root_crl_url(), 1 << 20).await.unwrap();
     let limits = Limits {
-        run_budget: size + size / 2,
+        run_budget: (issuing.len() + root.len() / 2) as u64,
         ..Limits::default()
     };
     let net = Net::new(&settings(&lab), limits).unwrap();
     assert!(net.fetch(&lab.issuing_crl_url(), 1 << 20).await.is_ok());
-    let second = net.fetch(&lab.issuing_crl_url(), 1 << 20).await;
-    assert_eq!(
-        second.unwrap_err(),
-        FetchError::BudgetSpent(limits.run_budget)
-    );
+    let second = net.fetch(&lab.root_crl_url(), 1 << 20).await.unwrap_err();
+    assert_eq!(second, FetchError::BudgetSpent(limits.run_budget));
+    assert!(second.is_own_limit(), "no device meets this tool's budget");
     assert!(net.bytes_read() <= limits.run_budget);
+}
+
+#[tokio::test]
+async fn a_url_is_downloaded_once_per_run() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let url = lab.issuing_crl_url();
+    let (a, b) = tokio::join!(net.fetch(&url, 1 << 20), net.fetch(&url, 1 << 20));
+    let again = net.fetch(&url, 1 << 20).await.unwrap();
+    assert_eq!(a.unwrap(), again);
+    assert_eq!(b.unwrap(), again);
+    assert_eq!(net.bytes_read(), again.len() as u64, "one download");
 }
 
 #[tokio::test]

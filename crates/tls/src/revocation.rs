@@ -1,6 +1,7 @@
 //! The revocation step: every CRL of every non-root certificate, fetched concurrently and judged
 //! three ways (good, revoked, unknown), hard-fail as Windows does.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -154,6 +155,7 @@ async fn check_one(s: &Subject<'_>, net: &Net, now: OffsetDateTime) -> Revocatio
             elapsed,
         };
         match body {
+            Err(e) if e.is_own_limit() => fetch.outcome = CrlOutcome::NotRead(e.to_string()),
             Err(e) => fetch.outcome = CrlOutcome::Unreachable(e.to_string()),
             Ok(body) => {
                 fetch.bytes = Some(body.len());
@@ -177,7 +179,7 @@ async fn check_one(s: &Subject<'_>, net: &Net, now: OffsetDateTime) -> Revocatio
                         Err(CrlOutcome::Unverifiable(format!(
                             "the CRL check failed: {e}"
                         ))),
-                        Vec::new(),
+                        Arc::from(Vec::new()),
                     )
                 });
                 if let Some(times) = crl_times(&body) {
@@ -318,6 +320,21 @@ fn judge(infos: Vec<RevocationInfo>, now: OffsetDateTime, trusted: bool) -> Find
             id,
             JoinFailure::CertRevoked,
             format!("{} was revoked{when}{why}", describe(first)),
+        )
+    } else if let Some(first) = unknown.iter().find(|i| {
+        i.crls
+            .iter()
+            .any(|c| matches!(c.outcome, CrlOutcome::NotRead(_)))
+    }) {
+        // The tool's own limit stopped it: nothing to say about a device.
+        Finding::error(
+            id,
+            format!(
+                "the revocation status of {} was not determined: a CRL was not read because this \
+                 run's byte budget was spent (a limit of this tool, not something a device meets); \
+                 diagnose again with fewer hosts, or fetch the CRL by hand",
+                describe(first)
+            ),
         )
     } else if let Some(first) = unknown.first() {
         let RevocationStatus::Unknown { why } = &first.status else {

@@ -251,7 +251,7 @@ async fn fetch_missing_intermediate(
     let mut failures = Vec::new();
     for url in &urls {
         let der = match net.fetch(url, net.limits().certificate).await {
-            Ok(body) => CertificateDer::from(body),
+            Ok(body) => CertificateDer::from(body.to_vec()),
             Err(e) => {
                 failures.push(format!("{url}: {e}"));
                 continue;
