@@ -213,8 +213,13 @@ impl DiagnoseOptions {
         settings.network_timeout = self.timeout / 2;
         settings.dns_timeout = (self.timeout / 2).min(Settings::DEFAULT_DNS_TIMEOUT);
         settings.deadline = self.deadline;
-        settings.proxy.clone_from(&self.proxy);
-        settings.no_proxy.clone_from(&self.no_proxy);
+        // Only what was given: a lab's settings keep their own "no proxy".
+        if self.proxy.is_some() {
+            settings.proxy.clone_from(&self.proxy);
+        }
+        if self.no_proxy.is_some() {
+            settings.no_proxy.clone_from(&self.no_proxy);
+        }
         settings.adfs_nodes = self
             .adfs_nodes
             .iter()

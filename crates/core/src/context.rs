@@ -219,7 +219,8 @@ pub struct Settings {
     /// Also request the contract without `Accept`, to check the XML answer.
     pub check_xml: bool,
     /// The proxy (`http://proxy:8080`) for every request a device sends through one (discovery,
-    /// sign-in, CRL, AIA and OCSP downloads, federation); `None` reads `HTTPS_PROXY`.
+    /// sign-in, CRL, AIA and OCSP downloads, federation); `None` reads `HTTPS_PROXY`; an empty
+    /// string means no proxy, whatever the environment says.
     pub proxy: Option<String>,
     /// Hosts that bypass the proxy (`NO_PROXY` syntax: comma-separated hosts, `.domains`, IPs,
     /// networks, `*`); `None` reads `NO_PROXY`.

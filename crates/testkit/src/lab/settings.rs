@@ -38,6 +38,8 @@ pub(crate) fn settings_for(
         extra_pem: vec![trust_root_pem.as_bytes().to_vec()],
     };
     settings.port = port;
+    // Everything is on loopback: no proxy, whatever `HTTPS_PROXY` the machine has.
+    settings.proxy = Some(String::new());
     if let Some(port) = probe_port {
         settings.adfs_probe_port = port;
     }
