@@ -118,7 +118,7 @@ async fn a_failing_probe_with_a_working_contract_is_farm_health() {
     let statuses: Vec<Option<u16>> = probes(probe).iter().map(|a| a.status).collect();
     assert!(statuses.contains(&Some(503)), "{probe:?}");
     assert!(
-        statuses.iter().all(|s| s.is_some()),
+        statuses.iter().all(Option::is_some),
         "every node answers: {probe:?}"
     );
 }

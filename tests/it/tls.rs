@@ -498,7 +498,8 @@ async fn every_crl_fault_is_revocation_offline_with_its_cause() {
     // A failed download keeps the fetch error in words only (`CrlOutcome::Unreachable(String)`).
     let unreachable =
         |o: &CrlOutcome, why: &str| matches!(o, CrlOutcome::Unreachable(w) if w.contains(why));
-    let faults: [(&str, &dyn Fn(&CrlOutcome) -> bool); 7] = [
+    type Cause<'c> = &'c dyn Fn(&CrlOutcome) -> bool;
+    let faults: [(&str, Cause<'_>); 7] = [
         ("crl-server-down", &|o| unreachable(o, "cannot connect")),
         ("crl-stalled", &|o| unreachable(o, "timed out")),
         ("crl-not-found", &|o| unreachable(o, "HTTP 404")),
