@@ -493,12 +493,14 @@ async fn revoked_leaf_and_revoked_intermediate() {
     assert!(matches!(infos[1].status, RevocationStatus::Revoked { .. }));
 }
 
+/// Whether a CRL download ended as a fault's cause.
+type Cause<'c> = &'c dyn Fn(&CrlOutcome) -> bool;
+
 #[tokio::test]
 async fn every_crl_fault_is_revocation_offline_with_its_cause() {
     // A failed download keeps the fetch error in words only (`CrlOutcome::Unreachable(String)`).
     let unreachable =
         |o: &CrlOutcome, why: &str| matches!(o, CrlOutcome::Unreachable(w) if w.contains(why));
-    type Cause<'c> = &'c dyn Fn(&CrlOutcome) -> bool;
     let faults: [(&str, Cause<'_>); 7] = [
         ("crl-server-down", &|o| unreachable(o, "cannot connect")),
         ("crl-stalled", &|o| unreachable(o, "timed out")),
