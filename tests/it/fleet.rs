@@ -147,6 +147,12 @@ async fn a_panicking_check_is_one_error_row_and_the_run_goes_on() {
     assert_eq!(rows[&1]["outcome"], "healthy");
     assert_eq!(rows[&3]["outcome"], "healthy");
     assert_eq!(rows[&2]["outcome"], "error");
+    assert!(
+        rows[&2]["code"].is_null(),
+        "an error names no failure: {}",
+        rows[&2]
+    );
+    // A row has no typed field for a panic: the message the admin reads says what panicked.
     let summary = rows[&2]["summary"].as_str().unwrap();
     assert!(summary.contains("the check panicked"), "{summary}");
     assert!(summary.contains("boom for b.example"), "{summary}");
@@ -184,6 +190,8 @@ async fn a_panic_outside_the_checks_is_one_error_row_and_the_run_goes_on() {
         (4, "making the settings"),
     ] {
         assert_eq!(rows[&line]["outcome"], "error");
+        assert!(rows[&line]["code"].is_null(), "{}", rows[&line]);
+        // No typed field for a panic: the message says what panicked.
         let summary = rows[&line]["summary"].as_str().unwrap();
         assert!(summary.starts_with("the diagnosis panicked: "), "{summary}");
         assert!(summary.contains(why), "{summary}");

@@ -41,13 +41,18 @@ async fn a_pasted_contract_url_is_diagnosed_as_its_suffix() {
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["target"], "contoso.test");
+    let dns = &report["findings"][0];
+    assert_eq!(dns["check"], "dns");
+    let names: Vec<&str> = dns["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "dns")
+        .filter_map(|e| e["name"].as_str())
+        .collect();
     assert_eq!(
-        report["findings"][0]["summary"]
-            .as_str()
-            .unwrap()
-            .split(' ')
-            .next(),
-        Some("enterpriseregistration.contoso.test"),
+        names,
+        ["enterpriseregistration.contoso.test"],
         "looked up once, not enterpriseregistration.enterpriseregistration…"
     );
 }

@@ -125,12 +125,18 @@ fn the_verdict_describes_the_latest_attempt_and_earlier_ones_are_history() {
     );
     let earlier = &report.findings()[0];
     assert_eq!(earlier.failure, Some(JoinFailure::NameNotResolved));
-    assert!(
-        earlier
-            .summary
-            .starts_with("earlier attempt: 2026-11-20 08:40:12 event 102"),
-        "{}",
-        earlier.summary
+    let logged: Vec<(Option<OffsetDateTime>, Option<u16>)> = earlier
+        .evidence
+        .iter()
+        .filter_map(|e| match e {
+            wpj_core::Evidence::Logged(l) => Some((l.time, l.event_id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [(Some(at("2026-11-20T08:40:12Z")), Some(102))],
+        "the earlier attempt's event: {earlier:?}"
     );
     assert_eq!(
         notes(earlier),
