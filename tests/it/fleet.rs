@@ -383,6 +383,10 @@ fn fleet_command(
     root: &std::path::Path,
 ) -> tokio::process::Command {
     let mut command = tokio::process::Command::new(fleet_binary());
+    // The lab is on loopback: a proxy of this machine must not stand between.
+    for var in ["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] {
+        command.env_remove(var);
+    }
     command
         .arg(list)
         .args(["--dns-server", &format!("internal={}", lab.resolver())])
