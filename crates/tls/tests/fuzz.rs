@@ -245,9 +245,14 @@ fn check_times(der: &[u8]) {
     }
 }
 
+/// Held while a case owns the server.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 /// The revocation step's finding for the lab's chain when the leaf's CRL server sends `body`.
 fn revocation_with(body: Vec<u8>) -> wpj_core::Finding {
     let lab = &*LAB;
+    // One case at a time: the server's answer is shared by the tests of this file.
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(PoisonError::into_inner);
     *lab.served.lock().unwrap_or_else(PoisonError::into_inner) = body;
     let path: Vec<CertificateDer<'static>> = vec![
         lab.pki.leaf.clone(),
