@@ -69,9 +69,31 @@ const TARGET_SAMPLES: &[&str] = &[
 
 /// Tokens that mean something to these parsers, inserted by [`Mutation::Token`].
 const TOKENS: &[&[u8]] = &[
-    b"0x", b"/", b"@", b".", b"..", b"-", b"://", b"https://", b"http", b"HTTP ", b"[", b"]", b":",
-    b"%", b"xn--", b"enterpriseregistration.", b"4294967296", b"-2147483649", b"ERROR_WINHTTP_",
-    b"\xc3\xbc", b"\xe2\x80\x8b", b" ", b"\t", b"?", b"#",
+    b"0x",
+    b"/",
+    b"@",
+    b".",
+    b"..",
+    b"-",
+    b"://",
+    b"https://",
+    b"http",
+    b"HTTP ",
+    b"[",
+    b"]",
+    b":",
+    b"%",
+    b"xn--",
+    b"enterpriseregistration.",
+    b"4294967296",
+    b"-2147483649",
+    b"ERROR_WINHTTP_",
+    b"\xc3\xbc",
+    b"\xe2\x80\x8b",
+    b" ",
+    b"\t",
+    b"?",
+    b"#",
 ];
 
 /// One byte-level change to a valid sample, as a coverage-blind fuzzer makes it.
@@ -196,7 +218,10 @@ fn check_target(input: &str) {
             let suffix = t.suffix();
             assert!(!suffix.is_empty(), "{input:?}");
             assert!(suffix.is_ascii(), "{input:?} → {suffix:?}");
-            assert!(!suffix.bytes().any(|b| b.is_ascii_uppercase()), "{suffix:?}");
+            assert!(
+                !suffix.bytes().any(|b| b.is_ascii_uppercase()),
+                "{suffix:?}"
+            );
             assert!(!suffix.ends_with('.'), "{input:?} → {suffix:?}");
             assert!(t.registration_name().ends_with(suffix));
             let _ = (t.note(), t.input(), t.to_string());

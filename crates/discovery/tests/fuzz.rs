@@ -323,7 +323,7 @@ fn the_lab_document_is_read() {
 
 /// `Date` values as servers send them, right and wrong.
 fn date_like() -> impl Strategy<Value = String> {
-    let samples = vec![
+    let samples = [
         http_date(time::OffsetDateTime::now_utc()),
         "Sun, 06 Nov 1994 08:49:37 GMT".to_owned(),
         "Sunday, 06-Nov-94 08:49:37 GMT".to_owned(),

@@ -219,7 +219,9 @@ fn arbitrary_input() -> impl Strategy<Value = Vec<u8>> {
     let prefix = prop_oneof![
         Just(&b""[..]),
         Just(&b"ElfFile\0"[..]),
-        Just(&b"<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System>"[..]),
+        Just(
+            &b"<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\"><System>"[..]
+        ),
         Just(&b"\xff\xfe"[..]),
         Just(&b"\xef\xbb\xbf"[..]),
         Just(&b"          AzureAdJoined : NO\r\n"[..]),

@@ -46,8 +46,26 @@ const REQUESTS: &[&[u8]] = &[
 
 /// Tokens that mean something to an HTTP/1 head.
 const TOKENS: &[&[u8]] = &[
-    b"\r\n", b"\r\n\r\n", b"\n", b"\r", b":", b" ", b"?", b"&", b"=", b"/", b"HTTP/1.1", b"HTTP/2",
-    b"GET ", b"CONNECT ", b"Host: ", b"\0", b"\xc3\xbc", b"\xff", b"%00", b"[::1]:443",
+    b"\r\n",
+    b"\r\n\r\n",
+    b"\n",
+    b"\r",
+    b":",
+    b" ",
+    b"?",
+    b"&",
+    b"=",
+    b"/",
+    b"HTTP/1.1",
+    b"HTTP/2",
+    b"GET ",
+    b"CONNECT ",
+    b"Host: ",
+    b"\0",
+    b"\xc3\xbc",
+    b"\xff",
+    b"%00",
+    b"[::1]:443",
 ];
 
 /// One byte-level change to a valid sample, as a coverage-blind fuzzer makes it.
@@ -141,9 +159,8 @@ fn input() -> impl Strategy<Value = Vec<u8>> {
         vec(any::<u8>(), 0..512),
         "[A-Z]{0,8} [ -~]{0,40} HTTP/1\\.[01](\r\n[ -~]{0,30}){0,6}\r\n\r\n[ -~]{0,10}"
             .prop_map(String::into_bytes),
-        (any::<Index>(), vec(mutation(), 1..8)).prop_map(|(i, m)| {
-            mutate(REQUESTS[i.index(REQUESTS.len())], &m, TOKENS)
-        }),
+        (any::<Index>(), vec(mutation(), 1..8))
+            .prop_map(|(i, m)| { mutate(REQUESTS[i.index(REQUESTS.len())], &m, TOKENS) }),
         // Heads around the 16 KiB limit.
         (0usize..20_000).prop_map(|n| {
             let mut head = b"GET / HTTP/1.1\r\nX-Pad: ".to_vec();
@@ -169,7 +186,10 @@ fn head_end(data: &[u8]) -> Option<usize> {
 }
 
 fn check_request(request: &Request, data: &[u8]) -> Result<(), TestCaseError> {
-    prop_assert!(head_end(data).is_some(), "a request from an incomplete head");
+    prop_assert!(
+        head_end(data).is_some(),
+        "a request from an incomplete head"
+    );
     prop_assert!(!request.path.contains('?'));
     for (name, _) in &request.headers {
         prop_assert_eq!(name, &name.to_ascii_lowercase());

@@ -90,7 +90,10 @@ static LAB: LazyLock<CrlLab> = LazyLock::new(|| {
                     return;
                 };
                 let body = if request.path == ISSUING_CRL_PATH {
-                    issuing.lock().unwrap_or_else(PoisonError::into_inner).clone()
+                    issuing
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone()
                 } else {
                     root
                 };
@@ -132,8 +135,12 @@ static CRLS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     vec![
         lab.issuing_crl.clone(),
         lab.root_crl.clone(),
-        lab.pki.crl(&lab.pki.intermediate, &spec(true, false)).expect("stale CRL"),
-        lab.pki.crl(&lab.pki.intermediate, &spec(false, true)).expect("CRL"),
+        lab.pki
+            .crl(&lab.pki.intermediate, &spec(true, false))
+            .expect("stale CRL"),
+        lab.pki
+            .crl(&lab.pki.intermediate, &spec(false, true))
+            .expect("CRL"),
         crl_with_entries(0).expect("CRL"),
         crl_with_entries(40).expect("CRL"),
     ]
@@ -267,7 +274,11 @@ fn revocation_with(body: Vec<u8>) -> wpj_core::Finding {
 #[test]
 fn the_lab_crl_revokes_the_leaf() {
     let finding = revocation_with(LAB.issuing_crl.clone());
-    assert_eq!(finding.failure, Some(JoinFailure::CertRevoked), "{finding:?}");
+    assert_eq!(
+        finding.failure,
+        Some(JoinFailure::CertRevoked),
+        "{finding:?}"
+    );
     assert!(crl_times(&LAB.issuing_crl).is_some());
 }
 
