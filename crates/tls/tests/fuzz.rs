@@ -340,7 +340,7 @@ fn apply_tree(elements: &mut Vec<Der>, target: &mut usize, m: &TreeMutation) -> 
                 },
                 TreeMutation::Tag(tag) => match &mut elements[i] {
                     Der::Primitive(t, _) | Der::Constructed(t, _) => {
-                        *t = (*t & 0x20) | (tag & !0x20)
+                        *t = (*t & 0x20) | (tag & !0x20);
                     }
                 },
                 TreeMutation::Remove => {
