@@ -44,6 +44,15 @@ const CHAIN_FAILURES: [JoinFailure; 7] = [
 /// service"), as a live verdict names it when the failure has no article of its own.
 const SIGN_IN_KB: Kb = Kb(3_045_378);
 
+/// The most findings a report lists: the latest items of the timeline. Earlier ones (a log of
+/// thousands of retries) are summed up in one finding, so that the report stays readable and its
+/// size does not follow the input's.
+pub(crate) const MAX_LISTED: usize = 200;
+
+/// The most lines merged into one `dsregcmd` finding; further lines repeating the same codes are
+/// counted.
+const MAX_MERGED: usize = 16;
+
 /// What the report is about when no event names a domain.
 const UNKNOWN_DOMAIN: &str = "unknown domain";
 
@@ -51,6 +60,8 @@ const UNKNOWN_DOMAIN: &str = "unknown domain";
 struct Group<'a> {
     main: &'a LoggedEvent,
     others: Vec<&'a LoggedEvent>,
+    /// Lines merged beyond [`MAX_MERGED`], counted only.
+    more: usize,
     /// `dsregcmd`'s `Error Phase`, on the group of the failure it belongs to.
     phase: Option<&'a str>,
 }
@@ -110,10 +121,15 @@ fn groups(logs: &Logs) -> Vec<Group<'_>> {
                 } else {
                     g.others.push(e);
                 }
+                if g.others.len() > MAX_MERGED {
+                    g.others.pop();
+                    g.more += 1;
+                }
             }
             None => groups.push(Group {
                 main: e,
                 others: Vec::new(),
+                more: 0,
                 phase: None,
             }),
         }
@@ -205,6 +221,12 @@ fn finding(id: CheckId, g: &Group<'_>) -> Finding {
             }
             for m in &g.others {
                 f = f.with_evidence(Evidence::note(merged_note(m, outer, cause)));
+            }
+            if g.more > 0 {
+                f = f.with_evidence(Evidence::note(format!(
+                    "{} more lines repeating these codes (not shown)",
+                    g.more
+                )));
             }
             f
         }
@@ -372,12 +394,15 @@ impl<'a> Timeline<'a> {
         self.attempt_of.last().map_or(0, |a| a + 1)
     }
 
-    /// When an attempt started (its first item's time).
-    fn start_of(&self, attempt: usize) -> Option<OffsetDateTime> {
-        self.attempt_of
-            .iter()
-            .position(|a| *a == attempt)
-            .and_then(|i| self.items[i].time())
+    /// When each attempt started (its first item's time).
+    fn starts(&self) -> Vec<Option<OffsetDateTime>> {
+        let mut starts = Vec::with_capacity(self.attempts());
+        for (item, a) in self.items.iter().zip(&self.attempt_of) {
+            if starts.len() <= *a {
+                starts.push(item.time());
+            }
+        }
+        starts
     }
 }
 
@@ -650,14 +675,57 @@ fn check_ids(timeline: &Timeline<'_>) -> Vec<CheckId> {
         .collect()
 }
 
+/// The finding that sums up the timeline's first `unlisted` items, which the report does not list.
+fn unlisted_finding(timeline: &Timeline<'_>, unlisted: usize) -> Finding {
+    let items = &timeline.items[..unlisted];
+    let mut failures: Vec<(JoinFailure, usize)> = Vec::new();
+    for item in items {
+        let failure = match item {
+            Item::Logged { group, .. } => group.main.inner.or(group.main.failure),
+            Item::Chain(c) => c.failure(),
+        };
+        if let Some(failure) = failure {
+            match failures.iter_mut().find(|(f, _)| *f == failure) {
+                Some((_, n)) => *n += 1,
+                None => failures.push((failure, 1)),
+            }
+        }
+    }
+    let last_attempt = timeline.attempt_of[unlisted - 1] + 1;
+    let first = items.iter().find_map(Item::time);
+    let last = items.iter().rev().find_map(Item::time);
+    let mut summary = format!("{unlisted} earlier findings not listed (attempts 1–{last_attempt}");
+    if let (Some(first), Some(last)) = (first, last) {
+        let _ = write!(summary, ", {} to {}", stamp(first), stamp(last));
+    }
+    let _ = write!(summary, "); the report lists the latest {MAX_LISTED}");
+    let mut finding = if failures.is_empty() {
+        Finding::pass("00-earlier", summary)
+    } else {
+        Finding::warn("00-earlier", summary)
+    };
+    failures.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    for (failure, n) in failures {
+        finding = finding.with_evidence(Evidence::note(format!(
+            "{n} × {} {}",
+            failure.code(),
+            meaning(failure)
+        )));
+    }
+    finding
+}
+
 pub(crate) fn build(logs: &Logs) -> Report {
     let timeline = Timeline::of(logs);
     let domain = logs.domain();
     let ids = check_ids(&timeline);
+    // Only the latest items are listed; the earlier ones are summed up.
+    let unlisted = timeline.items.len().saturating_sub(MAX_LISTED);
     let mut findings: Vec<Finding> = timeline
         .items
         .iter()
         .zip(ids)
+        .skip(unlisted)
         .map(|(item, id)| match item {
             Item::Logged { group, chains } => explained_by(finding(id, group), chains),
             Item::Chain(c) => chain_finding(id, c),
@@ -666,8 +734,10 @@ pub(crate) fn build(logs: &Logs) -> Report {
     // Earlier attempts are history: their failures are warnings, so the verdict is the latest's.
     let attempts = timeline.attempts();
     let latest = attempts.saturating_sub(1);
-    let latest_start = timeline.start_of(latest);
-    for (f, attempt) in findings.iter_mut().zip(&timeline.attempt_of) {
+    let starts = timeline.starts();
+    let start_of = |attempt: usize| starts.get(attempt).copied().flatten();
+    let latest_start = start_of(latest);
+    for (f, attempt) in findings.iter_mut().zip(&timeline.attempt_of[unlisted..]) {
         if *attempt == latest {
             continue;
         }
@@ -680,10 +750,13 @@ pub(crate) fn build(logs: &Logs) -> Report {
             Evidence::note(format!(
                 "history: attempt {} of {attempts}, {}; the verdict describes the latest attempt, {}",
                 attempt + 1,
-                attempt_words(timeline.start_of(*attempt)),
+                attempt_words(start_of(*attempt)),
                 attempt_words(latest_start),
             )),
         );
+    }
+    if unlisted > 0 {
+        findings.insert(0, unlisted_finding(&timeline, unlisted));
     }
     let nothing = timeline.is_empty();
     if nothing {

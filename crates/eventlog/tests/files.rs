@@ -101,7 +101,12 @@ fn a_file_over_the_cap_is_refused_by_its_size_before_it_is_read() {
 fn a_directory_is_refused_as_one() {
     let dir = scratch("dir");
     let err = read_quickly(dir.clone()).unwrap_err();
-    assert_eq!(err, ReadError::NotAFile { kind: "a directory" });
+    assert_eq!(
+        err,
+        ReadError::NotAFile {
+            kind: "a directory"
+        }
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 
