@@ -23,6 +23,10 @@ pub(crate) struct Status {
 /// device state, has four).
 const MIN_LINES: usize = 3;
 
+/// The most join state lines kept (`dsregcmd /status` prints a handful; a line repeated is kept
+/// once).
+const MAX_STATE: usize = 16;
+
 /// True when the text is laid out as `dsregcmd /status` prints it: `key : value` lines (a space on
 /// both sides of the colon), banners (`+----+`, `| Device State |`) and blank lines, with the
 /// `key : value` lines at least half of the rest. A README, a TOML or a source file is not.
@@ -66,7 +70,11 @@ pub(crate) fn parse(text: &str) -> Option<Status> {
             continue;
         }
         status.lines += 1;
-        if matches!(value.to_ascii_uppercase().as_str(), "YES" | "NO") && key.ends_with("Joined") {
+        if matches!(value.to_ascii_uppercase().as_str(), "YES" | "NO")
+            && key.ends_with("Joined")
+            && status.state.len() < MAX_STATE
+            && !status.state.iter().any(|(k, v)| k == key && v == value)
+        {
             status.state.push((key.to_owned(), value.to_owned()));
         }
         if status.error_phase.is_none() && !value.is_empty() && key.to_lowercase().contains("phase")
