@@ -357,10 +357,11 @@ impl<'a> Timeline<'a> {
     pub(crate) fn of(logs: &'a Logs) -> Self {
         let about_registration = about_registration(logs);
         let mut used = vec![false; logs.chains.len()];
+        let sorted = logs.chains.is_sorted_by_key(|c| c.time);
         let mut items: Vec<Item<'a>> = groups(logs)
             .into_iter()
             .map(|group| {
-                let chains = explaining_chains(&group, &logs.chains, &mut used);
+                let chains = explaining_chains(&group, &logs.chains, sorted, &mut used);
                 Item::Logged { group, chains }
             })
             .collect();
@@ -409,10 +410,12 @@ impl<'a> Timeline<'a> {
 /// The chain builds that explain a logged failure: TLS server chains that failed, built within
 /// [`CHAIN_WINDOW`] before it (and up to a second after: both logs have the device's clock, but
 /// events of the same second may be written in either order), for the server the event names
-/// (or an unnamed one); the one with the same failure, else the latest.
+/// (or an unnamed one); the one with the same failure, else the latest. `sorted`: the chains are
+/// in time order (then only those of the window are looked at).
 fn explaining_chains<'a>(
     group: &Group<'_>,
     chains: &'a [ChainBuild],
+    sorted: bool,
     used: &mut [bool],
 ) -> Vec<&'a ChainBuild> {
     let e = group.main;
@@ -424,18 +427,24 @@ fn explaining_chains<'a>(
         return Vec::new();
     }
     let event_host = e.url.as_deref().and_then(host_of);
-    let candidates: Vec<usize> = chains
+    // Checked: a date at the end of the calendar must not panic.
+    let from = t.checked_sub(CHAIN_WINDOW).unwrap_or(t);
+    let to = t.checked_add(time::Duration::seconds(1)).unwrap_or(t);
+    // Chains in time order are searched in the window only, not all of them for every event.
+    let window = if sorted {
+        chains.partition_point(|c| c.time < Some(from))
+            ..chains.partition_point(|c| c.time <= Some(to))
+    } else {
+        0..chains.len()
+    };
+    let candidates: Vec<usize> = chains[window.clone()]
         .iter()
-        .enumerate()
+        .zip(window)
+        .map(|(c, i)| (i, c))
         .filter(|(_, c)| {
             c.is_tls_server()
                 && c.failure().is_some()
-                && c.time.is_some_and(|ct| {
-                    // Checked: a date at the end of the calendar must not panic.
-                    let from = t.checked_sub(CHAIN_WINDOW).unwrap_or(t);
-                    let to = t.checked_add(time::Duration::seconds(1)).unwrap_or(t);
-                    ct >= from && ct <= to
-                })
+                && c.time.is_some_and(|ct| ct >= from && ct <= to)
                 && match (chain_host(c), &event_host) {
                     (None, _) => true,
                     (Some(h), Some(eh)) => h == *eh,
