@@ -70,8 +70,8 @@ pub(crate) fn parse(text: &str) -> Option<Status> {
             continue;
         }
         status.lines += 1;
-        if matches!(value.to_ascii_uppercase().as_str(), "YES" | "NO")
-            && key.ends_with("Joined")
+        if key.ends_with("Joined")
+            && (value.eq_ignore_ascii_case("YES") || value.eq_ignore_ascii_case("NO"))
             && status.state.len() < MAX_STATE
             && !status.state.iter().any(|(k, v)| k == key && v == value)
         {
