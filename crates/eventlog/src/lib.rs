@@ -160,7 +160,7 @@ fn check_regular(metadata: &std::fs::Metadata) -> Result<(), ReadError> {
     let kind = metadata.file_type();
     if !kind.is_file() {
         return Err(ReadError::NotAFile {
-            kind: file_kind(&kind),
+            kind: file_kind(kind),
         });
     }
     let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
@@ -171,7 +171,7 @@ fn check_regular(metadata: &std::fs::Metadata) -> Result<(), ReadError> {
 }
 
 /// What a file that is not a regular one is, in a few words.
-fn file_kind(kind: &std::fs::FileType) -> &'static str {
+fn file_kind(kind: std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;

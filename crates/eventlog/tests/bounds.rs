@@ -1,6 +1,8 @@
 //! A large log makes a report of bounded size: the latest findings are listed, the earlier ones are
 //! summed up; repeated `dsregcmd /status` output is not repeated in the report.
 
+use std::fmt::Write as _;
+
 use wpj_core::{JoinFailure, Status};
 use wpj_eventlog::{ReadError, read};
 
@@ -19,12 +21,13 @@ fn many_attempts(n: usize) -> String {
         } else {
             "0x80072ee7"
         };
-        xml.push_str(&format!(
+        let _ = write!(
+            xml,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Event xmlns=\"http://schemas.microsoft.com/win/2004/08/events/event\">\
              <System><EventID>102</EventID><TimeCreated SystemTime=\"2026-10-{day:02}T{hour:02}:{minute:02}:00Z\"/>\
              <Channel>Microsoft-Windows-Workplace Join/Admin</Channel></System>\
              <EventData><Data Name=\"ErrorCode\">{code}</Data></EventData></Event>\n"
-        ));
+        );
     }
     xml
 }
