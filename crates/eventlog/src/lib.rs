@@ -24,8 +24,14 @@
 //! by the chain built for the registration server just before it (`event 102 0x80072F19 at
 //! 09:14:03 ← the chain engine could not fetch http://pki.contoso.com/ca.crl (timeout) at
 //! 09:14:02`). Events are grouped into attempts ([`Logs::attempts`]); the verdict describes the
-//! latest, earlier ones are history. A log with nothing about device registration says so
-//! ([`Logs::nothing_to_explain`]) and states no verdict. The report says which file it is from.
+//! latest, earlier ones are history; a report lists the latest 200 findings and sums up the
+//! earlier ones in one, so its size does not follow the log's. A log with nothing about device
+//! registration says so ([`Logs::nothing_to_explain`]) and states no verdict. The report says which file it is from.
+//!
+//! Reading is bounded: [`read_file`] looks at what a path names before opening it (a directory, a
+//! FIFO, a device such as `/dev/zero` is refused as [`ReadError::NotAFile`], a file over
+//! [`MAX_INPUT`] as [`ReadError::TooLarge`]), and event XML is parsed one `<Event>` at a time, so
+//! reading costs about twice the input at most.
 //!
 //! ```
 //! let xml = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
