@@ -23,6 +23,10 @@ pub(crate) struct Status {
 /// device state, has four).
 const MIN_LINES: usize = 3;
 
+/// The most lines with a code or an HTTP status kept: `dsregcmd /status` prints a dozen; text
+/// repeating it (or made of nothing else) is counted in [`Status::lines`], not kept line by line.
+pub(crate) const MAX_CODE_LINES: usize = 4096;
+
 /// The most join state lines kept (`dsregcmd /status` prints a handful; a line repeated is kept
 /// once).
 const MAX_STATE: usize = 16;
@@ -84,7 +88,7 @@ pub(crate) fn parse(text: &str) -> Option<Status> {
         url = url.or_else(|| url_in(value));
         let code = code_in(value);
         let http = http_status_in(key, value);
-        if code.is_none() && http.is_none() {
+        if (code.is_none() && http.is_none()) || status.events.len() >= MAX_CODE_LINES {
             continue;
         }
         let (failure, inner) = failure_of(code.as_ref().map(|(_, c)| c), http);

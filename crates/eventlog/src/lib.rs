@@ -114,7 +114,8 @@ pub enum ReadError {
 pub struct Logs {
     /// The kind of input.
     pub source: LogSource,
-    /// Device-registration events, in time order (input order for `dsregcmd`).
+    /// Device-registration events, in time order (input order for `dsregcmd`; at most the first
+    /// 4096 lines with a code or an HTTP status, where `dsregcmd /status` prints a dozen).
     pub events: Vec<LoggedEvent>,
     /// Events (or lines) read in all, relevant or not.
     pub read: usize,

@@ -112,3 +112,16 @@ fn event_xml_is_read_one_event_at_a_time_and_checked_between_events() {
     let other = "<Root><EventData>x</EventData><Events/></Root>";
     assert_eq!(read(other.as_bytes()), Err(ReadError::UnknownFormat));
 }
+
+#[test]
+fn text_made_of_nothing_but_codes_keeps_a_bounded_number_of_lines() {
+    let text = "DRS Discovery Test : FAIL [0x801c0021/0x80072ee7]\nServer ErrorCode : 0x80072ee7\n"
+        .repeat(5000);
+    let logs = read(text.as_bytes()).expect("read");
+    assert_eq!(logs.read, 10_000, "every line is counted");
+    assert_eq!(logs.events.len(), 4096, "the first 4096 are kept");
+    assert_eq!(
+        logs.report().verdict().expect("a verdict").failure,
+        JoinFailure::NameNotResolved
+    );
+}
