@@ -23,6 +23,14 @@ pub(crate) struct Status {
 /// device state, has four).
 const MIN_LINES: usize = 3;
 
+/// The most lines with a code or an HTTP status kept: `dsregcmd /status` prints a dozen; text
+/// repeating it (or made of nothing else) is counted in [`Status::lines`], not kept line by line.
+pub(crate) const MAX_CODE_LINES: usize = 4096;
+
+/// The most join state lines kept (`dsregcmd /status` prints a handful; a line repeated is kept
+/// once).
+const MAX_STATE: usize = 16;
+
 /// True when the text is laid out as `dsregcmd /status` prints it: `key : value` lines (a space on
 /// both sides of the colon), banners (`+----+`, `| Device State |`) and blank lines, with the
 /// `key : value` lines at least half of the rest. A README, a TOML or a source file is not.
@@ -66,7 +74,11 @@ pub(crate) fn parse(text: &str) -> Option<Status> {
             continue;
         }
         status.lines += 1;
-        if matches!(value.to_ascii_uppercase().as_str(), "YES" | "NO") && key.ends_with("Joined") {
+        if key.ends_with("Joined")
+            && (value.eq_ignore_ascii_case("YES") || value.eq_ignore_ascii_case("NO"))
+            && status.state.len() < MAX_STATE
+            && !status.state.iter().any(|(k, v)| k == key && v == value)
+        {
             status.state.push((key.to_owned(), value.to_owned()));
         }
         if status.error_phase.is_none() && !value.is_empty() && key.to_lowercase().contains("phase")
@@ -76,7 +88,7 @@ pub(crate) fn parse(text: &str) -> Option<Status> {
         url = url.or_else(|| url_in(value));
         let code = code_in(value);
         let http = http_status_in(key, value);
-        if code.is_none() && http.is_none() {
+        if (code.is_none() && http.is_none()) || status.events.len() >= MAX_CODE_LINES {
             continue;
         }
         let (failure, inner) = failure_of(code.as_ref().map(|(_, c)| c), http);

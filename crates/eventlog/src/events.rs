@@ -38,35 +38,87 @@ fn relevant(channel: &str, id: u16) -> bool {
             && DEVICE_REGISTRATION_EVENTS.contains(&id))
 }
 
-/// Parses one or more `<Event>` elements (with or without an enclosing element or declarations);
-/// `order` numbers the events read before (CAPI2 events keep their input order).
-pub(crate) fn parse(text: &str, source: LogSource, order: usize) -> Result<Events, String> {
-    let mut inner = text.to_owned();
-    // wevtutil prints one declaration per event when asked for several: drop them all.
-    while let Some(start) = inner.find("<?xml") {
-        let Some(len) = inner[start..].find("?>") else {
-            return Err("not event XML (an unterminated XML declaration)".to_owned());
-        };
-        inner.replace_range(start..start + len + 2, "");
+/// Reads every `<Event>` element of some XML into `events` (counting on from `events.seen`, which
+/// numbers the CAPI2 events in input order): one element at a time, each parsed on its own and
+/// dropped before the next, so that reading costs the text plus what is kept of each event, never a
+/// tree of the whole document. What lies between the elements (declarations — `wevtutil` prints one
+/// per event —, an enclosing `<Events>`, comments) must be markup.
+pub(crate) fn parse_all(text: &str, source: LogSource, events: &mut Events) -> Result<(), String> {
+    let mut rest = text;
+    while let Some(start) = next_event(rest) {
+        between(&rest[..start])?;
+        let element = &rest[start..];
+        let len = event_len(element)
+            .ok_or("not event XML (an <Event> element is not closed: the file is cut short?)")?;
+        parse_one(&element[..len], source, events)?;
+        rest = &element[len..];
     }
-    let body = format!("<Events>{inner}</Events>");
-    let doc = roxmltree::Document::parse(&body).map_err(|e| format!("not event XML ({e})"))?;
-    let mut events = Events::default();
-    for event in doc.descendants().filter(|n| n.has_tag_name("Event")) {
-        events.seen += 1;
-        let system = event.children().find(|n| n.has_tag_name("System"));
-        let id = system
-            .and_then(|s| child_text(s, "EventID"))
-            .and_then(|t| t.parse::<u16>().ok());
-        if let (Some(system), Some(id)) = (system, id)
-            && let Some(r) = capi2::record(event, system, id, order + events.seen)
-        {
-            events.capi2.push(r);
-        } else if let Some(e) = one(event, source) {
-            events.relevant.push(e);
+    between(rest)
+}
+
+/// Where the next `<Event` start tag is (not `<Events`, not `<EventData`).
+fn next_event(text: &str) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = text[from..].find("<Event") {
+        let at = from + i;
+        let after = text.as_bytes().get(at + "<Event".len()).copied();
+        if after.is_none_or(|b| b == b'>' || b == b'/' || b.is_ascii_whitespace()) {
+            return Some(at);
         }
+        from = at + 1;
     }
-    Ok(events)
+    None
+}
+
+/// The length of the `<Event>` element `element` starts with, up to its end tag; `None` when it is
+/// not closed. (Event elements do not nest, and their text escapes `<`.)
+fn event_len(element: &str) -> Option<usize> {
+    let open_end = element.find('>')? + 1;
+    if element[..open_end].ends_with("/>") {
+        return Some(open_end);
+    }
+    let mut from = open_end;
+    loop {
+        let at = from + element[from..].find("</Event")?;
+        let tail = &element[at + "</Event".len()..];
+        let spaces = tail.len() - tail.trim_start().len();
+        if tail[spaces..].starts_with('>') {
+            return Some(at + "</Event".len() + spaces + 1);
+        }
+        from = at + 1;
+    }
+}
+
+/// Checks what lies between two events: nothing but markup (tags, declarations, comments).
+fn between(text: &str) -> Result<(), String> {
+    let text = text.trim();
+    if text.is_empty() || (text.starts_with('<') && text.ends_with('>')) {
+        Ok(())
+    } else {
+        let shown: String = text.chars().take(40).collect();
+        Err(format!(
+            "not event XML (text outside the events: {shown:?})"
+        ))
+    }
+}
+
+/// Parses one `<Event>` element.
+fn parse_one(element: &str, source: LogSource, events: &mut Events) -> Result<(), String> {
+    let doc = roxmltree::Document::parse(element).map_err(|e| format!("not event XML ({e})"))?;
+    let event = doc.root_element();
+    events.seen += 1;
+    let system = event.children().find(|n| n.has_tag_name("System"));
+    let id = system
+        .and_then(|s| child_text(s, "EventID"))
+        .and_then(|t| t.parse::<u16>().ok());
+    if let (Some(system), Some(id)) = (system, id)
+        && let Some(r) = capi2::record(event, system, id, events.seen)
+    {
+        events.capi2.push(r);
+    } else if let Some(e) = one(event, source) {
+        events.relevant.push(e);
+    }
+    Ok(())
 }
 
 /// What a failure means in the log that recorded it: in the Workplace Join log, 0x8018000E is the

@@ -24,8 +24,14 @@
 //! by the chain built for the registration server just before it (`event 102 0x80072F19 at
 //! 09:14:03 ← the chain engine could not fetch http://pki.contoso.com/ca.crl (timeout) at
 //! 09:14:02`). Events are grouped into attempts ([`Logs::attempts`]); the verdict describes the
-//! latest, earlier ones are history. A log with nothing about device registration says so
-//! ([`Logs::nothing_to_explain`]) and states no verdict. The report says which file it is from.
+//! latest, earlier ones are history; a report lists the latest 200 findings and sums up the
+//! earlier ones in one, so its size does not follow the log's. A log with nothing about device
+//! registration says so ([`Logs::nothing_to_explain`]) and states no verdict. The report says which file it is from.
+//!
+//! Reading is bounded: [`read_file`] looks at what a path names before opening it (a directory, a
+//! FIFO, a device such as `/dev/zero` is refused as [`ReadError::NotAFile`], a file over
+//! [`MAX_INPUT`] as [`ReadError::TooLarge`]), and event XML is parsed one `<Event>` at a time, so
+//! reading costs about twice the input at most.
 //!
 //! ```
 //! let xml = r#"<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event">
@@ -50,6 +56,7 @@ mod events;
 mod report;
 mod values;
 
+use std::borrow::Cow;
 use std::io::Read as _;
 use std::path::Path;
 
@@ -81,6 +88,13 @@ pub enum ReadError {
         /// Its size.
         size: usize,
     },
+    /// The path names something other than a regular file: a directory, a FIFO, a device (such as
+    /// `/dev/zero`), a socket. It is refused before it is opened (a FIFO would wait for a writer).
+    #[error("{kind}, not a file: only a file can be read")]
+    NotAFile {
+        /// What it is (`a directory`, `a FIFO (named pipe)`, `a character device`…).
+        kind: &'static str,
+    },
     /// Not an `.evtx` file, event XML or `dsregcmd /status` text.
     #[error("not an .evtx file, wevtutil XML or dsregcmd /status output")]
     UnknownFormat,
@@ -100,7 +114,8 @@ pub enum ReadError {
 pub struct Logs {
     /// The kind of input.
     pub source: LogSource,
-    /// Device-registration events, in time order (input order for `dsregcmd`).
+    /// Device-registration events, in time order (input order for `dsregcmd`; at most the first
+    /// 4096 lines with a code or an HTTP status, where `dsregcmd /status` prints a dozen).
     pub events: Vec<LoggedEvent>,
     /// Events (or lines) read in all, relevant or not.
     pub read: usize,
@@ -121,27 +136,99 @@ pub struct Logs {
 
 /// Reads a file of any supported kind, like [`read`]; the report then says it is "from" `path`
 /// (as given).
+///
+/// What the path names is checked before it is opened: anything but a regular file (a directory, a
+/// FIFO — which would wait for a writer —, a device such as `/dev/zero`, a socket) is refused
+/// ([`ReadError::NotAFile`]), and so is a file larger than [`MAX_INPUT`]
+/// ([`ReadError::TooLarge`]), without reading it. The read itself stops one byte past the cap, so a
+/// file that grows meanwhile is refused too.
 pub fn read_file(path: impl AsRef<Path>) -> Result<Logs, ReadError> {
     let path = path.as_ref();
-    let file = std::fs::File::open(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    let io = |e: std::io::Error| ReadError::Io(e.to_string());
+    // `metadata` follows symbolic links and never opens the file: opening a FIFO blocks.
+    check_regular(&std::fs::metadata(path).map_err(io)?)?;
+    let file = std::fs::File::open(path).map_err(io)?;
+    // What was opened is checked again: the path may have been replaced in between.
+    let metadata = file.metadata().map_err(io)?;
+    check_regular(&metadata)?;
     let limit = u64::try_from(MAX_INPUT).unwrap_or(u64::MAX);
-    let mut bytes = Vec::new();
-    // One byte more than the limit tells a file that is too large without reading all of it.
-    file.take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| ReadError::Io(e.to_string()))?;
+    let capacity = usize::try_from(metadata.len()).map_or(0, |n| n.min(MAX_INPUT));
+    let mut bytes = Vec::with_capacity(capacity);
+    // One byte more than the limit tells a file that grew past it without reading all of it.
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(io)?;
     if bytes.len() > MAX_INPUT {
-        let size = std::fs::metadata(path)
-            .ok()
-            .and_then(|m| usize::try_from(m.len()).ok())
-            .unwrap_or(bytes.len());
+        return Err(ReadError::TooLarge { size: bytes.len() });
+    }
+    Ok(read_owned(bytes)?.with_origin(path.display().to_string()))
+}
+
+/// Refuses what is not a regular file, or is one larger than [`MAX_INPUT`].
+fn check_regular(metadata: &std::fs::Metadata) -> Result<(), ReadError> {
+    let kind = metadata.file_type();
+    if !kind.is_file() {
+        return Err(ReadError::NotAFile {
+            kind: file_kind(kind),
+        });
+    }
+    let size = usize::try_from(metadata.len()).unwrap_or(usize::MAX);
+    if size > MAX_INPUT {
         return Err(ReadError::TooLarge { size });
     }
-    Ok(read(&bytes)?.with_origin(path.display().to_string()))
+    Ok(())
+}
+
+/// What a file that is not a regular one is, in a few words.
+fn file_kind(kind: std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        if kind.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if kind.is_char_device() {
+            return "a character device";
+        }
+        if kind.is_block_device() {
+            return "a block device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    if kind.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// Reads an input of any supported kind, recognised by its content.
 pub fn read(bytes: &[u8]) -> Result<Logs, ReadError> {
+    read_input(Input::Borrowed(bytes))
+}
+
+/// Like [`read`], without copying an `.evtx` file (its parser owns its buffer).
+fn read_owned(bytes: Vec<u8>) -> Result<Logs, ReadError> {
+    read_input(Input::Owned(bytes))
+}
+
+/// The bytes read, owned (a file) or borrowed (what [`read`] is given).
+enum Input<'a> {
+    Borrowed(&'a [u8]),
+    Owned(Vec<u8>),
+}
+
+impl Input<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Self::Borrowed(b) => b,
+            Self::Owned(b) => b,
+        }
+    }
+}
+
+fn read_input(input: Input<'_>) -> Result<Logs, ReadError> {
+    let bytes = input.bytes();
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }
@@ -149,12 +236,16 @@ pub fn read(bytes: &[u8]) -> Result<Logs, ReadError> {
         return Err(ReadError::TooLarge { size: bytes.len() });
     }
     if bytes.starts_with(b"ElfFile\0") {
-        return read_evtx(bytes);
+        return read_evtx(match input {
+            Input::Borrowed(b) => b.to_vec(),
+            Input::Owned(b) => b,
+        });
     }
     let text = decode_text(bytes).ok_or(ReadError::UnknownFormat)?;
     let trimmed = text.trim_start();
     if trimmed.starts_with('<') {
-        let events = events::parse(trimmed, LogSource::WevtutilXml, 0).map_err(ReadError::Xml)?;
+        let mut events = events::Events::default();
+        events::parse_all(trimmed, LogSource::WevtutilXml, &mut events).map_err(ReadError::Xml)?;
         if events.seen == 0 {
             // XML, but not a single event: some other document.
             return Err(ReadError::UnknownFormat);
@@ -172,35 +263,48 @@ pub fn read(bytes: &[u8]) -> Result<Logs, ReadError> {
     })
 }
 
-/// UTF-8, or UTF-16 LE with a byte-order mark (what PowerShell redirection writes).
-fn decode_text(bytes: &[u8]) -> Option<String> {
+/// UTF-8 (borrowed, not copied), or UTF-16 LE with a byte-order mark (what PowerShell redirection
+/// writes), decoded without an intermediate copy.
+fn decode_text(bytes: &[u8]) -> Option<Cow<'_, str>> {
     if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        let units: Vec<u16> = rest
+        if rest.len() % 2 != 0 {
+            return None;
+        }
+        let units = rest
             .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]))
-            .collect();
-        return String::from_utf16(&units).ok();
+            .map(|c| u16::from_le_bytes([c[0], c[1]]));
+        let mut text = String::with_capacity(rest.len() / 2);
+        for c in char::decode_utf16(units) {
+            text.push(c.ok()?);
+        }
+        return Some(Cow::Owned(text));
     }
     let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).ok()?;
-    (!text.contains('\0')).then(|| text.to_owned())
+    (!text.contains('\0')).then_some(Cow::Borrowed(text))
 }
 
-fn read_evtx(bytes: &[u8]) -> Result<Logs, ReadError> {
-    let mut parser = evtx::EvtxParser::from_buffer(bytes.to_vec())
-        .map_err(|e| ReadError::Evtx(e.to_string()))?;
+fn read_evtx(bytes: Vec<u8>) -> Result<Logs, ReadError> {
+    let mut parser =
+        evtx::EvtxParser::from_buffer(bytes).map_err(|e| ReadError::Evtx(e.to_string()))?;
     let mut relevant = Vec::new();
     let mut records = Vec::new();
     let (mut read, mut unreadable) = (0, 0);
     for record in parser.records() {
         match record {
-            Ok(r) => match events::parse(&r.data, LogSource::Evtx, read) {
-                Ok(e) => {
-                    read += e.seen;
-                    relevant.extend(e.relevant);
-                    records.extend(e.capi2);
+            Ok(r) => {
+                let mut e = events::Events {
+                    seen: read,
+                    ..events::Events::default()
+                };
+                match events::parse_all(&r.data, LogSource::Evtx, &mut e) {
+                    Ok(()) => {
+                        read = e.seen;
+                        relevant.extend(e.relevant);
+                        records.extend(e.capi2);
+                    }
+                    Err(_) => unreadable += 1,
                 }
-                Err(_) => unreadable += 1,
-            },
+            }
             Err(_) => unreadable += 1,
         }
     }

@@ -44,6 +44,15 @@ const CHAIN_FAILURES: [JoinFailure; 7] = [
 /// service"), as a live verdict names it when the failure has no article of its own.
 const SIGN_IN_KB: Kb = Kb(3_045_378);
 
+/// The most findings a report lists: the latest items of the timeline. Earlier ones (a log of
+/// thousands of retries) are summed up in one finding, so that the report stays readable and its
+/// size does not follow the input's.
+pub(crate) const MAX_LISTED: usize = 200;
+
+/// The most lines merged into one `dsregcmd` finding; further lines repeating the same codes are
+/// counted.
+const MAX_MERGED: usize = 16;
+
 /// What the report is about when no event names a domain.
 const UNKNOWN_DOMAIN: &str = "unknown domain";
 
@@ -51,6 +60,8 @@ const UNKNOWN_DOMAIN: &str = "unknown domain";
 struct Group<'a> {
     main: &'a LoggedEvent,
     others: Vec<&'a LoggedEvent>,
+    /// Lines merged beyond [`MAX_MERGED`], counted only.
+    more: usize,
     /// `dsregcmd`'s `Error Phase`, on the group of the failure it belongs to.
     phase: Option<&'a str>,
 }
@@ -110,10 +121,15 @@ fn groups(logs: &Logs) -> Vec<Group<'_>> {
                 } else {
                     g.others.push(e);
                 }
+                if g.others.len() > MAX_MERGED {
+                    g.others.pop();
+                    g.more += 1;
+                }
             }
             None => groups.push(Group {
                 main: e,
                 others: Vec::new(),
+                more: 0,
                 phase: None,
             }),
         }
@@ -205,6 +221,12 @@ fn finding(id: CheckId, g: &Group<'_>) -> Finding {
             }
             for m in &g.others {
                 f = f.with_evidence(Evidence::note(merged_note(m, outer, cause)));
+            }
+            if g.more > 0 {
+                f = f.with_evidence(Evidence::note(format!(
+                    "{} more lines repeating these codes (not shown)",
+                    g.more
+                )));
             }
             f
         }
@@ -335,10 +357,11 @@ impl<'a> Timeline<'a> {
     pub(crate) fn of(logs: &'a Logs) -> Self {
         let about_registration = about_registration(logs);
         let mut used = vec![false; logs.chains.len()];
+        let sorted = logs.chains.is_sorted_by_key(|c| c.time);
         let mut items: Vec<Item<'a>> = groups(logs)
             .into_iter()
             .map(|group| {
-                let chains = explaining_chains(&group, &logs.chains, &mut used);
+                let chains = explaining_chains(&group, &logs.chains, sorted, &mut used);
                 Item::Logged { group, chains }
             })
             .collect();
@@ -372,22 +395,27 @@ impl<'a> Timeline<'a> {
         self.attempt_of.last().map_or(0, |a| a + 1)
     }
 
-    /// When an attempt started (its first item's time).
-    fn start_of(&self, attempt: usize) -> Option<OffsetDateTime> {
-        self.attempt_of
-            .iter()
-            .position(|a| *a == attempt)
-            .and_then(|i| self.items[i].time())
+    /// When each attempt started (its first item's time).
+    fn starts(&self) -> Vec<Option<OffsetDateTime>> {
+        let mut starts = Vec::with_capacity(self.attempts());
+        for (item, a) in self.items.iter().zip(&self.attempt_of) {
+            if starts.len() <= *a {
+                starts.push(item.time());
+            }
+        }
+        starts
     }
 }
 
 /// The chain builds that explain a logged failure: TLS server chains that failed, built within
 /// [`CHAIN_WINDOW`] before it (and up to a second after: both logs have the device's clock, but
 /// events of the same second may be written in either order), for the server the event names
-/// (or an unnamed one); the one with the same failure, else the latest.
+/// (or an unnamed one); the one with the same failure, else the latest. `sorted`: the chains are
+/// in time order (then only those of the window are looked at).
 fn explaining_chains<'a>(
     group: &Group<'_>,
     chains: &'a [ChainBuild],
+    sorted: bool,
     used: &mut [bool],
 ) -> Vec<&'a ChainBuild> {
     let e = group.main;
@@ -399,18 +427,24 @@ fn explaining_chains<'a>(
         return Vec::new();
     }
     let event_host = e.url.as_deref().and_then(host_of);
-    let candidates: Vec<usize> = chains
+    // Checked: a date at the end of the calendar must not panic.
+    let from = t.checked_sub(CHAIN_WINDOW).unwrap_or(t);
+    let to = t.checked_add(time::Duration::seconds(1)).unwrap_or(t);
+    // Chains in time order are searched in the window only, not all of them for every event.
+    let window = if sorted {
+        chains.partition_point(|c| c.time < Some(from))
+            ..chains.partition_point(|c| c.time <= Some(to))
+    } else {
+        0..chains.len()
+    };
+    let candidates: Vec<usize> = chains[window.clone()]
         .iter()
-        .enumerate()
+        .zip(window)
+        .map(|(c, i)| (i, c))
         .filter(|(_, c)| {
             c.is_tls_server()
                 && c.failure().is_some()
-                && c.time.is_some_and(|ct| {
-                    // Checked: a date at the end of the calendar must not panic.
-                    let from = t.checked_sub(CHAIN_WINDOW).unwrap_or(t);
-                    let to = t.checked_add(time::Duration::seconds(1)).unwrap_or(t);
-                    ct >= from && ct <= to
-                })
+                && c.time.is_some_and(|ct| ct >= from && ct <= to)
                 && match (chain_host(c), &event_host) {
                     (None, _) => true,
                     (Some(h), Some(eh)) => h == *eh,
@@ -650,14 +684,57 @@ fn check_ids(timeline: &Timeline<'_>) -> Vec<CheckId> {
         .collect()
 }
 
+/// The finding that sums up the timeline's first `unlisted` items, which the report does not list.
+fn unlisted_finding(timeline: &Timeline<'_>, unlisted: usize) -> Finding {
+    let items = &timeline.items[..unlisted];
+    let mut failures: Vec<(JoinFailure, usize)> = Vec::new();
+    for item in items {
+        let failure = match item {
+            Item::Logged { group, .. } => group.main.inner.or(group.main.failure),
+            Item::Chain(c) => c.failure(),
+        };
+        if let Some(failure) = failure {
+            match failures.iter_mut().find(|(f, _)| *f == failure) {
+                Some((_, n)) => *n += 1,
+                None => failures.push((failure, 1)),
+            }
+        }
+    }
+    let last_attempt = timeline.attempt_of[unlisted - 1] + 1;
+    let first = items.iter().find_map(Item::time);
+    let last = items.iter().rev().find_map(Item::time);
+    let mut summary = format!("{unlisted} earlier findings not listed (attempts 1–{last_attempt}");
+    if let (Some(first), Some(last)) = (first, last) {
+        let _ = write!(summary, ", {} to {}", stamp(first), stamp(last));
+    }
+    let _ = write!(summary, "); the report lists the latest {MAX_LISTED}");
+    let mut finding = if failures.is_empty() {
+        Finding::pass("00-earlier", summary)
+    } else {
+        Finding::warn("00-earlier", summary)
+    };
+    failures.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
+    for (failure, n) in failures {
+        finding = finding.with_evidence(Evidence::note(format!(
+            "{n} × {} {}",
+            failure.code(),
+            meaning(failure)
+        )));
+    }
+    finding
+}
+
 pub(crate) fn build(logs: &Logs) -> Report {
     let timeline = Timeline::of(logs);
     let domain = logs.domain();
     let ids = check_ids(&timeline);
+    // Only the latest items are listed; the earlier ones are summed up.
+    let unlisted = timeline.items.len().saturating_sub(MAX_LISTED);
     let mut findings: Vec<Finding> = timeline
         .items
         .iter()
         .zip(ids)
+        .skip(unlisted)
         .map(|(item, id)| match item {
             Item::Logged { group, chains } => explained_by(finding(id, group), chains),
             Item::Chain(c) => chain_finding(id, c),
@@ -666,8 +743,10 @@ pub(crate) fn build(logs: &Logs) -> Report {
     // Earlier attempts are history: their failures are warnings, so the verdict is the latest's.
     let attempts = timeline.attempts();
     let latest = attempts.saturating_sub(1);
-    let latest_start = timeline.start_of(latest);
-    for (f, attempt) in findings.iter_mut().zip(&timeline.attempt_of) {
+    let starts = timeline.starts();
+    let start_of = |attempt: usize| starts.get(attempt).copied().flatten();
+    let latest_start = start_of(latest);
+    for (f, attempt) in findings.iter_mut().zip(&timeline.attempt_of[unlisted..]) {
         if *attempt == latest {
             continue;
         }
@@ -680,10 +759,13 @@ pub(crate) fn build(logs: &Logs) -> Report {
             Evidence::note(format!(
                 "history: attempt {} of {attempts}, {}; the verdict describes the latest attempt, {}",
                 attempt + 1,
-                attempt_words(timeline.start_of(*attempt)),
+                attempt_words(start_of(*attempt)),
                 attempt_words(latest_start),
             )),
         );
+    }
+    if unlisted > 0 {
+        findings.insert(0, unlisted_finding(&timeline, unlisted));
     }
     let nothing = timeline.is_empty();
     if nothing {
