@@ -54,7 +54,7 @@ enum Format {
 fn read_line(logs: &Logs) -> String {
     let mut line = String::new();
     if let Some(origin) = &logs.origin {
-        let _ = write!(line, "{origin}: ");
+        let _ = write!(line, "{}: ", wpj::Clean(origin));
     }
     if logs.source == wpj::LogSource::Dsregcmd {
         let _ = write!(
