@@ -277,7 +277,11 @@ impl LazyBody {
         stream.flush().await
     }
 
-    async fn send<S: AsyncWrite + Unpin>(&self, stream: &mut S, bytes: &[u8]) -> std::io::Result<()> {
+    async fn send<S: AsyncWrite + Unpin>(
+        &self,
+        stream: &mut S,
+        bytes: &[u8],
+    ) -> std::io::Result<()> {
         if bytes.is_empty() {
             return Ok(());
         }
@@ -305,8 +309,24 @@ pub fn millions_crl(issuer_cn: &str, count: u64) -> LazyBody {
     let name = tlv(
         0x30,
         &[
-            tlv(0x31, &tlv(0x30, &[&[0x06, 3, 0x55, 0x04, 0x0A][..], &tlv(0x0C, b"wpj testkit")].concat())),
-            tlv(0x31, &tlv(0x30, &[&[0x06, 3, 0x55, 0x04, 0x03][..], &tlv(0x0C, issuer_cn.as_bytes())].concat())),
+            tlv(
+                0x31,
+                &tlv(
+                    0x30,
+                    &[&[0x06, 3, 0x55, 0x04, 0x0A][..], &tlv(0x0C, b"wpj testkit")].concat(),
+                ),
+            ),
+            tlv(
+                0x31,
+                &tlv(
+                    0x30,
+                    &[
+                        &[0x06, 3, 0x55, 0x04, 0x03][..],
+                        &tlv(0x0C, issuer_cn.as_bytes()),
+                    ]
+                    .concat(),
+                ),
+            ),
         ]
         .concat(),
     );
@@ -320,11 +340,17 @@ pub fn millions_crl(issuer_cn: &str, count: u64) -> LazyBody {
         &long_head(0x30, entries_len),
     ]
     .concat();
-    let tbs_len = tbs_head.len() as u64 + entries_len;
-    let signature = [&[0x03, 0x41, 0x00][..], &[0u8; 64]].concat();
-    let mut tail = ECDSA_SHA256.to_vec();
-    tail.extend_from_slice(&signature);
-    let outer_len = 6 + tbs_len + tail.len() as u64;
+    // crlExtensions [0]: the CRL number (1), which RFC 5280 requires.
+    let extensions = [
+        0xA0, 0x0E, 0x30, 0x0C, 0x30, 0x0A, 0x06, 0x03, 0x55, 0x1D, 0x14, 0x04, 0x03, 0x02, 0x01,
+        0x01,
+    ];
+    let tbs_len = tbs_head.len() as u64 + entries_len + extensions.len() as u64;
+    let mut tail = extensions.to_vec();
+    tail.extend_from_slice(&ECDSA_SHA256);
+    tail.extend_from_slice(&[0x03, 0x41, 0x00]);
+    tail.extend_from_slice(&[0u8; 64]);
+    let outer_len = 6 + tbs_len + (tail.len() - extensions.len()) as u64;
     let mut prefix = long_head(0x30, outer_len);
     prefix.extend(long_head(0x30, tbs_len));
     prefix.extend(tbs_head);
@@ -452,7 +478,7 @@ mod tests {
     fn a_crl_body_knows_its_length() {
         let crl = millions_crl("wpj Lab Issuing CA (x.test)", 3);
         assert!(!crl.chunked);
-        assert_eq!(crl.len(), crl.prefix.len() as u64 + 3 * 23 + 12 + 67);
+        assert_eq!(crl.len(), crl.prefix.len() as u64 + 3 * 23 + 16 + 12 + 67);
         assert_eq!(crl.prefix[0], 0x30);
     }
 

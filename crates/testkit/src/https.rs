@@ -247,7 +247,9 @@ async fn garbage(mut stream: tokio::net::TcpStream) {
     let mut hello = [0u8; 512];
     let _ = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut hello)).await;
     let mut junk = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
-    junk.extend((0..4096u32).map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0)));
+    junk.extend(
+        (0..4096u32).map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0)),
+    );
     let _ = stream.write_all(&junk).await;
     let _ = stream.shutdown().await;
 }

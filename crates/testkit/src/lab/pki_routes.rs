@@ -3,14 +3,14 @@
 
 use std::collections::HashMap;
 
-use crate::pki::{
-    CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, Pki,
-    ROOT_CRL_PATH,
-};
 use crate::hostile::{
     CRL_FLOOD_LEN, CRL_FLOOD_URLS, Hostile, MILLIONS_CRL_ENTRIES, flood_crl, millions_crl,
 };
 use crate::http::Response;
+use crate::pki::{
+    CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, Pki,
+    ROOT_CRL_PATH,
+};
 use crate::web::Route;
 
 use super::spec::flood_crl_path;
