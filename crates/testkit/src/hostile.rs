@@ -147,8 +147,11 @@ impl Hostile {
 fn billion_laughs(root: &str) -> String {
     let mut dtd = String::from("<!ENTITY lol0 \"lol\">");
     for level in 1..=9 {
-        let refs: String = (0..10).map(|_| format!("&lol{};", level - 1)).collect();
-        let _ = write!(dtd, "<!ENTITY lol{level} \"{refs}\">");
+        let _ = write!(dtd, "<!ENTITY lol{level} \"");
+        for _ in 0..10 {
+            let _ = write!(dtd, "&lol{};", level - 1);
+        }
+        dtd.push_str("\">");
     }
     format!("<?xml version=\"1.0\"?><!DOCTYPE {root} [{dtd}]><{root}>&lol9;</{root}>")
 }
@@ -191,7 +194,7 @@ pub enum Fill {
     },
 }
 
-/// One DER CRL entry: SEQUENCE { INTEGER (4 bytes), UTCTime }.
+/// One DER CRL entry: `SEQUENCE { INTEGER (4 bytes), UTCTime }`.
 const CRL_ENTRY_LEN: u64 = 23;
 
 impl Fill {
