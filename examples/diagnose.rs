@@ -22,7 +22,7 @@ use clap::Parser;
 use common::render::{BOLD, DIM, GREEN, Marks, RED, Table, label, outcome, paint};
 use common::{DiagnoseOptions, Format, lab_settings};
 use serde::Serialize;
-use wpj::{Evidence, Finding, Report, Runner, Settings, Stage};
+use wpj::{Clean, Evidence, Finding, Report, Runner, Settings, Stage};
 use wpj_testkit::{Expected, Scenario};
 
 /// Diagnose why a Windows device cannot Workplace Join / register with its device registration
@@ -294,10 +294,10 @@ fn problem_line(out: &mut String, p: &Finding, marks: Marks) {
         "  {} {}: {}{label}",
         marks.status(p.status),
         p.check,
-        p.summary
+        Clean(&p.summary)
     );
     if let Some(fix) = &p.remediation {
-        let _ = writeln!(out, "      Fix: {fix}");
+        let _ = writeln!(out, "      Fix: {}", Clean(fix));
     }
 }
 
@@ -314,7 +314,10 @@ fn render(report: &Report, marks: Marks, verbose: bool) -> String {
         "{} {}\n",
         paint(
             BOLD,
-            format_args!("Device registration discovery for {}", report.target())
+            format_args!(
+                "Device registration discovery for {}",
+                Clean(report.target())
+            )
         ),
         paint(
             DIM,
@@ -342,7 +345,7 @@ fn render(report: &Report, marks: Marks, verbose: bool) -> String {
             marks.status(finding.status),
             paint(DIM, finding.stage),
             finding.check.as_str().to_owned(),
-            format!("{}{elapsed}", finding.summary),
+            format!("{}{elapsed}", Clean(&finding.summary)),
         ]);
         for e in finding
             .evidence
@@ -353,7 +356,7 @@ fn render(report: &Report, marks: Marks, verbose: bool) -> String {
                 String::new(),
                 String::new(),
                 String::new(),
-                paint(DIM, format_args!("· {e}")),
+                paint(DIM, format_args!("· {}", Clean(e))),
             ]);
         }
     }
@@ -361,9 +364,9 @@ fn render(report: &Report, marks: Marks, verbose: bool) -> String {
     out.push('\n');
     match report.verdict() {
         Some(v) => {
-            let _ = writeln!(out, "{} {v}", paint(RED, "Verdict:"));
+            let _ = writeln!(out, "{} {}", paint(RED, "Verdict:"), Clean(v));
             let _ = writeln!(out, "  User sees: {}", v.message_stage.user_message());
-            let _ = writeln!(out, "  Fix: {}", v.remediation);
+            let _ = writeln!(out, "  Fix: {}", Clean(&v.remediation));
             let mut more = vec![format!("docs/errors/{}.md", v.failure.code())];
             if let Some(kb) = v.kb {
                 more.insert(0, kb.url());

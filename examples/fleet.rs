@@ -44,7 +44,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tokio::task::{Id, JoinSet};
-use wpj::{Hresult, JoinFailure, Kb, Plan, Report, Runner, Settings, Stage, Status, Target};
+use wpj::{Clean, Hresult, JoinFailure, Kb, Plan, Report, Runner, Settings, Stage, Status, Target};
 use wpj_testkit::memory::peak_memory;
 use wpj_testkit::{Expected, Lab, Scenario};
 
@@ -987,15 +987,15 @@ fn text_row(
     } else {
         format!("{elapsed_ms} ms")
     };
-    let mut rest = vec![domain.to_owned()];
+    let mut rest = vec![Clean(domain).to_string()];
     if let Some(first) = same_as {
         rest.push(paint(DIM, format_args!("(as line {first})")));
     }
     if answer.outcome != Outcome::Healthy {
         match (answer.code.map(label), answer.summary.is_empty()) {
-            (Some(label), false) => rest.push(format!("{label}: {}", answer.summary)),
+            (Some(label), false) => rest.push(format!("{label}: {}", Clean(&answer.summary))),
             (Some(label), true) => rest.push(label.to_string()),
-            (None, false) => rest.push(answer.summary.clone()),
+            (None, false) => rest.push(Clean(&answer.summary).to_string()),
             (None, true) => {}
         }
     }

@@ -93,3 +93,25 @@ async fn a_revoked_certificate_is_found_through_the_proxy() {
     assert_eq!(revocation.failure, Some(wpj::JoinFailure::CertRevoked));
     assert!(asked(&proxy.requests(), "GET", &lab.crl_host()));
 }
+
+#[tokio::test]
+async fn proxy_credentials_are_never_printed() {
+    let lab = lab("healthy-onprem").await;
+    let proxy = lab.forward_proxy().await.expect("proxy starts");
+    let mut settings = quick(&lab);
+    let with_password = proxy.url().replacen("http://", "http://joe:s3cret@", 1);
+    settings.proxy = Some(with_password);
+    settings.no_proxy = Some(String::new());
+    let report = wpj::diagnose(settings).await;
+    assert!(report.verdict().is_none(), "{report}");
+    assert!(!proxy.requests().is_empty(), "the proxy was used");
+    let text = report.to_string();
+    let json = serde_json::to_string(&report).unwrap();
+    for shown in [&text, &json] {
+        assert!(!shown.contains("s3cret"), "{shown}");
+    }
+    assert!(
+        json.contains("joe:***@"),
+        "the path names the proxy, redacted: {json}"
+    );
+}

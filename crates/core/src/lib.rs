@@ -30,6 +30,7 @@ mod duration;
 mod stage;
 mod status;
 mod target;
+mod text;
 // 1: the failure catalogue; payloads that only need durations.
 mod failure;
 mod http;
@@ -74,6 +75,7 @@ pub use resolution::{
 pub use stage::Stage;
 pub use status::Status;
 pub use target::{Target, TargetError};
+pub use text::{Clean, is_unsafe, sanitize};
 pub use tls::{
     CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
     RevocationInfo, RevocationStatus, TlsSession,

@@ -14,6 +14,7 @@ use crate::failure::JoinFailure;
 use crate::finding::Finding;
 use crate::stage::Stage;
 use crate::status::Status;
+use crate::text::Clean;
 
 /// The version of the JSON shape of [`Report`]; bumped on any incompatible change.
 ///
@@ -362,14 +363,15 @@ impl fmt::Display for Report {
         match &self.origin {
             Some(origin) => writeln!(
                 f,
-                "Device registration events from {origin} ({} about {})",
+                "Device registration events from {} ({} about {})",
+                Clean(origin),
                 self.findings.len(),
-                self.target
+                Clean(&self.target)
             )?,
             None => writeln!(
                 f,
                 "Device registration discovery for {} (mode {}{}), {}",
-                self.target,
+                Clean(&self.target),
                 self.mode,
                 self.client
                     .map_or_else(String::new, |c| format!(", client {c}")),
@@ -389,7 +391,7 @@ impl fmt::Display for Report {
                 finding.status.as_str().to_ascii_uppercase(),
                 finding.stage.as_str(),
                 finding.check.as_str(),
-                finding.summary,
+                Clean(&finding.summary),
             )?;
             // Offline findings are events: they took no time of ours.
             if self.origin.is_none() {
@@ -397,7 +399,7 @@ impl fmt::Display for Report {
             }
             writeln!(f)?;
             for evidence in &finding.evidence {
-                writeln!(f, "{:<24}{:<width$}  · {evidence}", "", "")?;
+                writeln!(f, "{:<24}{:<width$}  · {}", "", "", Clean(evidence))?;
             }
         }
         writeln!(f)?;
@@ -411,9 +413,9 @@ impl fmt::Display for Report {
                 "Verdict: no failure found; a Windows device would get through discovery and sign-in."
             )?,
             Some(v) => {
-                writeln!(f, "Verdict: {v}")?;
+                writeln!(f, "Verdict: {}", Clean(v))?;
                 writeln!(f, "  Seen as: {}", v.message_stage.user_message())?;
-                writeln!(f, "  Fix: {}", v.remediation)?;
+                writeln!(f, "  Fix: {}", Clean(&v.remediation))?;
             }
         }
         let is_verdict = |p: &Finding| self.verdict.as_ref().is_some_and(|v| v.check == p.check);
@@ -447,7 +449,7 @@ impl fmt::Display for Report {
 
 /// One problem line of the text rendering, with its code and its fix.
 fn write_problem(f: &mut fmt::Formatter<'_>, p: &Finding) -> fmt::Result {
-    let mut line = format!("  - {} [{}] {}", p.check, p.status, p.summary);
+    let mut line = format!("  - {} [{}] {}", p.check, p.status, Clean(&p.summary));
     if let Some(failure) = p.failure {
         let code = failure
             .hresult()
@@ -456,7 +458,7 @@ fn write_problem(f: &mut fmt::Formatter<'_>, p: &Finding) -> fmt::Result {
     }
     writeln!(f, "{line}")?;
     if let Some(fix) = &p.remediation {
-        writeln!(f, "    Fix: {fix}")?;
+        writeln!(f, "    Fix: {}", Clean(fix))?;
     }
     Ok(())
 }
@@ -473,6 +475,24 @@ mod tests {
             Duration::ZERO,
             findings,
         )
+    }
+
+    #[test]
+    fn what_a_server_wrote_reaches_the_text_escaped_and_the_json_as_it_is() {
+        let hostile = "HTTP 200, body: \x1b[2J\r\n[PASS] contract  healthy\x1b]0;owned\x07";
+        let mut failing = Finding::fail(
+            CheckId::new_static("contract"),
+            JoinFailure::InvalidData,
+            hostile,
+        );
+        failing.remediation = Some("fix\u{202e}txt".to_owned());
+        let r = report(vec![failing]);
+        let text = r.to_string();
+        let own_line_breaks = |c: char| c == '\n' || !crate::text::is_unsafe(c);
+        assert!(text.chars().all(own_line_breaks), "{text:?}");
+        assert!(text.contains(r"\u{1b}[2J\u{d}\u{a}[PASS]"), "{text}");
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["findings"][0]["summary"], hostile);
     }
 
     #[test]
