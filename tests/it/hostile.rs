@@ -245,19 +245,16 @@ async fn escapes_are_neutralised(name: &str) {
 }
 
 #[tokio::test]
-#[ignore = "needs the sanitiser (wpj_core::sanitize) from main"]
 async fn escape_sequences_in_the_contract_never_reach_the_terminal() {
     escapes_are_neutralised("hostile-escape-contract").await;
 }
 
 #[tokio::test]
-#[ignore = "needs the sanitiser (wpj_core::sanitize) from main"]
 async fn escape_sequences_in_the_certificate_subject_never_reach_the_terminal() {
     escapes_are_neutralised("hostile-escape-subject").await;
 }
 
 #[tokio::test]
-#[ignore = "needs the sanitiser (wpj_core::sanitize) from main"]
 async fn escape_sequences_in_a_crl_url_never_reach_the_terminal() {
     escapes_are_neutralised("hostile-escape-crl-url").await;
 }
