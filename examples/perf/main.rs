@@ -6,6 +6,7 @@
 //! target/release/examples/perf black-hole    # a target that answers nothing: overshoot past the deadline
 //! target/release/examples/perf fleet         # 100 … 100,000 domains, and UPN lists: rate and peak memory
 //! target/release/examples/perf crl           # CRL parse + lookup vs `openssl crl -noout`
+//! target/release/examples/perf hostile       # hostile servers: wall time and peak memory of each run
 //! ```
 //!
 //! It runs the release binaries next to it (`diagnose`, `lab`, `fleet`, `crl_memory`): build them
@@ -14,7 +15,7 @@
 //! a test. Exit codes: 0 measured, 2 a measurement could not be made (a tool missing, a run that
 //! did not give the expected answer).
 //!
-//! One module per measurement ([`latency`], [`black_hole`], [`fleet`], [`crl`]), and [`process`]
+//! One module per measurement ([`latency`], [`black_hole`], [`fleet`], [`crl`], [`hostile`]), and [`process`]
 //! for what they share: statistics, the sibling binaries and `lab serve` in its own process. What
 //! the programs say is read from their JSON (`--format json`, `--format jsonl`), never from their
 //! text for people.
@@ -28,6 +29,7 @@ mod common;
 mod black_hole;
 mod crl;
 mod fleet;
+mod hostile;
 mod latency;
 mod process;
 
@@ -36,7 +38,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 
-/// Measure wpj: latency, black hole, fleet scaling, CRLs.
+/// Measure wpj: latency, black hole, fleet scaling, CRLs, hostile servers.
 #[derive(Debug, Parser)]
 #[command(name = "perf", version)]
 struct Args {
@@ -91,6 +93,15 @@ enum Measure {
         #[arg(long, default_value_t = 3)]
         runs: usize,
     },
+    /// `diagnose` against every hostile lab scenario: wall time and peak memory of each run.
+    Hostile {
+        /// Runs per scenario (the slowest and largest are reported).
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        /// The run's deadline (and per-step timeout) in milliseconds.
+        #[arg(long, default_value_t = 3000)]
+        deadline_ms: u64,
+    },
 }
 
 /// A measurement's Markdown section, or why it could not be made.
@@ -114,6 +125,9 @@ async fn main() -> ExitCode {
             concurrency,
         } => fleet::fleet(&sizes, &upn_lines, suffixes, concurrency).await,
         Measure::Crl { sizes, runs } => crl::crl(&sizes, runs),
+        Measure::Hostile { runs, deadline_ms } => {
+            hostile::hostile(runs, Duration::from_millis(deadline_ms))
+        }
     };
     match result {
         Ok(markdown) => {
@@ -133,6 +147,7 @@ async fn all() -> Outcome {
     out += &black_hole::black_hole(5, Duration::from_secs(2)).await?;
     out += &fleet::fleet(&[100, 1_000, 10_000, 100_000], &[2_800, 1_000_000], 14, 32).await?;
     out += &crl::crl(&[10_000, 100_000, 1_000_000], 3)?;
+    out += &hostile::hostile(3, Duration::from_secs(3))?;
     Ok(out)
 }
 

@@ -52,6 +52,11 @@ pub enum DnsFault {
     Drop,
     /// Answer normally after this delay.
     Delay(Duration),
+    /// Answer NOERROR with records that answer nothing: owners that were not asked about, types
+    /// that were not asked for, a CNAME to a name with control characters, absurd TTLs.
+    Garbage,
+    /// Answer NOERROR with a CNAME chain that loops back to the asked name (`loop-a`, `loop-b`).
+    CnameLoop,
 }
 
 /// The records and faults one server (one *view*) answers with.
@@ -340,6 +345,9 @@ impl RequestHandler for Handler {
                 };
                 negative(request, &mut response_handle, code, &zone).await
             }
+            Some(fault @ (DnsFault::Garbage | DnsFault::CnameLoop)) => {
+                hostile(request, &mut response_handle, &zone, &name, fault).await
+            }
             Some(DnsFault::Delay(d)) => {
                 tokio::time::sleep(d).await;
                 answer(request, &mut response_handle, &zone, &name, qtype).await
@@ -365,6 +373,62 @@ async fn answer<R: ResponseHandler>(
     metadata.authoritative = true;
     metadata.recursion_available = true;
     metadata.response_code = code;
+    let response = MessageResponseBuilder::from_message_request(request).build(
+        metadata,
+        answers.iter(),
+        [],
+        [],
+        [],
+    );
+    response_handle.send_response(response).await
+}
+
+/// The records of a [`DnsFault::Garbage`] or [`DnsFault::CnameLoop`] answer for `name`.
+fn hostile_records(zone: &Zone, name: &Name, fault: DnsFault) -> Vec<Record> {
+    let owner = |label: &str| Name::from_ascii(format!("{label}.{}.", zone.apex)).ok();
+    let cname = |from: &Name, to: &Name| {
+        Record::from_rdata(from.clone(), CNAME_TTL, RData::CNAME(CNAME(to.clone())))
+    };
+    if fault == DnsFault::CnameLoop {
+        let (Some(a), Some(b)) = (owner("loop-a"), owner("loop-b")) else {
+            return Vec::new();
+        };
+        return vec![cname(name, &a), cname(&a, &b), cname(&b, name)];
+    }
+    let mut records = Vec::new();
+    for n in 0..50u8 {
+        if let Some(other) = owner(&format!("garbage-{n}")) {
+            records.push(Record::from_rdata(
+                other.clone(),
+                u32::MAX,
+                RData::A(A(Ipv4Addr::new(255, 255, 255, n))),
+            ));
+            records.push(Record::from_rdata(
+                other,
+                0,
+                RData::AAAA(AAAA(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, u16::from(n)))),
+            ));
+        }
+    }
+    // A CNAME from the asked name to a label of control characters (legal in DNS, as bytes).
+    let target = hickory_proto::rr::domain::Label::from_raw_bytes(b"\x1b[2J\x07\r\n")
+        .ok()
+        .and_then(|label| owner("x")?.prepend_label(label).ok());
+    records.extend(target.map(|target| cname(name, &target)));
+    records
+}
+
+async fn hostile<R: ResponseHandler>(
+    request: &Request,
+    response_handle: &mut R,
+    zone: &Zone,
+    name: &Name,
+    fault: DnsFault,
+) -> Result<ResponseInfo, hickory_server::net::NetError> {
+    let answers = hostile_records(zone, name, fault);
+    let mut metadata = hickory_proto::op::Metadata::response_from_request(&request.metadata);
+    metadata.recursion_available = true;
+    metadata.response_code = ResponseCode::NoError;
     let response = MessageResponseBuilder::from_message_request(request).build(
         metadata,
         answers.iter(),

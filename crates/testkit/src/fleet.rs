@@ -80,6 +80,8 @@ impl FleetLab {
             cdp: true,
             aia: true,
             server_auth: true,
+            subject: None,
+            crl_paths: Vec::new(),
         };
         let pki = Pki::generate(&PkiSpec {
             domain: FLEET_APEX.to_owned(),
@@ -128,6 +130,7 @@ impl FleetLab {
                 federation_metadata: Some(federation_metadata(&sts_host, &signing, &encryption)),
                 service: Service::Adfs { sts_host },
                 contract: ContractFault::None,
+                hostile: crate::hostile::Hostile::None,
             }))
         };
         let https = HttpsServer::start_by_sni(

@@ -166,6 +166,14 @@ impl Response {
     /// `Content-Length` of `body_len`.
     #[must_use]
     pub fn head(&self, body_len: usize) -> Vec<u8> {
+        self.head_for(Some(body_len as u64))
+    }
+
+    /// The status line and headers as [`Response::head`] writes them, with `Content-Length:
+    /// <length>`, or, for `None`, `Transfer-Encoding: chunked` and no length (a body streamed
+    /// without announcing its end).
+    #[must_use]
+    pub fn head_for(&self, length: Option<u64>) -> Vec<u8> {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (n, v) in &self.headers {
             let _ = write!(head, "{n}: {v}\r\n");
@@ -181,10 +189,11 @@ impl Response {
                 http_date(time::OffsetDateTime::now_utc())
             );
         }
-        let _ = write!(
-            head,
-            "Content-Length: {body_len}\r\nConnection: close\r\nServer: wpj-testkit\r\n\r\n"
-        );
+        let _ = match length {
+            Some(len) => write!(head, "Content-Length: {len}\r\n"),
+            None => write!(head, "Transfer-Encoding: chunked\r\n"),
+        };
+        head.push_str("Connection: close\r\nServer: wpj-testkit\r\n\r\n");
         head.into_bytes()
     }
 

@@ -32,6 +32,9 @@ pub enum TlsFault {
     Closed,
     /// Nothing is accepted and nothing answers: connections time out (a firewall that drops).
     BlackHole,
+    /// Accepts the TCP connection, answers the client's hello with bytes that are not TLS, and
+    /// closes it.
+    Garbage,
 }
 
 /// How the server answers the contract request.
@@ -97,6 +100,8 @@ pub struct Site {
     pub contract: ContractFault,
     /// `FederationMetadata.xml`, for AD FS nodes.
     pub federation_metadata: Option<String>,
+    /// What it does that is hostile.
+    pub hostile: crate::hostile::Hostile,
 }
 
 impl Site {
@@ -114,6 +119,12 @@ impl Site {
             self.registration_host(),
             self.port
         );
+        if self.hostile != crate::hostile::Hostile::None {
+            let document = document_json(&self.service, ApiVersion::V1_0);
+            if let Some(route) = self.hostile.site_route(&path, &document) {
+                return route;
+            }
+        }
         match path.as_str() {
             "/enrollmentserver/contract" => self.contract(request, &same_host),
             p if p == cloud_path => self.contract(request, &same_host),
@@ -228,6 +239,19 @@ fn openid_configuration(service: &Service) -> String {
         "{{\"issuer\":\"{issuer}\",\"authorization_endpoint\":\"{issuer}/oauth2/authorize/\",\
          \"token_endpoint\":\"{issuer}/oauth2/token/\",\"jwks_uri\":\"{issuer}/discovery/keys\"}}"
     )
+}
+
+/// Waits for the client's first bytes, then answers 4 KiB that are not TLS and closes.
+async fn garbage(mut stream: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut hello = [0u8; 512];
+    let _ = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut hello)).await;
+    let mut junk = b"HTTP/1.1 200 OK\r\n\r\n".to_vec();
+    junk.extend(
+        (0..4096u32).map(|i| u8::try_from(i.wrapping_mul(2_654_435_761) >> 24).unwrap_or(0)),
+    );
+    let _ = stream.write_all(&junk).await;
+    let _ = stream.shutdown().await;
 }
 
 /// A TLS server config with ring, the given chain and key, TLS 1.3 and 1.2 (or 1.2 only).
@@ -349,6 +373,9 @@ impl HttpsServer {
                     TlsFault::StallBeforeHandshake => {
                         let _held = stream;
                         return std::future::pending::<()>().await;
+                    }
+                    TlsFault::Garbage => {
+                        return garbage(stream).await;
                     }
                     TlsFault::None
                     | TlsFault::Tls12Only

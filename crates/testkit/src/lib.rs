@@ -25,6 +25,7 @@ pub mod adfs;
 pub mod discovery;
 pub mod dns;
 pub mod fleet;
+pub mod hostile;
 pub mod http;
 pub mod https;
 pub mod lab;
@@ -37,5 +38,6 @@ pub mod server;
 pub mod web;
 
 pub use discovery::EntraRealm;
+pub use hostile::Hostile;
 pub use lab::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked};
 pub use scenario::{Expected, Scenario};

@@ -50,6 +50,11 @@ pub struct LeafSpec {
     pub aia: bool,
     /// Whether the leaf has the serverAuth extended key usage (false: clientAuth only).
     pub server_auth: bool,
+    /// The subject's common name and organisation, instead of the first name and `wpj testkit`.
+    pub subject: Option<String>,
+    /// The paths (on the CRL/AIA host) of the leaf's CRL distribution points, when it has them;
+    /// empty: the issuing CA's CRL alone.
+    pub crl_paths: Vec<String>,
 }
 
 /// Everything needed to mint a lab PKI.
@@ -259,7 +264,15 @@ fn mint_leaf(
     params.not_before = not_before;
     params.not_after = not_after;
     params.serial_number = Some(SerialNumber::from(serial));
-    params.distinguished_name = dn(spec.names.first().map_or("lab", String::as_str));
+    params.distinguished_name = match &spec.subject {
+        Some(subject) => {
+            let mut dn = DistinguishedName::new();
+            dn.push(DnType::OrganizationName, subject.as_str());
+            dn.push(DnType::CommonName, subject.as_str());
+            dn
+        }
+        None => dn(spec.names.first().map_or("lab", String::as_str)),
+    };
     params.subject_alt_names = spec
         .names
         .iter()
@@ -273,9 +286,17 @@ fn mint_leaf(
     }];
     params.use_authority_key_identifier_extension = true;
     if spec.cdp {
-        params.crl_distribution_points = vec![CrlDistributionPoint {
-            uris: vec![format!("{pki_base_url}{ISSUING_CRL_PATH}")],
-        }];
+        let paths = if spec.crl_paths.is_empty() {
+            vec![ISSUING_CRL_PATH.to_owned()]
+        } else {
+            spec.crl_paths.clone()
+        };
+        params.crl_distribution_points = paths
+            .iter()
+            .map(|path| CrlDistributionPoint {
+                uris: vec![format!("{pki_base_url}{path}")],
+            })
+            .collect();
     }
     if spec.aia {
         params.custom_extensions.push(aia_ca_issuers(&format!(
@@ -302,6 +323,8 @@ pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
             cdp: true,
             aia: false,
             server_auth: true,
+            subject: None,
+            crl_paths: Vec::new(),
         },
     })?;
     pki.crl(

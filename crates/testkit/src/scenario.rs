@@ -7,6 +7,7 @@ use wpj_core::{JoinFailure, Report, Stage};
 
 use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
+use crate::hostile::Hostile;
 use crate::https::{ContractFault, TlsFault};
 use crate::lab::{CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
 use crate::pki::Validity;
@@ -516,10 +517,138 @@ impl Scenario {
         ]
     }
 
-    /// The scenario with this name.
+    /// The hostile scenarios (`hostile-…`): servers that try to exhaust, hang or fool the client
+    /// (endless and huge bodies, bombs, redirects to nowhere, escape sequences for a terminal).
+    /// Kept out of [`Scenario::all`]: some send gigabytes when a client lets them, which the
+    /// catalogue's demos (every scenario at once) have no use for. [`Scenario::find`] knows them.
+    #[must_use]
+    pub fn hostile() -> Vec<Self> {
+        use Expected::{Failure, FarmHealth, Healthy};
+        use JoinFailure as F;
+        let with = |hostile: Hostile| LabSpec {
+            hostile,
+            ..LabSpec::default()
+        };
+        let dns = |fault: DnsFault| LabSpec {
+            dns_fault: Some(fault),
+            ..LabSpec::default()
+        };
+        vec![
+            scenario(
+                "hostile-dns-garbage",
+                "the DNS server answers NOERROR with 100 records for other names and types, and a CNAME to control characters",
+                Failure(F::NameNotResolved),
+                dns(DnsFault::Garbage),
+            ),
+            scenario(
+                "hostile-dns-cname-loop",
+                "the DNS server answers a CNAME chain that loops back to the asked name",
+                Failure(F::NameNotResolved),
+                dns(DnsFault::CnameLoop),
+            ),
+            scenario(
+                "hostile-tls-garbage",
+                "the server answers the TLS hello with 4 KiB that are not TLS",
+                Failure(F::ConnectionError),
+                LabSpec {
+                    tls: TlsFault::Garbage,
+                    ..LabSpec::default()
+                },
+            ),
+            scenario(
+                "hostile-contract-1gb",
+                "the contract is a 1 GiB chunked body (no Content-Length)",
+                Failure(F::InvalidData),
+                with(Hostile::HugeContract),
+            ),
+            scenario(
+                "hostile-gzip-bomb",
+                "the contract is a gzip bomb (Content-Encoding: gzip, 850 KB inflating to 128 MiB)",
+                Failure(F::InvalidData),
+                with(Hostile::GzipBomb),
+            ),
+            scenario(
+                "hostile-xml-bomb-contract",
+                "the contract is XML with a billion-laughs entity bomb",
+                Failure(F::InvalidData),
+                with(Hostile::XmlBombContract),
+            ),
+            scenario(
+                "hostile-xxe-contract",
+                "the contract is XML with an external entity naming /etc/passwd",
+                Failure(F::InvalidData),
+                with(Hostile::XxeContract),
+            ),
+            scenario(
+                "hostile-nested-json",
+                "the contract is JSON nested 100,000 arrays deep",
+                Failure(F::InvalidData),
+                with(Hostile::NestedJson),
+            ),
+            scenario(
+                "hostile-escape-contract",
+                "the contract answers a page with terminal escape sequences and a fake healthy line",
+                Failure(F::InvalidData),
+                with(Hostile::EscapeContract),
+            ),
+            scenario(
+                "hostile-escape-subject",
+                "the server certificate's subject (CN and O) is terminal escape sequences and a fake healthy line",
+                Healthy,
+                with(Hostile::EscapeSubject),
+            ),
+            scenario(
+                "hostile-escape-crl-url",
+                "the server certificate's CRL URL carries terminal escape sequences (it answers 404)",
+                Failure(F::RevocationOffline),
+                with(Hostile::EscapeCrlUrl),
+            ),
+            scenario(
+                "hostile-crl-flood",
+                "the server certificate names 20 CRL URLs, each an endless 96 MiB chunked CRL",
+                Failure(F::RevocationOffline),
+                with(Hostile::CrlFlood),
+            ),
+            scenario(
+                "hostile-crl-2m-entries",
+                "the issuing CA's CRL lists 2,000,000 certificates (46 MB, streamed) under a bad signature",
+                Failure(F::RevocationOffline),
+                with(Hostile::MillionsCrl),
+            ),
+            scenario(
+                "hostile-endless-metadata",
+                "FederationMetadata.xml and the OpenID configuration are 1.5 GiB chunked bodies",
+                FarmHealth,
+                with(Hostile::EndlessMetadata),
+            ),
+            scenario(
+                "hostile-xml-bomb-metadata",
+                "FederationMetadata.xml is a billion-laughs entity bomb",
+                FarmHealth,
+                with(Hostile::XmlBombMetadata),
+            ),
+            scenario(
+                "hostile-xxe-metadata",
+                "FederationMetadata.xml has an external entity naming /etc/passwd",
+                FarmHealth,
+                with(Hostile::XxeMetadata),
+            ),
+            scenario(
+                "hostile-probe-redirect",
+                "/adfs/probe answers 302 to an address that swallows connections",
+                FarmHealth,
+                with(Hostile::ProbeRedirect),
+            ),
+        ]
+    }
+
+    /// The scenario with this name, in [`Scenario::all`] or [`Scenario::hostile`].
     #[must_use]
     pub fn find(name: &str) -> Option<Self> {
-        Self::all().into_iter().find(|s| s.name == name)
+        Self::all()
+            .into_iter()
+            .chain(Self::hostile())
+            .find(|s| s.name == name)
     }
 
     /// Starts the scenario's lab.

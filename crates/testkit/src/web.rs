@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
+use crate::hostile::LazyBody;
 use crate::http::{Response, read_request};
 use crate::server::{TaskGuard, serve};
 
@@ -20,6 +21,8 @@ pub enum Route {
     Stall,
     /// Send the head at once, then the body one byte per interval.
     Drip(Response, Duration),
+    /// The head of the response (its own body ignored), then a body generated as it is sent.
+    Stream(Response, LazyBody),
 }
 
 impl Route {
@@ -75,6 +78,7 @@ pub(crate) async fn answer<S: tokio::io::AsyncWrite + Unpin>(stream: &mut S, rou
     let _ = match route {
         Route::Respond(response) => response.write_to(stream).await,
         Route::Drip(response, interval) => response.drip_to(stream, interval).await,
+        Route::Stream(response, body) => body.write_to(&response, stream).await,
         Route::Stall => {
             std::future::pending::<()>().await;
             Ok(())

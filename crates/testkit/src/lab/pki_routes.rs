@@ -3,12 +3,17 @@
 
 use std::collections::HashMap;
 
+use crate::hostile::{
+    CRL_FLOOD_LEN, CRL_FLOOD_URLS, Hostile, MILLIONS_CRL_ENTRIES, flood_crl, millions_crl,
+};
+use crate::http::Response;
 use crate::pki::{
     CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, Pki,
     ROOT_CRL_PATH,
 };
 use crate::web::Route;
 
+use super::spec::flood_crl_path;
 use super::{CrlFault, LabSpec, Revoked};
 
 pub(crate) fn pki_routes(
@@ -50,12 +55,35 @@ pub(crate) fn pki_routes(
         ),
         _ => Route::ok(CRL_TYPE, pki.crl(&pki.intermediate, &issuing)?),
     };
-    Ok(HashMap::from([
+    let issuing_route = if spec.hostile == Hostile::MillionsCrl {
+        Route::Stream(
+            Response::new(200, CRL_TYPE, Vec::new()),
+            millions_crl(
+                &format!("wpj Lab Issuing CA ({})", spec.domain),
+                MILLIONS_CRL_ENTRIES,
+            ),
+        )
+    } else {
+        issuing_route
+    };
+    let mut routes = HashMap::from([
         (ROOT_CRL_PATH.to_owned(), Route::ok(CRL_TYPE, root_crl)),
         (ISSUING_CRL_PATH.to_owned(), issuing_route),
         (
             ISSUING_CERT_PATH.to_owned(),
             Route::ok("application/pkix-cert", pki.intermediate.der().to_vec()),
         ),
-    ]))
+    ]);
+    if spec.hostile == Hostile::CrlFlood {
+        for n in 0..CRL_FLOOD_URLS {
+            routes.insert(
+                flood_crl_path(n),
+                Route::Stream(
+                    Response::new(200, CRL_TYPE, Vec::new()),
+                    flood_crl(CRL_FLOOD_LEN),
+                ),
+            );
+        }
+    }
+    Ok(routes)
 }

@@ -33,6 +33,7 @@ pub(super) fn node_sites(spec: &LabSpec, port: u16) -> Result<Vec<Site>, rcgen::
             service: service.clone(),
             contract: node.contract.unwrap_or(spec.contract),
             federation_metadata: metadata.clone(),
+            hostile: spec.hostile,
         })
         .collect();
     // The proxy publishes the first node's behaviour, but not what only the inside may reach.

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
+use crate::hostile::{CRL_FLOOD_URLS, ESCAPES, ESCAPES_ASCII, Hostile};
 use crate::https::{ContractFault, TlsFault};
 use crate::pki::{LeafSpec, Validity};
 
@@ -152,6 +153,8 @@ pub struct LabSpec {
     /// registration service, the CRL/AIA host and the probe sit behind a
     /// [`DelayRelay`](crate::latency::DelayRelay).
     pub latency: Option<Duration>,
+    /// One hostile behaviour ([`Hostile`]).
+    pub hostile: Hostile,
 }
 
 impl Default for LabSpec {
@@ -181,6 +184,7 @@ impl Default for LabSpec {
             realm: EntraRealm::Managed,
             login_blocked: false,
             latency: None,
+            hostile: Hostile::None,
         }
     }
 }
@@ -223,6 +227,11 @@ impl LabSpec {
     }
 }
 
+/// The path of the `n`th CRL of a [`Hostile::CrlFlood`] certificate.
+pub(crate) fn flood_crl_path(n: usize) -> String {
+    format!("/pki/flood-{n}.crl")
+}
+
 pub(super) fn leaf_spec(spec: &LabSpec) -> LeafSpec {
     LeafSpec {
         names: spec.leaf_names(),
@@ -230,5 +239,11 @@ pub(super) fn leaf_spec(spec: &LabSpec) -> LeafSpec {
         cdp: spec.leaf_cdp,
         aia: spec.leaf_aia,
         server_auth: !spec.leaf_client_auth_only,
+        subject: (spec.hostile == Hostile::EscapeSubject).then(|| ESCAPES.to_owned()),
+        crl_paths: match spec.hostile {
+            Hostile::CrlFlood => (0..CRL_FLOOD_URLS).map(flood_crl_path).collect(),
+            Hostile::EscapeCrlUrl => vec![format!("/pki/{ESCAPES_ASCII}.crl")],
+            _ => Vec::new(),
+        },
     }
 }

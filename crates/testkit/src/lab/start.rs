@@ -9,6 +9,8 @@ use std::time::Instant;
 use tokio::net::TcpListener;
 
 use crate::dns::DnsServer;
+use crate::hostile::Hostile;
+use crate::http::Response;
 use crate::https::{HttpsServer, TlsFault, server_config};
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::server::BlackHole;
@@ -128,8 +130,21 @@ impl Lab {
                 }
                 Vec::new()
             };
+            // A hostile probe sends the client on to an address that swallows connections.
+            let elsewhere = if spec.hostile == Hostile::ProbeRedirect && !listeners.is_empty() {
+                let hole = BlackHole::bind(SocketAddr::new(loopback, 0)).await?;
+                let to = format!("http://{}/adfs/probe", hole.addr());
+                black_holes.push(hole);
+                Some(to)
+            } else {
+                None
+            };
             for (listener, status) in listeners.into_iter().zip(statuses) {
-                let routes = HashMap::from([("/adfs/probe".to_owned(), Route::status(status))]);
+                let route = match &elsewhere {
+                    Some(to) => Route::Respond(Response::redirect(302, to)),
+                    None => Route::status(status),
+                };
+                let routes = HashMap::from([("/adfs/probe".to_owned(), route)]);
                 let listener = delayed(listener, spec.latency, &mut relays).await?;
                 web.push(WebServer::start(listener, routes)?);
             }

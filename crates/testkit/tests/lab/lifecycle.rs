@@ -77,6 +77,21 @@ async fn every_scenario_starts_and_all_run_side_by_side() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_hostile_scenario_starts_on_loopback() {
+    for scenario in Scenario::hostile() {
+        assert!(scenario.name.starts_with("hostile-"), "{}", scenario.name);
+        let lab = scenario
+            .start()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", scenario.name));
+        assert!(lab.nodes().iter().all(std::net::IpAddr::is_loopback));
+        for view in lab.views() {
+            assert!(view.servers.iter().all(|a| a.ip().is_loopback()));
+        }
+    }
+}
+
 #[tokio::test]
 async fn dropping_a_lab_stops_its_servers() {
     let lab = Scenario::find("healthy-onprem")
