@@ -242,7 +242,7 @@ const WRONG_ISSUER: &str = "the CRL was issued by another CA than the certificat
 const BAD_SIGNATURE: &str = "bad signature (the CRL is not signed by the certificate's issuer)";
 const EXPIRED: &str = "expired CRL (nextUpdate ";
 const UNVERIFIABLE: &str = "could not be verified (";
-const NOT_READ: &str = "not read by this tool (";
+const NOT_READ: &str = "this tool's limit (";
 
 impl fmt::Display for CrlOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

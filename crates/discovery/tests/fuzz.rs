@@ -67,6 +67,8 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
                 cdp: false,
                 aia: false,
                 server_auth: true,
+                subject: None,
+                crl_paths: Vec::new(),
             },
         })
         .expect("PKI");

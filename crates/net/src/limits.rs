@@ -17,7 +17,8 @@ pub struct Limits {
     pub metadata: usize,
     /// What is read of a health probe's answer (only its status matters).
     pub probe: usize,
-    /// Every body of the run together.
+    /// Every body of the run together: one CRL at its cap, or many smaller ones. With the quarter
+    /// growth of unknown-length bodies, what a run holds of bodies stays under 80 MiB.
     pub run_budget: u64,
 }
 
@@ -29,7 +30,7 @@ impl Default for Limits {
             document: 1024 * 1024,
             metadata: 4 * 1024 * 1024,
             probe: 64 * 1024,
-            run_budget: 256 * 1024 * 1024,
+            run_budget: 64 * 1024 * 1024,
         }
     }
 }

@@ -58,7 +58,7 @@ pub struct Net {
 }
 
 /// What one download gave, once it is done.
-type Download = OnceCell<Result<Arc<[u8]>, FetchError>>;
+type Download = OnceCell<Result<Arc<Vec<u8>>, FetchError>>;
 
 /// The run's [`Net`], made by the first check that asks.
 #[derive(Default)]
@@ -207,7 +207,7 @@ impl Net {
     ///
     /// # Errors
     /// Any [`FetchError`]: `ldap://` and other schemes are [`FetchError::Scheme`].
-    pub async fn fetch(&self, url: &str, cap: usize) -> Result<Arc<[u8]>, FetchError> {
+    pub async fn fetch(&self, url: &str, cap: usize) -> Result<Arc<Vec<u8>>, FetchError> {
         let cell = Arc::clone(
             self.downloaded
                 .lock()
@@ -218,7 +218,7 @@ impl Net {
         cell.get_or_init(|| self.download(url, cap)).await.clone()
     }
 
-    async fn download(&self, url: &str, cap: usize) -> Result<Arc<[u8]>, FetchError> {
+    async fn download(&self, url: &str, cap: usize) -> Result<Arc<Vec<u8>>, FetchError> {
         let scheme = scheme_of(url);
         if scheme != "http" && scheme != "https" {
             return Err(FetchError::Scheme(scheme));
@@ -236,7 +236,7 @@ impl Net {
             }
             let mut body = Vec::new();
             read_body(&mut response, cap, &self.budget, self.timeout, &mut body).await?;
-            Ok(Arc::from(body))
+            Ok(Arc::new(body))
         };
         tokio::time::timeout(self.timeout, download)
             .await

@@ -605,8 +605,8 @@ impl Scenario {
             ),
             scenario(
                 "hostile-crl-flood",
-                "the server certificate names 20 CRL URLs, each an endless 96 MiB chunked CRL",
-                Failure(F::RevocationOffline),
+                "the server certificate names 20 CRL URLs, each an endless 96 MiB chunked CRL: the run's byte budget stops the downloads, and the revocation step says it could not tell (the tool's limit, no device verdict)",
+                Expected::Warning,
                 with(Hostile::CrlFlood),
             ),
             scenario(

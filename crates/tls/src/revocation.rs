@@ -179,7 +179,7 @@ async fn check_one(s: &Subject<'_>, net: &Net, now: OffsetDateTime) -> Revocatio
                         Err(CrlOutcome::Unverifiable(format!(
                             "the CRL check failed: {e}"
                         ))),
-                        Arc::from(Vec::new()),
+                        Arc::new(Vec::new()),
                     )
                 });
                 if let Some(times) = crl_times(&body) {

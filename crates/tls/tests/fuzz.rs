@@ -67,6 +67,8 @@ static LAB: LazyLock<CrlLab> = LazyLock::new(|| {
                 cdp: true,
                 aia: false,
                 server_auth: true,
+                subject: None,
+                crl_paths: Vec::new(),
             },
         })
         .expect("PKI");
