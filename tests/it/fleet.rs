@@ -611,3 +611,32 @@ fn row_lines(rows: &str) -> Vec<u64> {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn an_overlong_line_is_one_error_row_and_the_run_goes_on() {
+    // Once a panic (a line over 65,535 characters) that lost every result; a long line also padded
+    // every row of the table.
+    let counts = Arc::new(Mutex::new(HashMap::new()));
+    let engine = Engine {
+        concurrency: 2,
+        grace: Duration::from_secs(1),
+        settings: offline(),
+        diagnose: counting(Arc::clone(&counts), false),
+    };
+    let long = "a".repeat(100_000);
+    let input = format!("contoso.com\n{long}.example\nother.example\n");
+    let (rows, tally) = run_engine(&engine, &input).await;
+    let rows = by_line(&rows);
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(rows[&2]["outcome"], "error");
+    let shown = rows[&2]["domain"].as_str().expect("domain");
+    assert!(
+        shown.len() < 100,
+        "the line is not repeated: {} bytes",
+        shown.len()
+    );
+    for line in [1, 3] {
+        assert_eq!(rows[&line]["outcome"], "healthy", "line {line}");
+    }
+    assert_eq!((tally.lines, tally.diagnosed, tally.bad), (3, 2, 1));
+}
