@@ -441,11 +441,14 @@ pub(crate) struct Previous {
     answers: Vec<(String, u64, Answer)>,
 }
 
+/// The largest `--resume` file read (100,000 rows are about 30 MB).
+const RESUME_CAP: u64 = 1024 * 1024 * 1024;
+
 impl Previous {
-    /// Reads a previous JSONL output.
+    /// Reads a previous JSONL output (a regular file, at most [`RESUME_CAP`] bytes).
     pub(crate) fn read(path: &Path) -> Result<Self, String> {
-        let file =
-            std::fs::File::open(path).map_err(|e| format!("--resume {}: {e}", path.display()))?;
+        let file = crate::common::open_file(path, RESUME_CAP)
+            .map_err(|e| format!("--resume {}: {e}", path.display()))?;
         Self::parse(BufReader::new(file), &path.display().to_string())
     }
 

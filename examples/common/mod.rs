@@ -190,8 +190,8 @@ impl DiagnoseOptions {
             settings.resolvers = Resolvers::Views(views);
         }
         for file in &self.ca_files {
-            let pem =
-                std::fs::read(file).map_err(|e| format!("--ca-file {}: {e}", file.display()))?;
+            let pem = read_file(file, CA_FILE_CAP)
+                .map_err(|e| format!("--ca-file {}: {e}", file.display()))?;
             settings.trust.extra_pem.push(pem);
         }
         if self.no_system_roots {
@@ -237,6 +237,48 @@ pub(crate) fn lab_settings(lab: &wpj_testkit::Lab) -> Settings {
     settings.dns_timeout = Duration::from_secs(2);
     settings.check_timeout = Duration::from_secs(10);
     settings
+}
+
+/// The largest `--ca-file` read (a bundle of every public root is under 1 MiB).
+pub(crate) const CA_FILE_CAP: u64 = 16 * 1024 * 1024;
+
+/// Opens `path` for reading after checking, without opening it, that it is a regular file of at
+/// most `cap` bytes: a FIFO without a writer would block the open, a device such as `/dev/zero`
+/// never ends.
+pub(crate) fn open_file(path: &std::path::Path, cap: u64) -> Result<std::fs::File, String> {
+    let check = |metadata: &std::fs::Metadata| {
+        if !metadata.is_file() {
+            return Err(
+                "not a regular file (a directory, a FIFO or a device cannot be read)".to_owned(),
+            );
+        }
+        if metadata.len() > cap {
+            return Err(format!(
+                "larger than {cap} bytes ({} bytes)",
+                metadata.len()
+            ));
+        }
+        Ok(())
+    };
+    check(&std::fs::metadata(path).map_err(|e| e.to_string())?)?;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    check(&file.metadata().map_err(|e| e.to_string())?)?;
+    Ok(file)
+}
+
+/// Reads `path` whole, a regular file of at most `cap` bytes ([`open_file`]); a file that grows past
+/// the cap meanwhile is refused after `cap + 1` bytes.
+pub(crate) fn read_file(path: &std::path::Path, cap: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    open_file(path, cap)?
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("larger than {cap} bytes"));
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]

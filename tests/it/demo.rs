@@ -322,3 +322,19 @@ fn colour_only_where_it_belongs() {
         }
     }
 }
+
+#[test]
+fn a_ca_file_that_is_not_a_file_is_refused_at_once() {
+    for path in ["/dev/zero", "/"] {
+        let out = run_example(
+            "diagnose",
+            &["contoso.com", "--ca-file", path, "--format", "json"],
+        );
+        assert_eq!(out.status.code(), Some(2), "{path}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("--ca-file") && stderr.contains("not a regular file"),
+            "{path}: {stderr}"
+        );
+    }
+}
