@@ -15,14 +15,7 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use wpj_eventlog::{Logs, MAX_INPUT, ReadError, read, read_file};
-
-fn config() -> ProptestConfig {
-    let cases = std::env::var("WPJ_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig::with_cases(cases)
-}
+use wpj_testkit::fuzz::{config, mutate, mutation};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!(
@@ -146,65 +139,6 @@ const TOKENS: &[&[u8]] = &[
     b"ElfChnk\0",
     b"\xff\xff\xff\xff",
 ];
-
-/// One byte-level change to a valid sample, as a coverage-blind fuzzer makes it.
-#[derive(Debug, Clone)]
-enum Mutation {
-    Flip(Index, u8),
-    Set(Index, u8),
-    Insert(Index, Vec<u8>),
-    Token(Index, Index),
-    Remove(Index, usize),
-    Truncate(Index),
-    Repeat(Index, usize, usize),
-}
-
-fn mutation() -> impl Strategy<Value = Mutation> {
-    prop_oneof![
-        3 => (any::<Index>(), 0u8..8).prop_map(|(i, b)| Mutation::Flip(i, b)),
-        2 => (any::<Index>(), any::<u8>()).prop_map(|(i, b)| Mutation::Set(i, b)),
-        1 => (any::<Index>(), vec(any::<u8>(), 1..16)).prop_map(|(i, b)| Mutation::Insert(i, b)),
-        3 => (any::<Index>(), any::<Index>()).prop_map(|(i, t)| Mutation::Token(i, t)),
-        2 => (any::<Index>(), 1usize..64).prop_map(|(i, n)| Mutation::Remove(i, n)),
-        1 => any::<Index>().prop_map(Mutation::Truncate),
-        1 => (any::<Index>(), 1usize..32, 2usize..8).prop_map(|(i, n, k)| Mutation::Repeat(i, n, k)),
-    ]
-}
-
-/// `sample` with `mutations` applied in order.
-fn mutate(sample: &[u8], mutations: &[Mutation], tokens: &[&[u8]]) -> Vec<u8> {
-    let mut data = sample.to_vec();
-    for m in mutations {
-        let len = data.len();
-        match m {
-            Mutation::Flip(i, bit) if len > 0 => data[i.index(len)] ^= 1 << bit,
-            Mutation::Set(i, b) if len > 0 => data[i.index(len)] = *b,
-            Mutation::Insert(i, bytes) => {
-                let at = i.index(len + 1);
-                data.splice(at..at, bytes.iter().copied());
-            }
-            Mutation::Token(i, t) => {
-                let at = i.index(len + 1);
-                data.splice(at..at, tokens[t.index(tokens.len())].iter().copied());
-            }
-            Mutation::Remove(i, n) if len > 0 => {
-                let at = i.index(len);
-                data.drain(at..(at + n).min(len));
-            }
-            Mutation::Truncate(i) => data.truncate(i.index(len + 1)),
-            Mutation::Repeat(i, n, times) if len > 0 => {
-                let at = i.index(len);
-                let end = (at + n).min(len);
-                let piece = data[at..end].to_vec();
-                for _ in 1..*times {
-                    data.splice(end..end, piece.iter().copied());
-                }
-            }
-            _ => {}
-        }
-    }
-    data
-}
 
 /// A mutated sample of `samples`.
 fn mutated(samples: &'static LazyLock<Vec<Vec<u8>>>) -> impl Strategy<Value = Vec<u8>> {

@@ -25,6 +25,7 @@ pub mod adfs;
 pub mod discovery;
 pub mod dns;
 pub mod fleet;
+pub mod fuzz;
 pub mod hostile;
 pub mod http;
 pub mod https;
