@@ -2,37 +2,14 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use wpj::{
-    Evidence, Finding, JoinFailure, NodeReport, ProbeAnswer, Report, Stage, Status,
-    TokenCertificate,
-};
+use wpj::{Evidence, Finding, JoinFailure, Report, Stage, Status, TokenCertificate};
 use wpj_testkit::{Lab, LabSpec};
 
-use crate::support::{lab, quick, step};
+use crate::support::{lab, nodes, probes, quick, step};
 
 async fn diagnose_scenario(name: &str) -> Report {
     let lab = lab(name).await;
     wpj::diagnose(quick(&lab)).await
-}
-
-fn nodes(f: &Finding) -> Vec<&NodeReport> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Node(n) => Some(n),
-            _ => None,
-        })
-        .collect()
-}
-
-fn probes(f: &Finding) -> Vec<&ProbeAnswer> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Probe(p) => Some(p),
-            _ => None,
-        })
-        .collect()
 }
 
 fn tokens(f: &Finding) -> Vec<&TokenCertificate> {

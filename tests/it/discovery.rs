@@ -7,7 +7,7 @@ use wpj_testkit::lab::Revoked;
 use wpj_testkit::proxy::ConnectProxy;
 use wpj_testkit::{Lab, LabSpec};
 
-use crate::support::{lab, quick, step};
+use crate::support::{exchanges, lab, quick, step};
 
 async fn diagnose(settings: Settings) -> Report {
     Runner::new().run(&Plan::standard(), settings).await
@@ -18,16 +18,6 @@ async fn contract_of(scenario: &str) -> (Report, Finding) {
     let report = diagnose(quick(&lab)).await;
     let contract = step(&report, "contract").clone();
     (report, contract)
-}
-
-fn exchanges(f: &Finding) -> Vec<&wpj::HttpExchange> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Http(h) => Some(h),
-            _ => None,
-        })
-        .collect()
 }
 
 fn header<'h>(h: &'h wpj::HttpExchange, name: &str) -> Option<&'h str> {

@@ -2,46 +2,13 @@
 //! `sign-in` failures become a verdict, and farm health is reported on its own. Each scenario here
 //! asserts stage, status and code, against real lab servers.
 
-use wpj::{
-    Evidence, Finding, HttpExchange, JoinFailure, MessageStage, NodeReport, ProbeAnswer, Report,
-    ServiceKind, Stage, Status,
-};
+use wpj::{Evidence, HttpExchange, JoinFailure, MessageStage, Report, ServiceKind, Stage, Status};
 
-use crate::support::{lab, quick, step};
+use crate::support::{exchanges, lab, nodes, probes, quick, step};
 
 async fn diagnose(name: &str) -> Report {
     let lab = lab(name).await;
     wpj::diagnose(quick(&lab)).await
-}
-
-fn exchanges(f: &Finding) -> Vec<&HttpExchange> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Http(h) => Some(h),
-            _ => None,
-        })
-        .collect()
-}
-
-fn probes(f: &Finding) -> Vec<&ProbeAnswer> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Probe(p) => Some(p),
-            _ => None,
-        })
-        .collect()
-}
-
-fn nodes(f: &Finding) -> Vec<&NodeReport> {
-    f.evidence
-        .iter()
-        .filter_map(|e| match e {
-            Evidence::Node(n) => Some(n),
-            _ => None,
-        })
-        .collect()
 }
 
 fn header<'h>(h: &'h HttpExchange, name: &str) -> Option<&'h str> {

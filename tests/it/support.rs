@@ -59,3 +59,39 @@ pub(crate) fn step<'r>(report: &'r wpj::Report, id: &str) -> &'r wpj::Finding {
         .finding(id)
         .unwrap_or_else(|| panic!("no {id} finding"))
 }
+
+#[cfg(feature = "tls")] // used by the modules that diagnose labs
+/// Every piece of `f`'s evidence that `pick` recognises, in order.
+fn picked<'f, T>(
+    f: &'f wpj::Finding,
+    pick: impl Fn(&'f wpj::Evidence) -> Option<&'f T>,
+) -> Vec<&'f T> {
+    f.evidence.iter().filter_map(pick).collect()
+}
+
+#[cfg(feature = "tls")]
+/// The HTTP exchanges a finding recorded.
+pub(crate) fn exchanges(f: &wpj::Finding) -> Vec<&wpj::HttpExchange> {
+    picked(f, |e| match e {
+        wpj::Evidence::Http(h) => Some(h),
+        _ => None,
+    })
+}
+
+#[cfg(feature = "tls")]
+/// The `/adfs/probe` answers a finding recorded.
+pub(crate) fn probes(f: &wpj::Finding) -> Vec<&wpj::ProbeAnswer> {
+    picked(f, |e| match e {
+        wpj::Evidence::Probe(p) => Some(p),
+        _ => None,
+    })
+}
+
+#[cfg(feature = "tls")]
+/// The farm nodes a finding recorded.
+pub(crate) fn nodes(f: &wpj::Finding) -> Vec<&wpj::NodeReport> {
+    picked(f, |e| match e {
+        wpj::Evidence::Node(n) => Some(n),
+        _ => None,
+    })
+}
