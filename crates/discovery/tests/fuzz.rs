@@ -20,20 +20,12 @@ use wpj_discovery::{node_contract, parse_http_date};
 use wpj_testkit::discovery::{
     ApiVersion, EntraRealm, Service, document_json, document_xml, entra_discover_json,
 };
-use wpj_testkit::fuzz::{config, mutate, mutation};
+use wpj_testkit::fuzz::{config, mutate, mutation, runtime};
 use wpj_testkit::http::{Response, http_date, read_request};
 use wpj_testkit::https::{CAPTIVE_PORTAL_HTML, server_config};
 use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec, Validity};
 use wpj_testkit::server::{TaskGuard, serve};
 use wpj_tls::inspection_config;
-
-static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-});
 
 const DOMAIN: &str = "fuzz.test";
 
@@ -46,7 +38,7 @@ struct Server {
 }
 
 static SERVER: LazyLock<Server> = LazyLock::new(|| {
-    RUNTIME.block_on(async {
+    runtime().block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -240,7 +232,7 @@ fn contract_with(response: Response) -> Result<wpj_core::DiscoveryDocument, Prob
     *server.answer.lock().unwrap_or_else(PoisonError::into_inner) = response;
     // A run of its own per case: the run's byte budget is not shared across cases.
     let cx = Context::new(server.settings.clone());
-    RUNTIME
+    runtime()
         .block_on(node_contract(server.addr, &cx, inspection_config(), true))
         .expect("the run's network layer")
 }

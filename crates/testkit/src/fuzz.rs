@@ -5,6 +5,20 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
+/// The runtime the properties that talk to loopback servers run their cases on (a property's
+/// body is synchronous; its server lives as long as the test binary).
+#[must_use]
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::LazyLock<tokio::runtime::Runtime> = std::sync::LazyLock::new(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime for the property tests")
+    });
+    &RUNTIME
+}
+
 /// The configuration of a property: `WPJ_FUZZ_CASES` cases (256 by default; `scripts/fuzz.sh` runs
 /// many more).
 #[must_use]

@@ -15,21 +15,13 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use rustls_pki_types::CertificateDer;
 use wpj_core::{Context, JoinFailure, ResolverView, Resolvers, Settings, Status, Target};
-use wpj_testkit::fuzz::{Mutation, config, mutate, mutation};
+use wpj_testkit::fuzz::{Mutation, config, mutate, mutation, runtime};
 use wpj_testkit::http::{Response, read_request};
 use wpj_testkit::pki::{
     CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity, crl_with_entries,
 };
 use wpj_testkit::server::{TaskGuard, serve};
 use wpj_tls::{check_path, crl_times};
-
-static RUNTIME: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-});
 
 /// A lab PKI whose issuing CA revoked the leaf, and a CRL server on loopback that serves, for the
 /// leaf's CRL, whatever the current case says (and the root's valid CRL for the intermediate).
@@ -46,7 +38,7 @@ struct CrlLab {
 }
 
 static LAB: LazyLock<CrlLab> = LazyLock::new(|| {
-    RUNTIME.block_on(async {
+    runtime().block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -358,7 +350,7 @@ fn revocation_with(body: Vec<u8>) -> wpj_core::Finding {
     ];
     // A run of its own per case: the run's byte budget is not shared across cases.
     let cx = Context::new(lab.settings.clone());
-    RUNTIME.block_on(check_path(&path, true, &cx))
+    runtime().block_on(check_path(&path, true, &cx))
 }
 
 #[test]
