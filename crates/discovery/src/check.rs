@@ -97,6 +97,9 @@ struct Outcome {
     /// The first host other than the requested one that a redirect led to.
     other_host: Option<String>,
     result: Result<(DiscoveryDocument, Judgement), Problem>,
+    /// Why the request was not made or not read, when this tool's own limits stopped it (the run's
+    /// byte budget): no device meets that, so it is never a verdict.
+    own_limit: Option<String>,
 }
 
 #[async_trait]
@@ -334,6 +337,7 @@ async fn walk(
         redirects: 0,
         other_host: None,
         result: Err(Problem::new(JoinFailure::UnknownError, String::new())),
+        own_limit: None,
     };
     let start_host = host_of(&start);
     let mut seen = vec![start.clone()];
@@ -344,6 +348,9 @@ async fn walk(
         let response = match result {
             Ok(r) => r,
             Err(e) => {
+                if e.is_own_limit() {
+                    out.own_limit = Some(format!("{url}: {e}"));
+                }
                 out.result = Err(request_problem(&e, &url));
                 return out;
             }
@@ -479,6 +486,15 @@ fn compose(outcomes: &[Outcome], tls_ok: bool) -> Finding {
     } else {
         "behind the certificate failure: "
     };
+    if let Some(why) = outcomes.iter().find_map(|o| o.own_limit.as_ref()) {
+        let mut finding = Finding::error(id, format!("not judged, a limit of this tool: {why}"));
+        finding.evidence.extend(
+            outcomes
+                .iter()
+                .flat_map(|o| o.exchanges.iter().cloned().map(Evidence::Http)),
+        );
+        return finding;
+    }
     let mut finding = if let Some((o, problem)) = outcomes
         .iter()
         .find_map(|o| o.result.as_ref().err().map(|e| (o, e)))
