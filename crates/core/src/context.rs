@@ -190,7 +190,10 @@ impl Default for TrustRoots {
 }
 
 /// Everything a run is configured with. Construct with [`Settings::new`] and set fields.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// Its `Debug` form hides the proxy's credentials (`http://***@proxy:8080`), so settings can be
+/// logged; serialising keeps the proxy as given (it is the configuration itself).
+#[derive(Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Settings {
     /// What is being diagnosed.
@@ -236,6 +239,60 @@ pub struct Settings {
     /// The longest the whole run may take.
     #[serde(with = "crate::duration::duration_ms", rename = "deadline_ms")]
     pub deadline: Duration,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so that a new field cannot be forgotten here.
+        let Self {
+            target,
+            mode,
+            client,
+            resolvers,
+            trust,
+            port,
+            dns_timeout,
+            network_timeout,
+            api_versions,
+            check_xml,
+            proxy,
+            no_proxy,
+            adfs_nodes,
+            adfs_probe_port,
+            check_timeout,
+            deadline,
+        } = self;
+        f.debug_struct("Settings")
+            .field("target", target)
+            .field("mode", mode)
+            .field("client", client)
+            .field("resolvers", resolvers)
+            .field("trust", trust)
+            .field("port", port)
+            .field("dns_timeout", dns_timeout)
+            .field("network_timeout", network_timeout)
+            .field("api_versions", api_versions)
+            .field("check_xml", check_xml)
+            .field("proxy", &proxy.as_deref().map(hide_credentials))
+            .field("no_proxy", no_proxy)
+            .field("adfs_nodes", adfs_nodes)
+            .field("adfs_probe_port", adfs_probe_port)
+            .field("check_timeout", check_timeout)
+            .field("deadline", deadline)
+            .finish()
+    }
+}
+
+/// `url` with everything before its host's last `@` (user name, password, token) replaced by `***`.
+fn hide_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").map_or(("", url), |(s, r)| (s, r));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((_, host)) if scheme.is_empty() => format!("***@{host}{tail}"),
+        Some((_, host)) => format!("{scheme}://***@{host}{tail}"),
+        None => url.to_owned(),
+    }
 }
 
 impl Settings {
@@ -463,5 +520,39 @@ impl Context {
     /// The ids of the dependencies that were given (for diagnostics).
     pub fn dependency_ids(&self) -> impl Iterator<Item = &CheckId> {
         self.dependencies.iter().map(|f| &f.check)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Settings, Target};
+
+    fn debug_with_proxy(proxy: &str) -> String {
+        let mut settings = Settings::new(Target::parse("contoso.com").expect("a domain"));
+        settings.proxy = Some(proxy.to_owned());
+        format!("{settings:?}")
+    }
+
+    #[test]
+    fn debug_hides_proxy_credentials() {
+        let shown = debug_with_proxy("http://joe:s3cret@proxy.contoso.com:8080/");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("joe"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("http://***@proxy.contoso.com:8080/"),
+            "{shown}"
+        );
+        // Without a scheme (as HTTPS_PROXY is often written), and a token with an `@` in it.
+        let shown = debug_with_proxy("tok@en:pw@proxy:3128");
+        assert!(shown.contains("\"***@proxy:3128\""), "{shown}");
+        assert!(!shown.contains("tok@en"), "{shown}");
+    }
+
+    #[test]
+    fn debug_keeps_a_proxy_without_credentials() {
+        let shown = debug_with_proxy("http://proxy:8080");
+        assert!(shown.contains("Some(\"http://proxy:8080\")"), "{shown}");
     }
 }
