@@ -77,7 +77,7 @@ pub use status::Status;
 pub use target::{Target, TargetError};
 pub use text::{Clean, is_unsafe, sanitize};
 pub use tls::{
-    CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
+    AiaFetch, AiaOutcome, CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
     RevocationInfo, RevocationStatus, TlsSession,
 };
 

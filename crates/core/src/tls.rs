@@ -350,6 +350,59 @@ impl fmt::Display for CrlFetch {
     }
 }
 
+/// How one AIA caIssuers download went (Windows fetches missing issuers this way, level by level).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiaFetch {
+    /// The caIssuers URL.
+    pub url: String,
+    /// The subject of the certificate whose issuer was looked for.
+    pub for_subject: String,
+    /// What happened.
+    pub outcome: AiaOutcome,
+    /// Size of the body, when one came.
+    pub bytes: Option<usize>,
+    /// How long the download took.
+    #[serde(with = "duration_ms", rename = "elapsed_ms")]
+    pub elapsed: Duration,
+}
+
+/// The outcome of one AIA caIssuers download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum AiaOutcome {
+    /// Certificates came back (a DER certificate, or a PKCS#7 "certs-only" bundle).
+    Fetched {
+        /// Their subjects.
+        subjects: Vec<String>,
+    },
+    /// Not fetched: a scheme the tool does not fetch (`ldap://`), or a limit on AIA downloads.
+    Skipped {
+        /// Why.
+        why: String,
+    },
+    /// The download failed or gave something that is not a certificate.
+    Failed {
+        /// Why.
+        why: String,
+    },
+}
+
+impl fmt::Display for AiaFetch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AIA {} (issuer of {}): ", self.url, self.for_subject)?;
+        match &self.outcome {
+            AiaOutcome::Fetched { subjects } => write!(f, "fetched {}", subjects.join(", "))?,
+            AiaOutcome::Skipped { why } => write!(f, "skipped: {why}")?,
+            AiaOutcome::Failed { why } => write!(f, "failed: {why}")?,
+        }
+        if let Some(bytes) = self.bytes {
+            write!(f, ", {bytes} bytes")?;
+        }
+        Ok(())
+    }
+}
+
 /// Revocation of one certificate of the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevocationInfo {

@@ -34,17 +34,22 @@
 //!
 //! None; ring is the only crypto provider.
 
+mod aia;
 mod certificate;
 mod connect;
 mod crl;
 mod farm;
 mod handshake;
 mod host;
+mod names;
+mod p7c;
+mod path;
 mod revocation;
 mod signatures;
 mod tls_check;
 mod validate;
 mod verifier;
+mod weak;
 
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};

@@ -132,6 +132,9 @@ impl Check for TlsCheck {
                 .cloned()
                 .map(Evidence::Certificate),
         );
+        finding
+            .evidence
+            .extend(assessment.aia.iter().cloned().map(Evidence::Aia));
         finding.evidence.extend(
             assessment
                 .problems
@@ -292,12 +295,21 @@ fn judge(a: &Assessment, version: &str, sni: &str) -> Finding {
         .map_or_else(String::new, |c| format!(", chains to {}", c.subject));
     let summary = format!("{version}, certificate for {sni}{expiry}{root}");
     if a.warnings.is_empty() {
-        Finding::pass(TlsCheck::ID, summary)
-    } else {
-        Finding::warn(TlsCheck::ID, format!("{summary}; but {}", a.warnings.join("; ")))
-            .with_failure(JoinFailure::InvalidCa)
-            .with_remediation("Configure the server (AD FS and the proxy) to send the full chain: install the intermediate certificate in the machine's Intermediate Certification Authorities store.")
+        return Finding::pass(TlsCheck::ID, summary);
     }
+    let details: Vec<&str> = a.warnings.iter().map(|w| w.detail.as_str()).collect();
+    let mut fixes: Vec<&str> = Vec::new();
+    for w in &a.warnings {
+        if !fixes.contains(&w.fix) {
+            fixes.push(w.fix);
+        }
+    }
+    let finding = Finding::warn(TlsCheck::ID, format!("{summary}; but {}", details.join("; ")));
+    let finding = match a.warnings.iter().find_map(|w| w.risk) {
+        Some(risk) => finding.with_failure(risk),
+        None => finding,
+    };
+    finding.with_remediation(fixes.join(" "))
 }
 
 /// What one node of a farm presents, judged like the TLS step judges the first node.
