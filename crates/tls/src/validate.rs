@@ -406,3 +406,112 @@ fn no_path(parsed: &[Parsed<'_>], error: &webpki::Error, fetcher: &Fetcher, out:
         ),
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use rustls_pki_types::pem::PemObject;
+
+    use super::*;
+
+    const ROOT: &[u8] = include_bytes!("../../testkit/fixtures/legacy/root.pem");
+    const SHA1_CA: &[u8] = include_bytes!("../../testkit/fixtures/legacy/sha1-ca.pem");
+    const LEAF: &[u8] = include_bytes!("../../testkit/fixtures/legacy/leaf.pem");
+    const RSA1024_LEAF: &[u8] = include_bytes!("../../testkit/fixtures/legacy/rsa1024-leaf.pem");
+    const NAME: &str = "enterpriseregistration.legacy.test";
+
+    fn der(pem: &[u8]) -> CertificateDer<'static> {
+        CertificateDer::from_pem_slice(pem).unwrap()
+    }
+
+    /// A network layer that is never used (the chains are complete) and the two stores: the
+    /// fixture root as a private root, and as a root of the system store.
+    fn setup() -> (Net, TrustStore, TrustStore) {
+        let mut settings =
+            wpj_core::Settings::new(wpj_core::Target::parse("legacy.test").unwrap());
+        settings.trust = wpj_core::TrustRoots {
+            system: false,
+            extra_pem: vec![ROOT.to_vec()],
+        };
+        // Never asked: the chains are complete, nothing is fetched.
+        settings.resolvers = wpj_core::Resolvers::Views(vec![wpj_core::ResolverView {
+            name: "internal".to_owned(),
+            servers: vec![std::net::SocketAddr::from(([127, 0, 0, 1], 9))],
+        }]);
+        let net = Net::new(&settings, wpj_net::Limits::default()).unwrap();
+        let root = der(ROOT);
+        (
+            net,
+            TrustStore::from_parts(&[], std::slice::from_ref(&root)),
+            TrustStore::from_parts(std::slice::from_ref(&root), &[]),
+        )
+    }
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    #[tokio::test]
+    async fn a_sha1_intermediate_is_a_warning_under_a_private_root_and_refused_under_a_system_root()
+    {
+        let (net, private, system) = setup();
+        let served = [der(LEAF), der(SHA1_CA)];
+        let a = assess_in(&served, &net, &private, NAME, now()).await;
+        assert!(a.problems.is_empty(), "{:?}", a.problems);
+        assert_eq!(a.path.as_ref().map(Vec::len), Some(3));
+        let [w] = &a.warnings[..] else {
+            panic!("{:?}", a.warnings)
+        };
+        assert!(
+            w.detail.starts_with("CN=wpj SHA-1 Issuing CA") || w.detail.contains("SHA-1 Issuing CA is signed with SHA-1"),
+            "{}",
+            w.detail
+        );
+        assert_eq!(w.risk, None);
+
+        let a = assess_in(&served, &net, &system, NAME, now()).await;
+        let failures: Vec<(usize, JoinFailure)> =
+            a.problems.iter().map(|p| (p.position, p.failure)).collect();
+        assert_eq!(failures, [(1, JoinFailure::InvalidCert)], "{:?}", a.problems);
+        assert!(a.problems[0].detail.contains("Microsoft's"), "{:?}", a.problems);
+        assert!(a.warnings.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_rsa_1024_leaf_is_a_warning_under_a_private_root_and_refused_under_a_system_root() {
+        let (net, private, system) = setup();
+        let served = [der(RSA1024_LEAF)];
+        let a = assess_in(&served, &net, &private, NAME, now()).await;
+        assert!(a.problems.is_empty(), "{:?}", a.problems);
+        let [w] = &a.warnings[..] else {
+            panic!("{:?}", a.warnings)
+        };
+        assert!(w.detail.contains("1024-bit RSA key"), "{}", w.detail);
+        let a = assess_in(&served, &net, &system, NAME, now()).await;
+        let failures: Vec<(usize, JoinFailure)> =
+            a.problems.iter().map(|p| (p.position, p.failure)).collect();
+        assert_eq!(failures, [(0, JoinFailure::InvalidCert)], "{:?}", a.problems);
+    }
+
+    #[test]
+    fn webpki_alone_refuses_the_sha1_intermediate() {
+        let (_, private, _) = setup();
+        let err = crate::path::best(&der(LEAF), &[der(SHA1_CA)], &private, now())
+            .map(|b| b.path.len());
+        assert_eq!(err, Ok(3), "accepted with the legacy algorithms");
+        let anchors = private.anchors();
+        let leaf = der(LEAF);
+        let ee = webpki::EndEntityCert::try_from(&leaf).unwrap();
+        assert!(
+            ee.verify_for_usage(
+                crate::signatures::ALGORITHMS,
+                &anchors,
+                &[der(SHA1_CA)],
+                crate::certificate::unix(now()),
+                AnyUsage,
+                None,
+                None,
+            )
+            .is_err()
+        );
+    }
+}
