@@ -40,5 +40,5 @@ pub mod web;
 
 pub use discovery::EntraRealm;
 pub use hostile::Hostile;
-pub use lab::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked};
+pub use lab::{ChainShape, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked};
 pub use scenario::{Expected, Scenario};

@@ -9,7 +9,7 @@ use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::hostile::Hostile;
 use crate::https::{ContractFault, TlsFault};
-use crate::lab::{CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
+use crate::lab::{ChainShape, CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
 use crate::pki::Validity;
 
 /// What a correct diagnosis of a scenario concludes.
@@ -284,6 +284,48 @@ impl Scenario {
                     s.omit_intermediate = true;
                     s.leaf_aia = false;
                 }),
+            ),
+            scenario(
+                "tls-three-tier-partial-chain",
+                "root, policy CA, issuing CA: the server sends leaf and issuing CA; AIA gives the policy CA",
+                Warning,
+                with(|s| s.chain = ChainShape::ThreeTier),
+            ),
+            scenario(
+                "tls-three-tier-leaf-only",
+                "root, policy CA, issuing CA: the server sends the leaf alone; AIA gives both CAs",
+                Warning,
+                with(|s| {
+                    s.chain = ChainShape::ThreeTier;
+                    s.omit_intermediate = true;
+                }),
+            ),
+            scenario(
+                "tls-extra-expired-certificate",
+                "the server also sends an expired CA certificate the chain does not need",
+                Warning,
+                with(|s| s.chain = ChainShape::ExtraExpired),
+            ),
+            scenario(
+                "tls-cross-signed-expired",
+                "the server also sends an expired cross-certificate; the path through the trusted root is valid",
+                Warning,
+                with(|s| s.chain = ChainShape::CrossSigned { expired: true }),
+            ),
+            scenario(
+                "tls-cross-signed-path",
+                "the device trusts only the old root; the path goes through the cross-certificate the server sends",
+                Healthy,
+                with(|s| {
+                    s.chain = ChainShape::CrossSigned { expired: false };
+                    s.untrusted_root = true;
+                }),
+            ),
+            scenario(
+                "tls-cn-only",
+                "the certificate has no subjectAltName, only the name in its subject CN",
+                Warning,
+                with(|s| s.leaf_cn_only = true),
             ),
             scenario(
                 "tls-expired",

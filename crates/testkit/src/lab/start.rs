@@ -22,7 +22,7 @@ use super::sites::node_sites;
 use super::sockets::{bind_same_port, delayed, keep_closed};
 use super::spec::leaf_spec;
 use super::zones::{external_zone, internal_zone};
-use super::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, PROXY_IP};
+use super::{ChainShape, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, PROXY_IP};
 
 impl Lab {
     /// Starts every server the spec needs, on loopback.
@@ -37,11 +37,20 @@ impl Lab {
         let pki_listener = TcpListener::bind((loopback, 0)).await?;
         let pki_port = pki_listener.local_addr()?.port();
         let pki_base_url = format!("http://{}:{pki_port}", spec.crl_host());
-        let pki = Pki::generate(&PkiSpec {
+        let mut pki = Pki::generate(&PkiSpec {
             domain: spec.domain.clone(),
             pki_base_url: pki_base_url.clone(),
             leaf: leaf_spec(&spec),
         })?;
+        if spec.chain == ChainShape::ThreeTier {
+            pki = pki.into_three_tier(&leaf_spec(&spec))?;
+        }
+        // What the server sends beyond leaf and issuing CA.
+        let extra = match spec.chain {
+            ChainShape::ExtraExpired => vec![pki.stale_ca()?],
+            ChainShape::CrossSigned { expired } => vec![pki.cross_certificate(expired)?],
+            ChainShape::TwoTier | ChainShape::ThreeTier => Vec::new(),
+        };
         let mut web = Vec::new();
         let mut relays = Vec::new();
         let mut closed = Vec::new();
@@ -96,6 +105,7 @@ impl Lab {
                     }
                     None => (pki.served_chain(!spec.omit_intermediate), pki.leaf_key()),
                 };
+                let chain = [chain, extra.clone()].concat();
                 let config = if spec.flavour == Flavour::Entra {
                     entra_server_config(&spec, &pki, chain, key)?
                 } else {
@@ -180,7 +190,7 @@ impl Lab {
             trust_root_pem,
             startup: started.elapsed(),
             _https: https,
-            _web: web,
+            web,
             _relays: relays,
             _black_holes: black_holes,
             _closed: closed,
