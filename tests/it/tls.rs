@@ -709,7 +709,11 @@ async fn an_expired_certificate_served_but_not_needed_is_a_warning() {
     assert_passes_with_warning(&report, None, "served but not needed: remove it");
     let tls = step(&report, "tls");
     use CertificateSource::{Served, TrustStore};
-    assert_eq!(sources(tls), [Served, Served, TrustStore, Served], "{tls:?}");
+    assert_eq!(
+        sources(tls),
+        [Served, Served, TrustStore, Served],
+        "{tls:?}"
+    );
     assert!(certificates(tls)[3].subject.contains("Old Issuing CA"));
     assert!(tls.summary.contains("expired on"), "{}", tls.summary);
     assert_eq!(revocations(step(&report, "revocation")).len(), 2);
@@ -730,9 +734,17 @@ async fn cross_signed_roots_give_several_paths_and_the_valid_one_is_kept() {
     assert_eq!(tls.status, Status::Pass, "{tls:?}");
     let certs = certificates(tls);
     use CertificateSource::{Served, TrustStore};
-    assert_eq!(sources(tls), [Served, Served, Served, TrustStore], "{tls:?}");
+    assert_eq!(
+        sources(tls),
+        [Served, Served, Served, TrustStore],
+        "{tls:?}"
+    );
     assert!(certs[2].issuer.contains("Untrusted Root"), "{:?}", certs[2]);
-    assert!(certs[3].subject.contains("Untrusted Root"), "{:?}", certs[3]);
+    assert!(
+        certs[3].subject.contains("Untrusted Root"),
+        "{:?}",
+        certs[3]
+    );
     let rev = step(&report, "revocation");
     assert_eq!(rev.status, Status::Pass, "{rev:?}");
     assert_eq!(revocations(rev).len(), 3);
@@ -744,4 +756,34 @@ async fn a_name_only_in_the_common_name_passes_for_windows_with_a_warning() {
     assert_passes_with_warning(&report, None, "only in its subject CN");
     let tls = step(&report, "tls");
     assert!(certificates(tls)[0].dns_names.is_empty());
+}
+
+#[tokio::test]
+async fn sha1_and_rsa1024_under_a_private_root_pass_for_windows_with_a_warning() {
+    for (scenario, words, weak) in [
+        (
+            "tls-sha1-intermediate-private-root",
+            "is signed with SHA-1",
+            "SHA-1 Issuing CA",
+        ),
+        (
+            "tls-rsa1024-issuer-private-root",
+            "has a 1024-bit RSA key",
+            "RSA-1024 Issuing CA",
+        ),
+    ] {
+        let report = diagnose_scenario(scenario).await;
+        assert_passes_with_warning(&report, None, words);
+        let tls = step(&report, "tls");
+        assert!(tls.summary.contains(weak), "{scenario}: {}", tls.summary);
+        assert!(
+            tls.summary.contains("private root CN=wpj Legacy Root CA")
+                || tls.summary.contains("wpj Legacy Root CA"),
+            "{}",
+            tls.summary
+        );
+        // The whole path, CRLs included, is checked: leaf and issuing CA.
+        let rev = step(&report, "revocation");
+        assert_eq!(revocations(rev).len(), 2, "{scenario}: {rev:?}");
+    }
 }

@@ -235,7 +235,11 @@ mod tests {
         .unwrap();
         let (a, b) = (pki.root.der().clone(), pki.other_root.der().clone());
         let store = TrustStore::from_parts(std::slice::from_ref(&a), &[b.clone(), a.clone()]);
-        assert_eq!(store.origin(&a), Some(RootOrigin::System), "the system's wins");
+        assert_eq!(
+            store.origin(&a),
+            Some(RootOrigin::System),
+            "the system's wins"
+        );
         assert_eq!(store.origin(&b), Some(RootOrigin::Private));
         assert_eq!(store.origin(&pki.leaf), None);
         let loaded = TrustStore::load(&TrustRoots {

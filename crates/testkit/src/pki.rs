@@ -225,7 +225,10 @@ impl Pki {
 
     /// The root's name and key signed by the other root (a cross-certificate, as when a CA
     /// changes roots), valid now or expired 30 days ago; its CDP is [`OTHER_ROOT_CRL_PATH`].
-    pub fn cross_certificate(&self, expired: bool) -> Result<CertificateDer<'static>, rcgen::Error> {
+    pub fn cross_certificate(
+        &self,
+        expired: bool,
+    ) -> Result<CertificateDer<'static>, rcgen::Error> {
         let now = OffsetDateTime::now_utc();
         let mut params = self.root.params.clone();
         let validity = if expired {
@@ -259,7 +262,10 @@ impl Pki {
         )?;
         let mut params = old.params.clone();
         (params.not_before, params.not_after) = Validity::Expired.window(now);
-        Ok(params.signed_by(&old.key, &self.root.issuer())?.der().clone())
+        Ok(params
+            .signed_by(&old.key, &self.root.issuer())?
+            .der()
+            .clone())
     }
 
     fn intermediate_name(&self) -> String {

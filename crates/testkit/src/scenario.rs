@@ -10,6 +10,7 @@ use crate::dns::DnsFault;
 use crate::hostile::Hostile;
 use crate::https::{ContractFault, TlsFault};
 use crate::lab::{ChainShape, CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
+use crate::legacy::{LEGACY_DOMAIN, LegacyChain};
 use crate::pki::Validity;
 
 /// What a correct diagnosis of a scenario concludes.
@@ -107,6 +108,11 @@ impl Scenario {
         use Expected::{Failure, FarmHealth, Healthy, SignIn, Warning};
         use JoinFailure as F;
         let base = LabSpec::default;
+        let legacy = |chain| LabSpec {
+            domain: LEGACY_DOMAIN.to_owned(),
+            chain: ChainShape::Legacy(chain),
+            ..base()
+        };
         let with = |f: fn(&mut LabSpec)| {
             let mut spec = base();
             f(&mut spec);
@@ -326,6 +332,18 @@ impl Scenario {
                 "the certificate has no subjectAltName, only the name in its subject CN",
                 Warning,
                 with(|s| s.leaf_cn_only = true),
+            ),
+            scenario(
+                "tls-sha1-intermediate-private-root",
+                "the issuing CA is signed with SHA-1 under a private (enterprise) root",
+                Warning,
+                legacy(LegacyChain::Sha1Intermediate),
+            ),
+            scenario(
+                "tls-rsa1024-issuer-private-root",
+                "the issuing CA has an RSA-1024 key, under a private (enterprise) root",
+                Warning,
+                legacy(LegacyChain::Rsa1024Issuer),
             ),
             scenario(
                 "tls-expired",

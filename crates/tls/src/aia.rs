@@ -75,7 +75,9 @@ impl Fetcher {
                 .filter(|p| !p.self_issued() && !known(p.issuer_raw()))
                 .flat_map(|p| {
                     let subject = p.subject();
-                    p.ca_issuers().into_iter().map(move |u| (u, subject.clone()))
+                    p.ca_issuers()
+                        .into_iter()
+                        .map(move |u| (u, subject.clone()))
                 })
                 .filter(|(url, _)| !self.tried.contains(url))
                 .collect()

@@ -51,10 +51,12 @@ impl<'a> Parsed<'a> {
 
     /// Whether the certificate has a subjectAltName extension at all.
     pub(crate) fn has_san(&self) -> bool {
-        self.cert
-            .extensions()
-            .iter()
-            .any(|e| matches!(e.parsed_extension(), ParsedExtension::SubjectAlternativeName(_)))
+        self.cert.extensions().iter().any(|e| {
+            matches!(
+                e.parsed_extension(),
+                ParsedExtension::SubjectAlternativeName(_)
+            )
+        })
     }
 
     /// The subject's common names, as text.
@@ -69,7 +71,11 @@ impl<'a> Parsed<'a> {
     /// Whether its signature is SHA-1 with RSA (`sha1WithRSAEncryption`, or the old OIW OID).
     pub(crate) fn signed_with_sha1(&self) -> bool {
         matches!(
-            self.cert.signature_algorithm.algorithm.to_id_string().as_str(),
+            self.cert
+                .signature_algorithm
+                .algorithm
+                .to_id_string()
+                .as_str(),
             "1.2.840.113549.1.1.5" | "1.3.14.3.2.29"
         )
     }

@@ -23,7 +23,11 @@ pub(crate) enum NameMatch {
 }
 
 /// Matches `name` against the leaf `der` (parsed as `leaf`).
-pub(crate) fn match_name(leaf: &Parsed<'_>, der: &CertificateDer<'static>, name: &str) -> NameMatch {
+pub(crate) fn match_name(
+    leaf: &Parsed<'_>,
+    der: &CertificateDer<'static>,
+    name: &str,
+) -> NameMatch {
     let covered = ServerName::try_from(name.to_owned()).is_ok_and(|server_name| {
         EndEntityCert::try_from(der)
             .and_then(|ee| ee.verify_is_valid_for_subject_name(&server_name))

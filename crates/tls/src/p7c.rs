@@ -116,7 +116,13 @@ mod tests {
         let signed = [
             tlv(0x02, &[1]),
             tlv(0x31, &[]),
-            tlv(0x30, &tlv(0x06, &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01])),
+            tlv(
+                0x30,
+                &tlv(
+                    0x06,
+                    &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01],
+                ),
+            ),
             tlv(0xa0, &certs.concat()),
             tlv(0x31, &[]),
         ]
@@ -147,7 +153,11 @@ mod tests {
         assert_eq!(certificates(a), [a.clone()]);
         assert_eq!(certificates(&certs_only(&[a, b])), [a.clone(), b.clone()]);
         assert!(certificates(&certs_only(&[])).is_empty());
-        for junk in [&b"<html>no</html>"[..], &[], &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]] {
+        for junk in [
+            &b"<html>no</html>"[..],
+            &[],
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff],
+        ] {
             assert!(certificates(junk).is_empty(), "{junk:?}");
         }
         // Truncated anywhere: never a panic, never a certificate that was not whole.
@@ -161,6 +171,10 @@ mod tests {
     fn an_openssl_bundle_reads() {
         let p7c = include_bytes!("../../testkit/fixtures/legacy/bundle.p7c");
         let certs = certificates(p7c);
-        assert_eq!(certs.len(), 2, "the openssl-made bundle holds root and SHA-1 CA");
+        assert_eq!(
+            certs.len(),
+            2,
+            "the openssl-made bundle holds root and SHA-1 CA"
+        );
     }
 }

@@ -304,7 +304,10 @@ fn judge(a: &Assessment, version: &str, sni: &str) -> Finding {
             fixes.push(w.fix);
         }
     }
-    let finding = Finding::warn(TlsCheck::ID, format!("{summary}; but {}", details.join("; ")));
+    let finding = Finding::warn(
+        TlsCheck::ID,
+        format!("{summary}; but {}", details.join("; ")),
+    );
     let finding = match a.warnings.iter().find_map(|w| w.risk) {
         Some(risk) => finding.with_failure(risk),
         None => finding,

@@ -64,7 +64,8 @@ impl ExtendedKeyUsageValidator for AnyUsage {
 const SEND_CHAIN: &str = "Configure the server (AD FS and the proxy) to send the full chain: install the intermediate certificate in the machine's Intermediate Certification Authorities store.";
 const REMOVE_EXTRA: &str = "Remove the certificates the chain does not need from what the server sends (the certificate binding's chain on AD FS and the proxy).";
 const ADD_SAN: &str = "Reissue the certificate with the name in a subjectAltName DNS entry.";
-const REISSUE_STRONG: &str = "Reissue the weak certificates with SHA-256 signatures and RSA keys of at least 2048 bits.";
+const REISSUE_STRONG: &str =
+    "Reissue the weak certificates with SHA-256 signatures and RSA keys of at least 2048 bits.";
 
 fn date(t: OffsetDateTime) -> String {
     t.date().to_string()
@@ -189,7 +190,11 @@ fn judge_path(
                     "the server does not send {} ({}); Windows fetches it from {url}, but other \
                      clients and devices that cannot reach that URL fail",
                     p.subject(),
-                    if i == 1 { "its intermediate certificate" } else { "an intermediate certificate" }
+                    if i == 1 {
+                        "its intermediate certificate"
+                    } else {
+                        "an intermediate certificate"
+                    }
                 ),
                 risk: Some(JoinFailure::InvalidCa),
                 fix: SEND_CHAIN,
@@ -198,7 +203,11 @@ fn judge_path(
     }
     if !built.valid_now {
         // The trust anchor's own dates are not judged (Windows does not either).
-        let judged = if last > 0 { &on_path[..last] } else { &on_path[..] };
+        let judged = if last > 0 {
+            &on_path[..last]
+        } else {
+            &on_path[..]
+        };
         check_dates(judged, now, out);
     }
     judge_algorithms(path, store, out);
@@ -209,7 +218,8 @@ fn judge_path(
         }
         let Some(p) = Parsed::new(der) else { continue };
         let position = out.certificates.len();
-        out.certificates.push(p.info(position, CertificateSource::Served));
+        out.certificates
+            .push(p.info(position, CertificateSource::Served));
         let dates = if now > p.not_after() {
             format!(", expired on {}", date(p.not_after()))
         } else {
@@ -415,7 +425,7 @@ mod tests {
 
     const ROOT: &[u8] = include_bytes!("../../testkit/fixtures/legacy/root.pem");
     const SHA1_CA: &[u8] = include_bytes!("../../testkit/fixtures/legacy/sha1-ca.pem");
-    const LEAF: &[u8] = include_bytes!("../../testkit/fixtures/legacy/leaf.pem");
+    const LEAF: &[u8] = include_bytes!("../../testkit/fixtures/legacy/sha1-leaf.pem");
     const RSA1024_LEAF: &[u8] = include_bytes!("../../testkit/fixtures/legacy/rsa1024-leaf.pem");
     const NAME: &str = "enterpriseregistration.legacy.test";
 
@@ -426,8 +436,7 @@ mod tests {
     /// A network layer that is never used (the chains are complete) and the two stores: the
     /// fixture root as a private root, and as a root of the system store.
     fn setup() -> (Net, TrustStore, TrustStore) {
-        let mut settings =
-            wpj_core::Settings::new(wpj_core::Target::parse("legacy.test").unwrap());
+        let mut settings = wpj_core::Settings::new(wpj_core::Target::parse("legacy.test").unwrap());
         settings.trust = wpj_core::TrustRoots {
             system: false,
             extra_pem: vec![ROOT.to_vec()],
@@ -462,7 +471,8 @@ mod tests {
             panic!("{:?}", a.warnings)
         };
         assert!(
-            w.detail.starts_with("CN=wpj SHA-1 Issuing CA") || w.detail.contains("SHA-1 Issuing CA is signed with SHA-1"),
+            w.detail.starts_with("CN=wpj SHA-1 Issuing CA")
+                || w.detail.contains("SHA-1 Issuing CA is signed with SHA-1"),
             "{}",
             w.detail
         );
@@ -471,8 +481,17 @@ mod tests {
         let a = assess_in(&served, &net, &system, NAME, now()).await;
         let failures: Vec<(usize, JoinFailure)> =
             a.problems.iter().map(|p| (p.position, p.failure)).collect();
-        assert_eq!(failures, [(1, JoinFailure::InvalidCert)], "{:?}", a.problems);
-        assert!(a.problems[0].detail.contains("Microsoft's"), "{:?}", a.problems);
+        assert_eq!(
+            failures,
+            [(1, JoinFailure::InvalidCert)],
+            "{:?}",
+            a.problems
+        );
+        assert!(
+            a.problems[0].detail.contains("Microsoft's"),
+            "{:?}",
+            a.problems
+        );
         assert!(a.warnings.is_empty());
     }
 
@@ -489,14 +508,19 @@ mod tests {
         let a = assess_in(&served, &net, &system, NAME, now()).await;
         let failures: Vec<(usize, JoinFailure)> =
             a.problems.iter().map(|p| (p.position, p.failure)).collect();
-        assert_eq!(failures, [(0, JoinFailure::InvalidCert)], "{:?}", a.problems);
+        assert_eq!(
+            failures,
+            [(0, JoinFailure::InvalidCert)],
+            "{:?}",
+            a.problems
+        );
     }
 
     #[test]
     fn webpki_alone_refuses_the_sha1_intermediate() {
         let (_, private, _) = setup();
-        let err = crate::path::best(&der(LEAF), &[der(SHA1_CA)], &private, now())
-            .map(|b| b.path.len());
+        let err =
+            crate::path::best(&der(LEAF), &[der(SHA1_CA)], &private, now()).map(|b| b.path.len());
         assert_eq!(err, Ok(3), "accepted with the legacy algorithms");
         let anchors = private.anchors();
         let leaf = der(LEAF);

@@ -7,6 +7,7 @@ use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::hostile::{CRL_FLOOD_URLS, ESCAPES, ESCAPES_ASCII, Hostile};
 use crate::https::{ContractFault, TlsFault};
+use crate::legacy::LegacyChain;
 use crate::pki::{LeafSpec, Validity};
 
 use super::ENTRA_REGISTRATION_HOST;
@@ -84,6 +85,10 @@ pub enum ChainShape {
         /// The cross-certificate expired 30 days ago.
         expired: bool,
     },
+    /// The server presents a checked-in legacy chain under the private root `wpj Legacy Root CA`
+    /// ([`crate::legacy`]), which the client is given to trust; use it with the domain
+    /// [`crate::legacy::LEGACY_DOMAIN`], the name the fixtures carry.
+    Legacy(LegacyChain),
 }
 
 /// One node of the registration service.

@@ -12,6 +12,7 @@ use crate::dns::DnsServer;
 use crate::hostile::Hostile;
 use crate::http::Response;
 use crate::https::{HttpsServer, TlsFault, server_config};
+use crate::legacy;
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::server::BlackHole;
 use crate::web::{Route, WebServer};
@@ -49,7 +50,7 @@ impl Lab {
         let extra = match spec.chain {
             ChainShape::ExtraExpired => vec![pki.stale_ca()?],
             ChainShape::CrossSigned { expired } => vec![pki.cross_certificate(expired)?],
-            ChainShape::TwoTier | ChainShape::ThreeTier => Vec::new(),
+            ChainShape::TwoTier | ChainShape::ThreeTier | ChainShape::Legacy(_) => Vec::new(),
         };
         let mut web = Vec::new();
         let mut relays = Vec::new();
@@ -60,6 +61,17 @@ impl Lab {
             let listener = delayed(pki_listener, spec.latency, &mut relays).await?;
             web.push(WebServer::start(listener, pki_routes(&spec, &pki)?)?);
         }
+
+        // A legacy chain's CRLs live at the fixed URLs of the fixtures.
+        let legacy_crl_ip = if let ChainShape::Legacy(_) = spec.chain {
+            let listener = legacy::bind_crl_host().await?;
+            let ip = listener.local_addr()?.ip();
+            // Not behind the latency relay: the port is fixed by the fixtures.
+            web.push(WebServer::start(listener, legacy::crl_routes())?);
+            Some(ip)
+        } else {
+            None
+        };
 
         // Registration service nodes (and the proxy), all on one port as behind 443.
         let mut node_ips: Vec<IpAddr> = spec.nodes.iter().map(|n| IpAddr::V4(n.ip)).collect();
@@ -105,7 +117,10 @@ impl Lab {
                     }
                     None => (pki.served_chain(!spec.omit_intermediate), pki.leaf_key()),
                 };
-                let chain = [chain, extra.clone()].concat();
+                let (chain, key) = match spec.chain {
+                    ChainShape::Legacy(legacy) => (legacy.served()?, legacy.key()?),
+                    _ => ([chain, extra.clone()].concat(), key),
+                };
                 let config = if spec.flavour == Flavour::Entra {
                     entra_server_config(&spec, &pki, chain, key)?
                 } else {
@@ -175,8 +190,15 @@ impl Lab {
             ));
         }
 
+        if let Some(ip) = legacy_crl_ip {
+            for (_, view) in &views {
+                view.edit(|zone| zone.add_ip(legacy::LEGACY_CRL_HOST, ip));
+            }
+        }
         let trust_root_pem = if spec.untrusted_root {
             pki.other_root.pem()
+        } else if let ChainShape::Legacy(_) = spec.chain {
+            legacy::root_pem().to_owned()
         } else {
             pki.root.pem()
         };
