@@ -13,6 +13,7 @@ use wpj_testkit::pki::Validity;
 use wpj_testkit::{Lab, LabSpec};
 
 use crate::support::{lab, quick, step};
+use CertificateSource::{Aia, Served, TrustStore};
 
 /// The DNS, TCP, TLS and revocation steps.
 async fn diagnose(settings: Settings) -> Report {
@@ -677,7 +678,6 @@ async fn three_tier_partial_chain_fetches_the_policy_ca_through_aia_once() {
     let report = diagnose(quick(&lab)).await;
     assert_passes_with_warning(&report, Some(JoinFailure::InvalidCa), "Policy CA");
     let tls = step(&report, "tls");
-    use CertificateSource::{Aia, Served, TrustStore};
     assert_eq!(sources(tls), [Served, Served, Aia, TrustStore], "{tls:?}");
     let fetches = aia_fetches(tls);
     assert_eq!(fetches.len(), 1, "{fetches:?}");
@@ -694,7 +694,6 @@ async fn leaf_only_two_levels_deep_is_built_through_aia() {
     let report = diagnose(quick(&lab)).await;
     assert_passes_with_warning(&report, Some(JoinFailure::InvalidCa), "Issuing CA");
     let tls = step(&report, "tls");
-    use CertificateSource::{Aia, Served, TrustStore};
     assert_eq!(sources(tls), [Served, Aia, Aia, TrustStore], "{tls:?}");
     assert_eq!(aia_fetches(tls).len(), 2);
     // One download each: the run's cache serves any later ask.
@@ -708,7 +707,6 @@ async fn an_expired_certificate_served_but_not_needed_is_a_warning() {
     let report = diagnose_scenario("tls-extra-expired-certificate").await;
     assert_passes_with_warning(&report, None, "served but not needed: remove it");
     let tls = step(&report, "tls");
-    use CertificateSource::{Served, TrustStore};
     assert_eq!(
         sources(tls),
         [Served, Served, TrustStore, Served],
@@ -733,7 +731,6 @@ async fn cross_signed_roots_give_several_paths_and_the_valid_one_is_kept() {
     let tls = step(&report, "tls");
     assert_eq!(tls.status, Status::Pass, "{tls:?}");
     let certs = certificates(tls);
-    use CertificateSource::{Served, TrustStore};
     assert_eq!(
         sources(tls),
         [Served, Served, Served, TrustStore],

@@ -150,7 +150,7 @@ mod tests {
         })
         .unwrap();
         let (a, b) = (pki.intermediate.der(), pki.root.der());
-        assert_eq!(certificates(a), [a.clone()]);
+        assert_eq!(certificates(a), std::slice::from_ref(a));
         assert_eq!(certificates(&certs_only(&[a, b])), [a.clone(), b.clone()]);
         assert!(certificates(&certs_only(&[])).is_empty());
         for junk in [
