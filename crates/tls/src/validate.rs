@@ -189,12 +189,12 @@ fn judge_path(
                 detail: format!(
                     "the server does not send {} ({}); Windows fetches it from {url}, but other \
                      clients and devices that cannot reach that URL fail",
-                    p.subject(),
                     if i == 1 {
                         "its intermediate certificate"
                     } else {
                         "an intermediate certificate"
-                    }
+                    },
+                    p.subject(),
                 ),
                 risk: Some(JoinFailure::InvalidCa),
                 fix: SEND_CHAIN,
@@ -227,10 +227,11 @@ fn judge_path(
         };
         out.warnings.push(Warning {
             detail: format!(
-                "the server sends {}{dates}, which the chain to the trusted root does not need \
-                 (served but not needed: remove it; Windows ignores it, some clients build a \
-                 path through it)",
-                p.subject()
+                "the server sends {} (issued by {}){dates}, which the chain to the trusted root \
+                 does not need (served but not needed: remove it; Windows ignores it, some \
+                 clients build a path through it)",
+                p.subject(),
+                p.issuer()
             ),
             risk: None,
             fix: REMOVE_EXTRA,

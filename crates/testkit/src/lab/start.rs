@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use crate::dns::DnsServer;
 use crate::hostile::Hostile;
 use crate::http::Response;
-use crate::https::{HttpsServer, TlsFault, server_config};
+use crate::https::{HttpsServer, TlsFault, server_config, server_config_by_sni};
 use crate::legacy;
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::server::BlackHole;
@@ -24,6 +24,9 @@ use super::sockets::{bind_same_port, delayed, keep_closed};
 use super::spec::leaf_spec;
 use super::zones::{external_zone, internal_zone};
 use super::{ChainShape, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, PROXY_IP};
+
+/// Serial number of the federation service's own certificate when the leaf names only one host.
+const STS_LEAF_SERIAL: u64 = LEAF_SERIAL + 0x100;
 
 impl Lab {
     /// Starts every server the spec needs, on loopback.
@@ -123,6 +126,21 @@ impl Lab {
                 };
                 let config = if spec.flavour == Flavour::Entra {
                     entra_server_config(&spec, &pki, chain, key)?
+                } else if spec.leaf_cn_only {
+                    // A CN names one host: the federation service keeps a certificate of its own.
+                    let sts = LeafSpec {
+                        names: vec![spec.sts_host()],
+                        ..leaf_spec(&LabSpec {
+                            leaf_cn_only: false,
+                            ..spec.clone()
+                        })
+                    };
+                    let (sts_leaf, sts_key) = pki.mint_leaf(&sts, STS_LEAF_SERIAL)?;
+                    let sts_chain = vec![sts_leaf, pki.intermediate.der().clone()];
+                    server_config_by_sni(vec![
+                        (vec![spec.registration_name()], chain, key),
+                        (vec![spec.sts_host()], sts_chain, sts_key),
+                    ])?
                 } else {
                     server_config(chain, key, spec.tls == TlsFault::Tls12Only)?
                 };
