@@ -681,10 +681,14 @@ async fn three_tier_partial_chain_fetches_the_policy_ca_through_aia_once() {
     assert_eq!(sources(tls), [Served, Served, Aia, TrustStore], "{tls:?}");
     let fetches = aia_fetches(tls);
     assert_eq!(fetches.len(), 1, "{fetches:?}");
+    // A PKCS#7 certs-only bundle, as AD CS publishes: the policy CA and the root.
+    assert!(fetches[0].url.ends_with(".p7c"), "{fetches:?}");
     assert!(
-        matches!(&fetches[0].outcome, wpj::AiaOutcome::Fetched { subjects } if subjects[0].contains("Policy CA"))
+        matches!(&fetches[0].outcome, wpj::AiaOutcome::Fetched { subjects } if subjects.len() == 2 && subjects[0].contains("Policy CA")),
+        "{fetches:?}"
     );
-    assert_eq!(lab.pki_hits(wpj_testkit::pki::POLICY_CERT_PATH), 1);
+    assert!(fetches[0].bytes.unwrap() > 0);
+    assert_eq!(lab.pki_hits(wpj_testkit::pki::POLICY_P7C_PATH), 1);
     assert_eq!(revocations(step(&report, "revocation")).len(), 3);
 }
 
@@ -698,7 +702,7 @@ async fn leaf_only_two_levels_deep_is_built_through_aia() {
     assert_eq!(aia_fetches(tls).len(), 2);
     // One download each: the run's cache serves any later ask.
     assert_eq!(lab.pki_hits(wpj_testkit::pki::ISSUING_CERT_PATH), 1);
-    assert_eq!(lab.pki_hits(wpj_testkit::pki::POLICY_CERT_PATH), 1);
+    assert_eq!(lab.pki_hits(wpj_testkit::pki::POLICY_P7C_PATH), 1);
     assert_eq!(revocations(step(&report, "revocation")).len(), 3);
 }
 

@@ -139,8 +139,11 @@ pub const ROOT_CRL_PATH: &str = "/pki/root.crl";
 pub const ISSUING_CRL_PATH: &str = "/pki/issuing.crl";
 /// `http://…/issuing.crt`: the intermediate, DER, for AIA caIssuers.
 pub const ISSUING_CERT_PATH: &str = "/pki/issuing.crt";
-/// `http://…/policy.crt`: the policy CA of a three-tier PKI, DER (the issuing CA's AIA).
+/// `http://…/policy.crt`: the policy CA of a three-tier PKI, DER.
 pub const POLICY_CERT_PATH: &str = "/pki/policy.crt";
+/// `http://…/policy.p7c`: the policy CA and the root as a PKCS#7 certs-only bundle, as AD CS
+/// publishes them; the issuing CA's AIA of a three-tier PKI names it.
+pub const POLICY_P7C_PATH: &str = "/pki/policy.p7c";
 /// `http://…/policy.crl`: the policy CA's CRL (covers the issuing CA of a three-tier PKI).
 pub const POLICY_CRL_PATH: &str = "/pki/policy.crl";
 /// `http://…/other-root.crl`: the other root's CRL (covers the cross-certificate).
@@ -196,7 +199,8 @@ impl Pki {
 
     /// Makes it three-tier, as enterprise PKIs are: root → policy CA → issuing CA → leaf. The
     /// issuing CA (same name and serial) is signed by the policy CA and names it in its AIA
-    /// ([`POLICY_CERT_PATH`]) and CDP ([`POLICY_CRL_PATH`]); the leaf is minted again from `leaf`.
+    /// ([`POLICY_P7C_PATH`], a `.p7c` bundle) and CDP ([`POLICY_CRL_PATH`]); the leaf is minted
+    /// again from `leaf`.
     pub fn into_three_tier(mut self, leaf: &LeafSpec) -> Result<Self, rcgen::Error> {
         let now = OffsetDateTime::now_utc();
         let base = self.base_url.clone();
@@ -213,7 +217,7 @@ impl Pki {
             INTERMEDIATE_SERIAL,
             Some(&policy),
             Some(format!("{base}{POLICY_CRL_PATH}")),
-            Some(format!("{base}{POLICY_CERT_PATH}")),
+            Some(format!("{base}{POLICY_P7C_PATH}")),
             now,
         )?;
         let (cert, key) = mint_leaf(leaf, LEAF_SERIAL, &base, &self.intermediate, now)?;
@@ -506,6 +510,30 @@ fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(content);
     out
+}
+
+/// A PKCS#7 (CMS, RFC 5652) certs-only bundle of `certs`, DER: a `SignedData` without signers,
+/// as `openssl crl2pkcs7 -nocrl` writes it and Windows CAs publish `.p7c` files.
+#[must_use]
+pub fn certs_only_p7c(certs: &[&[u8]]) -> Vec<u8> {
+    const SIGNED_DATA: [u8; 11] = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+    ];
+    const DATA: [u8; 11] = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+    ];
+    let signed = [
+        der_tlv(0x02, &[1]),
+        der_tlv(0x31, &[]),
+        der_tlv(0x30, &DATA),
+        der_tlv(0xa0, &certs.concat()),
+        der_tlv(0x31, &[]),
+    ]
+    .concat();
+    der_tlv(
+        0x30,
+        &[&SIGNED_DATA[..], &der_tlv(0xa0, &der_tlv(0x30, &signed))].concat(),
+    )
 }
 
 /// PEM text of a DER certificate.

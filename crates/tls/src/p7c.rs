@@ -97,41 +97,7 @@ pub(crate) fn certificates(body: &[u8]) -> Vec<CertificateDer<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let len = content.len();
-        if len < 0x80 {
-            out.push(u8::try_from(len).unwrap());
-        } else {
-            out.push(0x82);
-            out.extend_from_slice(&u16::try_from(len).unwrap().to_be_bytes());
-        }
-        out.extend_from_slice(content);
-        out
-    }
-
-    /// A certs-only bundle as `openssl crl2pkcs7 -nocrl` writes it.
-    fn certs_only(certs: &[&[u8]]) -> Vec<u8> {
-        let signed = [
-            tlv(0x02, &[1]),
-            tlv(0x31, &[]),
-            tlv(
-                0x30,
-                &tlv(
-                    0x06,
-                    &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01],
-                ),
-            ),
-            tlv(0xa0, &certs.concat()),
-            tlv(0x31, &[]),
-        ]
-        .concat();
-        tlv(
-            0x30,
-            &[tlv(0x06, SIGNED_DATA), tlv(0xa0, &tlv(0x30, &signed))].concat(),
-        )
-    }
+    use wpj_testkit::pki::certs_only_p7c as certs_only;
 
     #[test]
     fn der_and_certs_only_bundles_give_their_certificates() {

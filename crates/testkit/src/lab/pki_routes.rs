@@ -9,7 +9,8 @@ use crate::hostile::{
 use crate::http::Response;
 use crate::pki::{
     CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL,
-    OTHER_ROOT_CRL_PATH, POLICY_CERT_PATH, POLICY_CRL_PATH, Pki, ROOT_CRL_PATH,
+    OTHER_ROOT_CRL_PATH, POLICY_CERT_PATH, POLICY_CRL_PATH, POLICY_P7C_PATH, Pki, ROOT_CRL_PATH,
+    certs_only_p7c,
 };
 use crate::web::Route;
 
@@ -90,6 +91,13 @@ pub(crate) fn pki_routes(
         routes.insert(
             POLICY_CERT_PATH.to_owned(),
             Route::ok("application/pkix-cert", policy.der().to_vec()),
+        );
+        routes.insert(
+            POLICY_P7C_PATH.to_owned(),
+            Route::ok(
+                "application/pkcs7-mime",
+                certs_only_p7c(&[policy.der(), pki.root.der()]),
+            ),
         );
     }
     routes.insert(

@@ -409,7 +409,7 @@ async fn the_wrong_name_certificate_names_other_hosts() {
 
 #[tokio::test]
 async fn three_tier_chain_completes_through_the_issuing_cas_aia_and_the_host_counts_it() {
-    use wpj_testkit::pki::POLICY_CERT_PATH;
+    use wpj_testkit::pki::{POLICY_CERT_PATH, POLICY_P7C_PATH};
     let lab = lab("tls-three-tier-partial-chain").await;
     let chain = served_chain(&lab).await;
     assert_eq!(chain.len(), 2, "leaf and issuing CA");
@@ -419,14 +419,18 @@ async fn three_tier_chain_completes_through_the_issuing_cas_aia_and_the_host_cou
         Err(webpki::Error::UnknownIssuer)
     );
     let urls = aia_ca_issuers(&chain[1]);
-    assert_eq!(urls, [format!("{}{POLICY_CERT_PATH}", lab.pki_base_url())]);
-    assert_eq!(lab.pki_hits(POLICY_CERT_PATH), 0);
-    let policy = CertificateDer::from(fetch_bytes(&lab, &urls[0]).await);
-    assert_eq!(
-        lab.pki_hits(POLICY_CERT_PATH),
-        1,
-        "the host counts requests"
+    assert_eq!(urls, [format!("{}{POLICY_P7C_PATH}", lab.pki_base_url())]);
+    assert_eq!(lab.pki_hits(POLICY_P7C_PATH), 0);
+    let bundle = fetch_bytes(&lab, &urls[0]).await;
+    assert_eq!(lab.pki_hits(POLICY_P7C_PATH), 1, "the host counts requests");
+    // The bundle holds the policy CA (and the root), whole.
+    let policy = CertificateDer::from(
+        fetch_bytes(&lab, &format!("{}{POLICY_CERT_PATH}", lab.pki_base_url())).await,
     );
+    for der in [policy.as_ref(), lab.pki().root.der().as_ref()] {
+        assert!(bundle.windows(der.len()).any(|w| w == der));
+    }
+    assert_eq!(bundle[0], 0x30, "a DER SEQUENCE (ContentInfo)");
     assert!(cert(&policy).subject().to_string().contains("Policy CA"));
     let full = vec![chain[0].clone(), chain[1].clone(), policy];
     let crls = chain_crls(&lab, &full).await;
