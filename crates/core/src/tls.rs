@@ -368,7 +368,7 @@ pub struct AiaFetch {
 
 /// The outcome of one AIA caIssuers download.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
+#[serde(tag = "result", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum AiaOutcome {
     /// Certificates came back (a DER certificate, or a PKCS#7 "certs-only" bundle).
@@ -445,6 +445,32 @@ impl fmt::Display for RevocationInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_aia_download_reads_back_from_its_json() {
+        let fetch = AiaFetch {
+            url: "http://pki.contoso.test/policy.p7c".to_owned(),
+            for_subject: "CN=Issuing CA".to_owned(),
+            outcome: AiaOutcome::Fetched {
+                subjects: vec!["CN=Policy CA".to_owned()],
+            },
+            bytes: Some(1234),
+            elapsed: Duration::from_millis(7),
+        };
+        let json = serde_json::to_value(&fetch).unwrap();
+        assert_eq!(json["outcome"]["result"], "fetched");
+        assert_eq!(json["elapsed_ms"], 7);
+        assert_eq!(serde_json::from_value::<AiaFetch>(json).unwrap(), fetch);
+        assert_eq!(
+            fetch.to_string(),
+            "AIA http://pki.contoso.test/policy.p7c (issuer of CN=Issuing CA): fetched CN=Policy CA, 1234 bytes"
+        );
+        let skipped = AiaOutcome::Skipped {
+            why: "ldap://".to_owned(),
+        };
+        let json = serde_json::to_string(&skipped).unwrap();
+        assert_eq!(json, r#"{"result":"skipped","why":"ldap://"}"#);
+    }
 
     #[test]
     fn every_crl_outcome_reads_back_from_its_json() {

@@ -50,12 +50,17 @@ const PRIORITY: [JoinFailure; 4] = [
 
 /// Handshakes with SNI `enterpriseregistration.<suffix>` on the first reachable address (on the
 /// connection the TCP step opened, as Windows does; every other reachable node too), records
-/// version, cipher and ALPN, captures the chain even when it is untrusted, and validates it:
-/// untrusted root or missing intermediate → 0x80072F0D (a missing intermediate that AIA can fetch is
-/// a `Warn`: Windows copes, other clients fail); expired or not yet valid → 0x80072F05; name not
-/// covered → 0x80072F06 (the SANs it does cover are shown); wrong usage → 0x80072F89. Every problem
-/// is listed as [`Evidence::CertificateProblem`]. A stalled server → 0x80072EE2; a reset or a
-/// protocol mismatch → 0x80072EFE.
+/// version, cipher and ALPN, captures the chain even when it is untrusted, and judges it as
+/// `CryptoAPI` does: the best path to a trusted root is built from what the server sent and what AIA
+/// caIssuers gives (level by level, DER or PKCS#7, each download as [`Evidence::Aia`]), and dates,
+/// usage and algorithms are judged on that path. Untrusted root or missing intermediate →
+/// 0x80072F0D (a missing intermediate that AIA can fetch is a `Warn`: Windows copes, other clients
+/// fail); expired or not yet valid → 0x80072F05; name not covered → 0x80072F06 (the SANs it does
+/// cover are shown; a certificate with no SAN at all is matched on its CN, a `Warn`); wrong usage,
+/// or SHA-1 / RSA under 2048 bits under a root of the system store → 0x80072F89 (under a private
+/// root they are a `Warn`). Certificates served but not on the path are a `Warn`, even expired.
+/// Every problem is listed as [`Evidence::CertificateProblem`]. A stalled server → 0x80072EE2; a
+/// reset or a protocol mismatch → 0x80072EFE.
 #[derive(Debug, Clone, Default)]
 pub struct TlsCheck;
 
