@@ -682,7 +682,14 @@ async fn three_tier_partial_chain_fetches_the_policy_ca_through_aia_once() {
     let fetches = aia_fetches(tls);
     assert_eq!(fetches.len(), 1, "{fetches:?}");
     // A PKCS#7 certs-only bundle, as AD CS publishes: the policy CA and the root.
-    assert!(fetches[0].url.ends_with(".p7c"), "{fetches:?}");
+    assert_eq!(
+        fetches[0].url,
+        format!(
+            "{}{}",
+            lab.pki_base_url(),
+            wpj_testkit::pki::POLICY_P7C_PATH
+        )
+    );
     assert!(
         matches!(&fetches[0].outcome, wpj::AiaOutcome::Fetched { subjects } if subjects.len() == 2 && subjects[0].contains("Policy CA")),
         "{fetches:?}"

@@ -487,10 +487,22 @@ fn ca(
 
 /// The Authority Information Access extension with one caIssuers URL (RFC 5280 §4.2.2.1).
 fn aia_ca_issuers(url: &str) -> CustomExtension {
+    aia_extension(&[url])
+}
+
+/// The Authority Information Access extension with these caIssuers URLs, in this order (an AD CS
+/// certificate lists `ldap:///CN=…` first, then `http://`).
+#[must_use]
+pub fn aia_extension(urls: &[&str]) -> CustomExtension {
     const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
-    let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
-    let description = der_tlv(0x30, &[&CA_ISSUERS[..], &location].concat());
-    let syntax = der_tlv(0x30, &description);
+    let descriptions: Vec<u8> = urls
+        .iter()
+        .flat_map(|url| {
+            let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
+            der_tlv(0x30, &[&CA_ISSUERS[..], &location].concat())
+        })
+        .collect();
+    let syntax = der_tlv(0x30, &descriptions);
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], syntax)
 }
 

@@ -436,13 +436,15 @@ mod tests {
 
     /// A network layer that is never used (the chains are complete) and the two stores: the
     /// fixture root as a private root, and as a root of the system store.
-    fn setup() -> (Net, TrustStore, TrustStore) {
+    pub(super) fn setup() -> (Net, TrustStore, TrustStore) {
         let mut settings = wpj_core::Settings::new(wpj_core::Target::parse("legacy.test").unwrap());
         settings.trust = wpj_core::TrustRoots {
             system: false,
             extra_pem: vec![ROOT.to_vec()],
         };
-        // Never asked: the chains are complete, nothing is fetched.
+        // Loopback only, whatever `HTTPS_PROXY` the machine has.
+        settings.proxy = Some(String::new());
+        // Never asked: AIA URLs in these tests name addresses, not hosts.
         settings.resolvers = wpj_core::Resolvers::Views(vec![wpj_core::ResolverView {
             name: "internal".to_owned(),
             servers: vec![std::net::SocketAddr::from(([127, 0, 0, 1], 9))],
@@ -538,5 +540,112 @@ mod tests {
             )
             .is_err()
         );
+    }
+}
+
+#[cfg(test)]
+mod aia_tests {
+    use std::collections::HashMap;
+
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    use wpj_core::AiaOutcome;
+    use wpj_testkit::pki::aia_extension;
+    use wpj_testkit::web::{Route, WebServer};
+
+    use super::*;
+    use crate::aia::{MAX_FETCHES, MAX_LEVELS};
+
+    /// A CA named `name` whose AIA lists `aia`, signed by `parent` (self-signed without one).
+    fn ca(
+        name: &str,
+        aia: &[&str],
+        parent: Option<&(CertificateParams, KeyPair)>,
+    ) -> (CertificateParams, KeyPair, CertificateDer<'static>) {
+        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
+        params.distinguished_name.push(DnType::CommonName, name);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        if !aia.is_empty() {
+            params.custom_extensions.push(aia_extension(aia));
+        }
+        let key = KeyPair::generate().unwrap();
+        let cert = match parent {
+            Some((p, k)) => params.signed_by(&key, &Issuer::from_params(p, k)),
+            None => params.self_signed(&key),
+        }
+        .unwrap();
+        (params, key, cert.der().clone())
+    }
+
+    /// An endless ladder of CAs, each naming the next through AIA (an `ldap://` URL first, as AD CS
+    /// writes them), and none reaching a trusted root: the build stops at the limits, every download
+    /// is recorded, and the verdict is the untrusted chain Windows gives up with.
+    #[tokio::test]
+    async fn an_endless_aia_ladder_is_followed_only_so_far_and_ldap_is_skipped() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let url = |n: usize| format!("{base}/ca{n}.crt");
+        // ca(n) is issued by ca(n+1) and points at it; the top one is self-signed.
+        let mut routes = HashMap::new();
+        let (mut params, mut key, der) = ca(&format!("Rung {RUNGS}"), &[], None);
+        routes.insert(
+            format!("/ca{RUNGS}.crt"),
+            Route::ok("application/pkix-cert", der.to_vec()),
+        );
+        for n in (0..RUNGS).rev() {
+            let ldap = format!("ldap:///CN=Rung {},CN=AIA", n + 1);
+            let next = url(n + 1);
+            let (p, k, der) = ca(&format!("Rung {n}"), &[&ldap, &next], Some(&(params, key)));
+            routes.insert(
+                format!("/ca{n}.crt"),
+                Route::ok("application/pkix-cert", der.to_vec()),
+            );
+            (params, key) = (p, k);
+        }
+        let mut leaf_params = CertificateParams::new(vec![NAME.to_owned()]).unwrap();
+        leaf_params
+            .custom_extensions
+            .push(aia_extension(&[&url(0)]));
+        let leaf = leaf_params
+            .signed_by(
+                &KeyPair::generate().unwrap(),
+                &Issuer::from_params(&params, &key),
+            )
+            .unwrap()
+            .der()
+            .clone();
+        let server = WebServer::start(listener, routes).unwrap();
+
+        let (net, private, _) = tests_setup();
+        let a = assess_in(&[leaf], &net, &private, NAME, OffsetDateTime::now_utc()).await;
+        let fetched = a
+            .aia
+            .iter()
+            .filter(|f| matches!(f.outcome, AiaOutcome::Fetched { .. }))
+            .count();
+        assert_eq!(fetched, MAX_LEVELS, "{:#?}", a.aia);
+        assert!(fetched <= MAX_FETCHES);
+        let hits: usize = (0..=RUNGS)
+            .map(|n| server.hits(&format!("/ca{n}.crt")))
+            .sum();
+        assert_eq!(hits, MAX_LEVELS, "one download per URL, no more");
+        let ldap = a
+            .aia
+            .iter()
+            .filter(|f| {
+                f.url.starts_with("ldap:") && matches!(f.outcome, AiaOutcome::Skipped { .. })
+            })
+            .count();
+        assert!(ldap >= 1, "{:#?}", a.aia);
+        assert!(a.path.is_none());
+        let failures: Vec<JoinFailure> = a.problems.iter().map(|p| p.failure).collect();
+        assert_eq!(failures, [JoinFailure::InvalidCa], "{:?}", a.problems);
+    }
+
+    const NAME: &str = "enterpriseregistration.legacy.test";
+    /// How many CAs the ladder has above the leaf's issuer.
+    const RUNGS: usize = 12;
+
+    fn tests_setup() -> (Net, TrustStore, TrustStore) {
+        super::tests::setup()
     }
 }
