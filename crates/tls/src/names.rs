@@ -1,10 +1,14 @@
 //! Does the server certificate name the host? As Windows' SSL policy decides it.
 //!
 //! `CertVerifyCertificateChainPolicy` with `CERT_CHAIN_POLICY_SSL` matches the host against the
-//! subjectAltName DNS names; a certificate with no subjectAltName at all is matched on its
-//! subject's common name instead (exactly, no wildcards there). Browsers and webpki refuse such a
-//! certificate (CA/Browser Forum baseline requirements; RFC 6125 §6.4.4 leaves it to the client),
-//! so it passes for Windows with a warning.
+//! certificate's names — "either the DNS name or common name" (Microsoft,
+//! `SSL_EXTRA_CERT_CHAIN_POLICY_PARA`,
+//! <https://learn.microsoft.com/en-us/windows/win32/api/wincrypt/ns-wincrypt-httpspolicycallbackdata>):
+//! the subjectAltName DNS names, and the subject's common name when there is no subjectAltName at
+//! all (REFERENCE.md §5). Here the CN is matched exactly; whether Windows also accepts a wildcard
+//! there is not confirmed, so the tool does not. Browsers and webpki refuse CN-only certificates
+//! (CA/Browser Forum baseline requirements; RFC 6125 §6.4.4 leaves it to the client), so such a
+//! certificate passes for Windows with a warning.
 
 use rustls_pki_types::{CertificateDer, ServerName};
 use webpki::EndEntityCert;

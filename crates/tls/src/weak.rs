@@ -1,10 +1,13 @@
 //! Weak signatures and keys on a built path, judged by the root's origin as Windows judges them.
 //!
-//! Windows refuses SHA-1 in TLS server chains to roots of Microsoft's Trusted Root Program, not
-//! under enterprise roots (Microsoft Security Advisory 2880823, "Deprecation of SHA-1 hashing
-//! algorithm for Microsoft root certificate program"); RSA keys are refused below 1024 bits
-//! (KB2661254). Refusing 1024-to-2047-bit RSA keys under program roots follows the program's
-//! requirements (2048 bits minimum) and is not confirmed for the chain engine itself.
+//! Microsoft blocks SHA-1 TLS certificates only where they chain to a root of its Trusted Root
+//! Program: "Manually-installed enterprise or self-signed SHA-1 certificates will not be impacted"
+//! (<https://blogs.windows.com/msedgedev/2016/11/18/countdown-to-sha-1-deprecation/>; Security
+//! Advisory 3123479). That statement is about Edge and Internet Explorer, which use the chain
+//! engine's weak-signature policy (`WeakSha1ThirdPartyFlags`); that WinHTTP refuses SHA-1 under
+//! program roots the same way is not confirmed. RSA keys from 1024 bits are accepted (KB2661254
+//! blocks only shorter ones); refusing 1024-to-2047-bit keys under program roots follows the
+//! program's requirements (2048 bits minimum) and is not confirmed for the chain engine itself.
 
 use rustls_pki_types::CertificateDer;
 use wpj_net::{RootOrigin, TrustStore};
