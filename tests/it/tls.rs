@@ -13,6 +13,7 @@ use wpj_testkit::pki::Validity;
 use wpj_testkit::{Lab, LabSpec};
 
 use crate::support::{lab, quick, step};
+use CertificateSource::{Aia, Served, TrustStore};
 
 /// The DNS, TCP, TLS and revocation steps.
 async fn diagnose(settings: Settings) -> Report {
@@ -642,4 +643,155 @@ async fn farm_nodes_with_different_certificates() {
     // The first node's chain is clean: the failure is another node's certificate, named for the admin.
     assert!(problems(tls).is_empty(), "{tls:?}");
     assert!(tls.summary.contains("127.0.0.4:"), "{}", tls.summary);
+}
+
+fn sources(f: &Finding) -> Vec<CertificateSource> {
+    certificates(f).iter().map(|c| c.source).collect()
+}
+
+fn aia_fetches(f: &Finding) -> Vec<&wpj::AiaFetch> {
+    f.evidence
+        .iter()
+        .filter_map(|e| match e {
+            Evidence::Aia(a) => Some(a),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A Windows device builds the path and passes; the report warns, and revocation covers the
+/// whole path built (every non-root certificate).
+fn assert_passes_with_warning(report: &Report, risk: Option<JoinFailure>, words: &str) {
+    let tls = step(report, "tls");
+    assert_eq!(tls.status, Status::Warn, "{tls:?}");
+    assert_eq!(tls.failure, risk, "{tls:?}");
+    assert!(problems(tls).is_empty(), "{tls:?}");
+    assert!(tls.summary.contains(words), "{}", tls.summary);
+    assert_eq!(report.verdict(), None, "{report}");
+    let rev = step(report, "revocation");
+    assert_eq!(rev.status, Status::Pass, "{rev:?}");
+}
+
+#[tokio::test]
+async fn three_tier_partial_chain_fetches_the_policy_ca_through_aia_once() {
+    let lab = lab("tls-three-tier-partial-chain").await;
+    let report = diagnose(quick(&lab)).await;
+    assert_passes_with_warning(&report, Some(JoinFailure::InvalidCa), "Policy CA");
+    let tls = step(&report, "tls");
+    assert_eq!(sources(tls), [Served, Served, Aia, TrustStore], "{tls:?}");
+    let fetches = aia_fetches(tls);
+    assert_eq!(fetches.len(), 1, "{fetches:?}");
+    // A PKCS#7 certs-only bundle, as AD CS publishes: the policy CA and the root.
+    assert_eq!(
+        fetches[0].url,
+        format!(
+            "{}{}",
+            lab.pki_base_url(),
+            wpj_testkit::pki::POLICY_P7C_PATH
+        )
+    );
+    assert!(
+        matches!(&fetches[0].outcome, wpj::AiaOutcome::Fetched { subjects } if subjects.len() == 2 && subjects[0].contains("Policy CA")),
+        "{fetches:?}"
+    );
+    assert!(fetches[0].bytes.unwrap() > 0);
+    assert_eq!(lab.pki_hits(wpj_testkit::pki::POLICY_P7C_PATH), 1);
+    assert_eq!(revocations(step(&report, "revocation")).len(), 3);
+}
+
+#[tokio::test]
+async fn leaf_only_two_levels_deep_is_built_through_aia() {
+    let lab = lab("tls-three-tier-leaf-only").await;
+    let report = diagnose(quick(&lab)).await;
+    assert_passes_with_warning(&report, Some(JoinFailure::InvalidCa), "Issuing CA");
+    let tls = step(&report, "tls");
+    assert_eq!(sources(tls), [Served, Aia, Aia, TrustStore], "{tls:?}");
+    assert_eq!(aia_fetches(tls).len(), 2);
+    // One download each: the run's cache serves any later ask.
+    assert_eq!(lab.pki_hits(wpj_testkit::pki::ISSUING_CERT_PATH), 1);
+    assert_eq!(lab.pki_hits(wpj_testkit::pki::POLICY_P7C_PATH), 1);
+    assert_eq!(revocations(step(&report, "revocation")).len(), 3);
+}
+
+#[tokio::test]
+async fn an_expired_certificate_served_but_not_needed_is_a_warning() {
+    let report = diagnose_scenario("tls-extra-expired-certificate").await;
+    assert_passes_with_warning(&report, None, "served but not needed: remove it");
+    let tls = step(&report, "tls");
+    assert_eq!(
+        sources(tls),
+        [Served, Served, TrustStore, Served],
+        "{tls:?}"
+    );
+    assert!(certificates(tls)[3].subject.contains("Old Issuing CA"));
+    assert!(tls.summary.contains("expired on"), "{}", tls.summary);
+    assert_eq!(revocations(step(&report, "revocation")).len(), 2);
+}
+
+#[tokio::test]
+async fn cross_signed_roots_give_several_paths_and_the_valid_one_is_kept() {
+    // An expired cross-certificate is sent; the path through the trusted root is valid.
+    let report = diagnose_scenario("tls-cross-signed-expired").await;
+    assert_passes_with_warning(&report, None, "served but not needed");
+    let tls = step(&report, "tls");
+    assert_eq!(certificates(tls).len(), 4, "{tls:?}");
+    assert!(aia_fetches(tls).is_empty());
+
+    // A device that trusts only the old root: the path goes through the (valid) cross-certificate.
+    let report = diagnose_scenario("tls-cross-signed-path").await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.status, Status::Pass, "{tls:?}");
+    let certs = certificates(tls);
+    assert_eq!(
+        sources(tls),
+        [Served, Served, Served, TrustStore],
+        "{tls:?}"
+    );
+    assert!(certs[2].issuer.contains("Untrusted Root"), "{:?}", certs[2]);
+    assert!(
+        certs[3].subject.contains("Untrusted Root"),
+        "{:?}",
+        certs[3]
+    );
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.status, Status::Pass, "{rev:?}");
+    assert_eq!(revocations(rev).len(), 3);
+}
+
+#[tokio::test]
+async fn a_name_only_in_the_common_name_passes_for_windows_with_a_warning() {
+    let report = diagnose_scenario("tls-cn-only").await;
+    assert_passes_with_warning(&report, None, "only in its subject CN");
+    let tls = step(&report, "tls");
+    assert!(certificates(tls)[0].dns_names.is_empty());
+}
+
+#[tokio::test]
+async fn sha1_and_rsa1024_under_a_private_root_pass_for_windows_with_a_warning() {
+    for (scenario, words, weak) in [
+        (
+            "tls-sha1-intermediate-private-root",
+            "is signed with SHA-1",
+            "SHA-1 Issuing CA",
+        ),
+        (
+            "tls-rsa1024-issuer-private-root",
+            "has a 1024-bit RSA key",
+            "RSA-1024 Issuing CA",
+        ),
+    ] {
+        let report = diagnose_scenario(scenario).await;
+        assert_passes_with_warning(&report, None, words);
+        let tls = step(&report, "tls");
+        assert!(tls.summary.contains(weak), "{scenario}: {}", tls.summary);
+        assert!(
+            tls.summary.contains("private root CN=wpj Legacy Root CA")
+                || tls.summary.contains("wpj Legacy Root CA"),
+            "{}",
+            tls.summary
+        );
+        // The whole path, CRLs included, is checked: leaf and issuing CA.
+        let rev = step(&report, "revocation");
+        assert_eq!(revocations(rev).len(), 2, "{scenario}: {rev:?}");
+    }
 }

@@ -13,7 +13,7 @@ use crate::http::{DiscoveryDocument, HttpExchange};
 use crate::logged::LoggedEvent;
 use crate::resolution::{DnsLookup, ServiceKind};
 use crate::status::Status;
-use crate::tls::{CertificateInfo, ConnectAttempt, CrlFetch, RevocationInfo, TlsSession};
+use crate::tls::{AiaFetch, CertificateInfo, ConnectAttempt, CrlFetch, RevocationInfo, TlsSession};
 
 /// One observation attached to a [`Finding`](crate::Finding).
 ///
@@ -69,6 +69,8 @@ pub enum Evidence {
     Revocation(RevocationInfo),
     /// One CRL download (also inside [`Evidence::Revocation`]).
     Crl(CrlFetch),
+    /// One AIA caIssuers download made while building the chain.
+    Aia(AiaFetch),
     /// One HTTP request of the discovery step.
     Http(HttpExchange),
     /// The discovery document that came back.
@@ -121,6 +123,7 @@ impl fmt::Display for Evidence {
             },
             Self::Revocation(r) => write!(f, "{r}"),
             Self::Crl(c) => write!(f, "{c}"),
+            Self::Aia(a) => write!(f, "{a}"),
             Self::Http(h) => write!(f, "{h}"),
             Self::Node(n) => write!(f, "{n}"),
             Self::Probe(p) => write!(f, "{p}"),

@@ -77,8 +77,8 @@ pub use status::Status;
 pub use target::{Target, TargetError};
 pub use text::{Clean, is_unsafe, sanitize};
 pub use tls::{
-    CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
-    RevocationInfo, RevocationStatus, TlsSession,
+    AiaFetch, AiaOutcome, CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome,
+    CrlFetch, CrlOutcome, RevocationInfo, RevocationStatus, TlsSession,
 };
 
 /// The attribute [`Check`] implementations use (re-exported so that implementing a check needs no

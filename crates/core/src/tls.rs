@@ -350,6 +350,59 @@ impl fmt::Display for CrlFetch {
     }
 }
 
+/// How one AIA caIssuers download went (Windows fetches missing issuers this way, level by level).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiaFetch {
+    /// The caIssuers URL.
+    pub url: String,
+    /// The subject of the certificate whose issuer was looked for.
+    pub for_subject: String,
+    /// What happened.
+    pub outcome: AiaOutcome,
+    /// Size of the body, when one came.
+    pub bytes: Option<usize>,
+    /// How long the download took.
+    #[serde(with = "duration_ms", rename = "elapsed_ms")]
+    pub elapsed: Duration,
+}
+
+/// The outcome of one AIA caIssuers download.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum AiaOutcome {
+    /// Certificates came back (a DER certificate, or a PKCS#7 "certs-only" bundle).
+    Fetched {
+        /// Their subjects.
+        subjects: Vec<String>,
+    },
+    /// Not fetched: a scheme the tool does not fetch (`ldap://`), or a limit on AIA downloads.
+    Skipped {
+        /// Why.
+        why: String,
+    },
+    /// The download failed or gave something that is not a certificate.
+    Failed {
+        /// Why.
+        why: String,
+    },
+}
+
+impl fmt::Display for AiaFetch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AIA {} (issuer of {}): ", self.url, self.for_subject)?;
+        match &self.outcome {
+            AiaOutcome::Fetched { subjects } => write!(f, "fetched {}", subjects.join(", "))?,
+            AiaOutcome::Skipped { why } => write!(f, "skipped: {why}")?,
+            AiaOutcome::Failed { why } => write!(f, "failed: {why}")?,
+        }
+        if let Some(bytes) = self.bytes {
+            write!(f, ", {bytes} bytes")?;
+        }
+        Ok(())
+    }
+}
+
 /// Revocation of one certificate of the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevocationInfo {
@@ -392,6 +445,32 @@ impl fmt::Display for RevocationInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_aia_download_reads_back_from_its_json() {
+        let fetch = AiaFetch {
+            url: "http://pki.contoso.test/policy.p7c".to_owned(),
+            for_subject: "CN=Issuing CA".to_owned(),
+            outcome: AiaOutcome::Fetched {
+                subjects: vec!["CN=Policy CA".to_owned()],
+            },
+            bytes: Some(1234),
+            elapsed: Duration::from_millis(7),
+        };
+        let json = serde_json::to_value(&fetch).unwrap();
+        assert_eq!(json["outcome"]["result"], "fetched");
+        assert_eq!(json["elapsed_ms"], 7);
+        assert_eq!(serde_json::from_value::<AiaFetch>(json).unwrap(), fetch);
+        assert_eq!(
+            fetch.to_string(),
+            "AIA http://pki.contoso.test/policy.p7c (issuer of CN=Issuing CA): fetched CN=Policy CA, 1234 bytes"
+        );
+        let skipped = AiaOutcome::Skipped {
+            why: "ldap://".to_owned(),
+        };
+        let json = serde_json::to_string(&skipped).unwrap();
+        assert_eq!(json, r#"{"result":"skipped","why":"ldap://"}"#);
+    }
 
     #[test]
     fn every_crl_outcome_reads_back_from_its_json() {

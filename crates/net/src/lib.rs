@@ -42,5 +42,5 @@ pub use proxy::ProxyConfig;
 /// A parsed URL (the one URL type of the library).
 pub use reqwest::Url;
 pub use resolve::root_cause;
-pub use roots::{TrustError, TrustStore};
+pub use roots::{RootOrigin, TrustError, TrustStore};
 pub use url::{host_of, join_url, redact_url, scheme_of};

@@ -43,10 +43,23 @@ impl TrustError {
     }
 }
 
+/// Where a trusted root comes from: what Windows' policies tell apart (SHA-1 and short RSA keys are
+/// refused only in chains to roots of Microsoft's Trusted Root Program, which the system store holds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RootOrigin {
+    /// The operating system's store (on a device: Microsoft's Trusted Root Program).
+    System,
+    /// A root the user gave (`--ca-file`, a lab): a private, enterprise root.
+    Private,
+}
+
 /// The certificates the run trusts as roots.
 #[derive(Debug, Clone, Default)]
 pub struct TrustStore {
     roots: Vec<CertificateDer<'static>>,
+    /// The origin of each root, index for index.
+    origins: Vec<RootOrigin>,
 }
 
 impl TrustStore {
@@ -57,6 +70,8 @@ impl TrustStore {
         if trust.system {
             roots.extend(system_roots().iter().cloned());
         }
+        let system = roots.len();
+        let mut extra = Vec::new();
         for (i, pem) in trust.extra_pem.iter().enumerate() {
             let index = i + 1;
             let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(pem)
@@ -68,14 +83,53 @@ impl TrustStore {
             if certs.is_empty() {
                 return Err(TrustError::NoCertificate { index });
             }
-            roots.extend(certs);
+            extra.extend(certs);
         }
-        // Keep only what webpki accepts as an anchor.
-        roots.retain(|der| anchor_from_trusted_cert(der).is_ok());
-        if roots.is_empty() {
+        roots.extend(extra);
+        let store = Self::from_parts(&roots[..system], &roots[system..]);
+        if store.roots.is_empty() {
             return Err(TrustError::NoRoots);
         }
-        Ok(Self { roots })
+        Ok(store)
+    }
+
+    /// A store of `system` roots (as if from the operating system's store) and `private` ones (as
+    /// if given with `--ca-file`); certificates webpki does not accept as anchors are left out.
+    /// For embedders with their own roots, and tests of origin-dependent policy.
+    #[must_use]
+    pub fn from_parts(
+        system: &[CertificateDer<'static>],
+        private: &[CertificateDer<'static>],
+    ) -> Self {
+        let mut store = Self::default();
+        let tagged = system
+            .iter()
+            .map(|c| (c, RootOrigin::System))
+            .chain(private.iter().map(|c| (c, RootOrigin::Private)));
+        for (der, origin) in tagged {
+            // Keep only what webpki accepts as an anchor.
+            if anchor_from_trusted_cert(der).is_ok() {
+                store.roots.push(der.clone());
+                store.origins.push(origin);
+            }
+        }
+        store
+    }
+
+    /// Where `root` (one of [`TrustStore::roots`]) comes from; `None` when it is not one of them.
+    /// A root both stores hold counts as the system's.
+    #[must_use]
+    pub fn origin(&self, root: &CertificateDer<'_>) -> Option<RootOrigin> {
+        let mut found = None;
+        for (der, origin) in self.roots.iter().zip(&self.origins) {
+            if der.as_ref() == root.as_ref() {
+                if *origin == RootOrigin::System {
+                    return Some(RootOrigin::System);
+                }
+                found = Some(*origin);
+            }
+        }
+        found
     }
 
     /// The roots, DER.
@@ -160,5 +214,39 @@ mod tests {
         let e = TrustStore::load(&empty).unwrap_err();
         assert_eq!(e, TrustError::NoCertificate { index: 1 });
         assert_eq!(e.to_string(), "extra trust root #1 holds no certificate");
+    }
+
+    #[test]
+    fn each_root_keeps_its_origin() {
+        use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec, Validity, pem_of};
+        let pki = Pki::generate(&PkiSpec {
+            domain: "origin.test".into(),
+            pki_base_url: "http://pki.origin.test".into(),
+            leaf: LeafSpec {
+                names: vec!["enterpriseregistration.origin.test".into()],
+                validity: Validity::Current,
+                cdp: false,
+                aia: false,
+                server_auth: true,
+                subject: None,
+                crl_paths: Vec::new(),
+            },
+        })
+        .unwrap();
+        let (a, b) = (pki.root.der().clone(), pki.other_root.der().clone());
+        let store = TrustStore::from_parts(std::slice::from_ref(&a), &[b.clone(), a.clone()]);
+        assert_eq!(
+            store.origin(&a),
+            Some(RootOrigin::System),
+            "the system's wins"
+        );
+        assert_eq!(store.origin(&b), Some(RootOrigin::Private));
+        assert_eq!(store.origin(&pki.leaf), None);
+        let loaded = TrustStore::load(&TrustRoots {
+            system: false,
+            extra_pem: vec![pem_of(&b).into_bytes()],
+        })
+        .unwrap();
+        assert_eq!(loaded.origin(&b), Some(RootOrigin::Private));
     }
 }

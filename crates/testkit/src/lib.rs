@@ -31,6 +31,7 @@ pub mod http;
 pub mod https;
 pub mod lab;
 pub mod latency;
+pub mod legacy;
 pub mod memory;
 pub mod pki;
 pub mod proxy;
@@ -40,5 +41,7 @@ pub mod web;
 
 pub use discovery::EntraRealm;
 pub use hostile::Hostile;
-pub use lab::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked};
+pub use lab::{
+    ChainShape, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked,
+};
 pub use scenario::{Expected, Scenario};

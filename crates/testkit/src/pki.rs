@@ -12,6 +12,12 @@ use time::{Duration, OffsetDateTime};
 pub const ROOT_SERIAL: u64 = 0x01;
 /// Serial number of every lab intermediate.
 pub const INTERMEDIATE_SERIAL: u64 = 0x02;
+/// Serial number of the policy CA of a three-tier PKI.
+pub const POLICY_SERIAL: u64 = 0x03;
+/// Serial number of the cross-certificate (the root signed by the other root).
+pub const CROSS_SERIAL: u64 = 0x05;
+/// Serial number of the expired CA certificate a server sends for nothing.
+pub const STALE_CA_SERIAL: u64 = 0x06;
 /// Serial number of every lab leaf.
 pub const LEAF_SERIAL: u64 = 0x1001;
 
@@ -121,6 +127,9 @@ pub struct Pki {
     leaf_key: PrivatePkcs8KeyDer<'static>,
     /// Another root that did not sign anything here (trusting only it makes the chain untrusted).
     pub other_root: Authority,
+    /// The policy CA between the root and the issuing CA, in a three-tier PKI.
+    pub policy: Option<Authority>,
+    domain: String,
     base_url: String,
 }
 
@@ -130,6 +139,15 @@ pub const ROOT_CRL_PATH: &str = "/pki/root.crl";
 pub const ISSUING_CRL_PATH: &str = "/pki/issuing.crl";
 /// `http://…/issuing.crt`: the intermediate, DER, for AIA caIssuers.
 pub const ISSUING_CERT_PATH: &str = "/pki/issuing.crt";
+/// `http://…/policy.crt`: the policy CA of a three-tier PKI, DER.
+pub const POLICY_CERT_PATH: &str = "/pki/policy.crt";
+/// `http://…/policy.p7c`: the policy CA and the root as a PKCS#7 certs-only bundle, as AD CS
+/// publishes them; the issuing CA's AIA of a three-tier PKI names it.
+pub const POLICY_P7C_PATH: &str = "/pki/policy.p7c";
+/// `http://…/policy.crl`: the policy CA's CRL (covers the issuing CA of a three-tier PKI).
+pub const POLICY_CRL_PATH: &str = "/pki/policy.crl";
+/// `http://…/other-root.crl`: the other root's CRL (covers the cross-certificate).
+pub const OTHER_ROOT_CRL_PATH: &str = "/pki/other-root.crl";
 
 impl Pki {
     /// Mints root, intermediate and leaf as `spec` says.
@@ -140,11 +158,13 @@ impl Pki {
             ROOT_SERIAL,
             None,
             None,
+            None,
             now,
         )?;
         let other_root = ca(
             &format!("wpj Untrusted Root CA ({})", spec.domain),
             ROOT_SERIAL,
+            None,
             None,
             None,
             now,
@@ -154,6 +174,7 @@ impl Pki {
             INTERMEDIATE_SERIAL,
             Some(&root),
             Some(format!("{}{ROOT_CRL_PATH}", spec.pki_base_url)),
+            None,
             now,
         )?;
 
@@ -170,8 +191,89 @@ impl Pki {
             leaf,
             leaf_key,
             other_root,
+            policy: None,
+            domain: spec.domain.clone(),
             base_url: spec.pki_base_url.clone(),
         })
+    }
+
+    /// Makes it three-tier, as enterprise PKIs are: root → policy CA → issuing CA → leaf. The
+    /// issuing CA (same name and serial) is signed by the policy CA and names it in its AIA
+    /// ([`POLICY_P7C_PATH`], a `.p7c` bundle) and CDP ([`POLICY_CRL_PATH`]); the leaf is minted
+    /// again from `leaf`.
+    pub fn into_three_tier(mut self, leaf: &LeafSpec) -> Result<Self, rcgen::Error> {
+        let now = OffsetDateTime::now_utc();
+        let base = self.base_url.clone();
+        let policy = ca(
+            &format!("wpj Lab Policy CA ({})", self.domain),
+            POLICY_SERIAL,
+            Some(&self.root),
+            Some(format!("{base}{ROOT_CRL_PATH}")),
+            None,
+            now,
+        )?;
+        self.intermediate = ca(
+            &self.intermediate_name(),
+            INTERMEDIATE_SERIAL,
+            Some(&policy),
+            Some(format!("{base}{POLICY_CRL_PATH}")),
+            Some(format!("{base}{POLICY_P7C_PATH}")),
+            now,
+        )?;
+        let (cert, key) = mint_leaf(leaf, LEAF_SERIAL, &base, &self.intermediate, now)?;
+        self.leaf = cert;
+        self.leaf_key = key;
+        self.policy = Some(policy);
+        Ok(self)
+    }
+
+    /// The root's name and key signed by the other root (a cross-certificate, as when a CA
+    /// changes roots), valid now or expired 30 days ago; its CDP is [`OTHER_ROOT_CRL_PATH`].
+    pub fn cross_certificate(
+        &self,
+        expired: bool,
+    ) -> Result<CertificateDer<'static>, rcgen::Error> {
+        let now = OffsetDateTime::now_utc();
+        let mut params = self.root.params.clone();
+        let validity = if expired {
+            Validity::Expired
+        } else {
+            Validity::Current
+        };
+        (params.not_before, params.not_after) = validity.window(now);
+        params.serial_number = Some(SerialNumber::from(CROSS_SERIAL));
+        params.use_authority_key_identifier_extension = true;
+        params.crl_distribution_points = vec![CrlDistributionPoint {
+            uris: vec![format!("{}{OTHER_ROOT_CRL_PATH}", self.base_url)],
+        }];
+        Ok(params
+            .signed_by(&self.root.key, &self.other_root.issuer())?
+            .der()
+            .clone())
+    }
+
+    /// A CA certificate from the root that expired 30 days ago and issued nothing here: what a
+    /// server still sends after its CA was renewed.
+    pub fn stale_ca(&self) -> Result<CertificateDer<'static>, rcgen::Error> {
+        let now = OffsetDateTime::now_utc();
+        let old = ca(
+            &format!("wpj Lab Old Issuing CA ({})", self.domain),
+            STALE_CA_SERIAL,
+            Some(&self.root),
+            None,
+            None,
+            now,
+        )?;
+        let mut params = old.params.clone();
+        (params.not_before, params.not_after) = Validity::Expired.window(now);
+        Ok(params
+            .signed_by(&old.key, &self.root.issuer())?
+            .der()
+            .clone())
+    }
+
+    fn intermediate_name(&self) -> String {
+        format!("wpj Lab Issuing CA ({})", self.domain)
     }
 
     /// Another leaf from the same intermediate (a farm node with its own certificate), with its key.
@@ -343,12 +445,14 @@ fn dn(common_name: &str) -> DistinguishedName {
     dn
 }
 
-/// A CA certificate: self-signed when `parent` is `None`.
+/// A CA certificate: self-signed when `parent` is `None`; with a CDP and an AIA caIssuers URL
+/// when given.
 fn ca(
     name: &str,
     serial: u64,
     parent: Option<&Authority>,
     crl_url: Option<String>,
+    aia_url: Option<String>,
     now: OffsetDateTime,
 ) -> Result<Authority, rcgen::Error> {
     let mut params = CertificateParams::default();
@@ -366,6 +470,9 @@ fn ca(
     if let Some(url) = crl_url {
         params.crl_distribution_points = vec![CrlDistributionPoint { uris: vec![url] }];
     }
+    if let Some(url) = aia_url {
+        params.custom_extensions.push(aia_ca_issuers(&url));
+    }
     let key = KeyPair::generate()?;
     let cert = match parent {
         Some(p) => params.signed_by(&key, &p.issuer())?,
@@ -380,10 +487,22 @@ fn ca(
 
 /// The Authority Information Access extension with one caIssuers URL (RFC 5280 §4.2.2.1).
 fn aia_ca_issuers(url: &str) -> CustomExtension {
+    aia_extension(&[url])
+}
+
+/// The Authority Information Access extension with these caIssuers URLs, in this order (an AD CS
+/// certificate lists `ldap:///CN=…` first, then `http://`).
+#[must_use]
+pub fn aia_extension(urls: &[&str]) -> CustomExtension {
     const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
-    let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
-    let description = der_tlv(0x30, &[&CA_ISSUERS[..], &location].concat());
-    let syntax = der_tlv(0x30, &description);
+    let descriptions: Vec<u8> = urls
+        .iter()
+        .flat_map(|url| {
+            let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
+            der_tlv(0x30, &[&CA_ISSUERS[..], &location].concat())
+        })
+        .collect();
+    let syntax = der_tlv(0x30, &descriptions);
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], syntax)
 }
 
@@ -403,6 +522,30 @@ fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(content);
     out
+}
+
+/// A PKCS#7 (CMS, RFC 5652) certs-only bundle of `certs`, DER: a `SignedData` without signers,
+/// as `openssl crl2pkcs7 -nocrl` writes it and Windows CAs publish `.p7c` files.
+#[must_use]
+pub fn certs_only_p7c(certs: &[&[u8]]) -> Vec<u8> {
+    const SIGNED_DATA: [u8; 11] = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02,
+    ];
+    const DATA: [u8; 11] = [
+        0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01,
+    ];
+    let signed = [
+        der_tlv(0x02, &[1]),
+        der_tlv(0x31, &[]),
+        der_tlv(0x30, &DATA),
+        der_tlv(0xa0, &certs.concat()),
+        der_tlv(0x31, &[]),
+    ]
+    .concat();
+    der_tlv(
+        0x30,
+        &[&SIGNED_DATA[..], &der_tlv(0xa0, &der_tlv(0x30, &signed))].concat(),
+    )
 }
 
 /// PEM text of a DER certificate.

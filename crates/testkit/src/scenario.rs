@@ -9,7 +9,8 @@ use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::hostile::Hostile;
 use crate::https::{ContractFault, TlsFault};
-use crate::lab::{CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
+use crate::lab::{ChainShape, CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
+use crate::legacy::{LEGACY_DOMAIN, LegacyChain};
 use crate::pki::Validity;
 
 /// What a correct diagnosis of a scenario concludes.
@@ -107,6 +108,11 @@ impl Scenario {
         use Expected::{Failure, FarmHealth, Healthy, SignIn, Warning};
         use JoinFailure as F;
         let base = LabSpec::default;
+        let legacy = |chain| LabSpec {
+            domain: LEGACY_DOMAIN.to_owned(),
+            chain: ChainShape::Legacy(chain),
+            ..base()
+        };
         let with = |f: fn(&mut LabSpec)| {
             let mut spec = base();
             f(&mut spec);
@@ -284,6 +290,60 @@ impl Scenario {
                     s.omit_intermediate = true;
                     s.leaf_aia = false;
                 }),
+            ),
+            scenario(
+                "tls-three-tier-partial-chain",
+                "root, policy CA, issuing CA: the server sends leaf and issuing CA; AIA gives the policy CA",
+                Warning,
+                with(|s| s.chain = ChainShape::ThreeTier),
+            ),
+            scenario(
+                "tls-three-tier-leaf-only",
+                "root, policy CA, issuing CA: the server sends the leaf alone; AIA gives both CAs",
+                Warning,
+                with(|s| {
+                    s.chain = ChainShape::ThreeTier;
+                    s.omit_intermediate = true;
+                }),
+            ),
+            scenario(
+                "tls-extra-expired-certificate",
+                "the server also sends an expired CA certificate the chain does not need",
+                Warning,
+                with(|s| s.chain = ChainShape::ExtraExpired),
+            ),
+            scenario(
+                "tls-cross-signed-expired",
+                "the server also sends an expired cross-certificate; the path through the trusted root is valid",
+                Warning,
+                with(|s| s.chain = ChainShape::CrossSigned { expired: true }),
+            ),
+            scenario(
+                "tls-cross-signed-path",
+                "the device trusts only the old root; the path goes through the cross-certificate the server sends",
+                Healthy,
+                with(|s| {
+                    s.chain = ChainShape::CrossSigned { expired: false };
+                    s.untrusted_root = true;
+                }),
+            ),
+            scenario(
+                "tls-cn-only",
+                "the certificate has no subjectAltName, only the name in its subject CN",
+                Warning,
+                with(|s| s.leaf_cn_only = true),
+            ),
+            scenario(
+                "tls-sha1-intermediate-private-root",
+                "the issuing CA is signed with SHA-1 under a private (enterprise) root",
+                Warning,
+                legacy(LegacyChain::Sha1Intermediate),
+            ),
+            scenario(
+                "tls-rsa1024-issuer-private-root",
+                "the issuing CA has an RSA-1024 key, under a private (enterprise) root",
+                Warning,
+                legacy(LegacyChain::Rsa1024Issuer),
             ),
             scenario(
                 "tls-expired",

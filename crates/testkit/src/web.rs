@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
@@ -42,6 +42,7 @@ impl Route {
 #[derive(Debug)]
 pub struct WebServer {
     addr: SocketAddr,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
     _task: TaskGuard,
 }
 
@@ -50,12 +51,20 @@ impl WebServer {
     pub fn start(listener: TcpListener, routes: HashMap<String, Route>) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let routes = Arc::new(routes);
+        let hits = Arc::new(Mutex::new(HashMap::new()));
+        let counted = Arc::clone(&hits);
         let task = serve(listener, move |mut stream, _| {
             let routes = Arc::clone(&routes);
+            let counted = Arc::clone(&counted);
             async move {
                 let Some(request) = read_request(&mut stream).await else {
                     return;
                 };
+                *counted
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .entry(request.path.clone())
+                    .or_insert(0) += 1;
                 let route = routes
                     .get(&request.path)
                     .cloned()
@@ -63,7 +72,22 @@ impl WebServer {
                 answer(&mut stream, route).await;
             }
         });
-        Ok(Self { addr, _task: task })
+        Ok(Self {
+            addr,
+            hits,
+            _task: task,
+        })
+    }
+
+    /// How many requests for `path` it has read so far.
+    #[must_use]
+    pub fn hits(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(path)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The address it listens on.

@@ -39,6 +39,55 @@ impl<'a> Parsed<'a> {
         hex(self.cert.raw_serial())
     }
 
+    /// The subject, DER (as webpki and `TrustStore::by_subject` compare names).
+    pub(crate) fn subject_raw(&self) -> &[u8] {
+        self.cert.subject().as_raw()
+    }
+
+    /// The issuer, DER.
+    pub(crate) fn issuer_raw(&self) -> &[u8] {
+        self.cert.issuer().as_raw()
+    }
+
+    /// Whether the certificate has a subjectAltName extension at all.
+    pub(crate) fn has_san(&self) -> bool {
+        self.cert.extensions().iter().any(|e| {
+            matches!(
+                e.parsed_extension(),
+                ParsedExtension::SubjectAlternativeName(_)
+            )
+        })
+    }
+
+    /// The subject's common names, as text.
+    pub(crate) fn common_names(&self) -> Vec<String> {
+        self.cert
+            .subject()
+            .iter_common_name()
+            .filter_map(|cn| cn.as_str().ok().map(str::to_owned))
+            .collect()
+    }
+
+    /// Whether its signature is SHA-1 with RSA (`sha1WithRSAEncryption`, or the old OIW OID).
+    pub(crate) fn signed_with_sha1(&self) -> bool {
+        matches!(
+            self.cert
+                .signature_algorithm
+                .algorithm
+                .to_id_string()
+                .as_str(),
+            "1.2.840.113549.1.1.5" | "1.3.14.3.2.29"
+        )
+    }
+
+    /// The size of its RSA key in bits; `None` for other keys.
+    pub(crate) fn rsa_bits(&self) -> Option<usize> {
+        match self.cert.public_key().parsed() {
+            Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => Some(rsa.key_size()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn self_issued(&self) -> bool {
         self.cert.subject().as_raw() == self.cert.issuer().as_raw()
     }

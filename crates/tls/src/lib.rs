@@ -3,8 +3,10 @@
 //! - [`ConnectCheck`] (`tcp`): every resolved address, concurrently → 0x80072EFD when none connects.
 //! - [`TlsCheck`] (`tls`): the handshake with SNI `enterpriseregistration.<suffix>` on an inspection
 //!   connection (the chain is captured even when untrusted; handshake signatures are still checked),
-//!   then validation with webpki in Windows' terms → 0x80072F0D, 0x80072F05, 0x80072F06, 0x80072F89,
-//!   0x80072EE2, 0x80072EFE — every problem reported, not just the first.
+//!   then path building and validation in Windows' terms (AIA followed level by level, the best path
+//!   kept, CN when there is no SAN, SHA-1 and RSA-1024 accepted under private roots with a warning)
+//!   → 0x80072F0D, 0x80072F05, 0x80072F06, 0x80072F89, 0x80072EE2, 0x80072EFE — every problem
+//!   reported, not just the first.
 //! - [`RevocationCheck`] (`revocation`): every CRL of every non-root certificate, concurrently,
 //!   size-capped and time-bounded, judged good / revoked / unknown → 0x80072F8A, 0x80072F19 (hard-fail).
 //!
@@ -34,17 +36,22 @@
 //!
 //! None; ring is the only crypto provider.
 
+mod aia;
 mod certificate;
 mod connect;
 mod crl;
 mod farm;
 mod handshake;
 mod host;
+mod names;
+mod p7c;
+mod path;
 mod revocation;
 mod signatures;
 mod tls_check;
 mod validate;
 mod verifier;
+mod weak;
 
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};

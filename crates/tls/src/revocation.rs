@@ -275,8 +275,10 @@ fn verify_with(
         .build();
     let parsed: Vec<Parsed<'_>> = path.iter().filter_map(Parsed::new).collect();
     let time = unix(path_time(&parsed, now));
+    // The TLS step judged the algorithms against the root's origin; here the path only carries
+    // the CRL, so everything Windows may accept is verified.
     match ee.verify_for_usage(
-        crate::signatures::ALGORITHMS,
+        crate::signatures::LEGACY_ALGORITHMS,
         &[anchor],
         &path[1..path.len() - 1],
         time,

@@ -15,7 +15,9 @@ use std::collections::HashSet;
 use std::sync::{LazyLock, Mutex, PoisonError};
 
 use ring::digest::{Context, SHA256};
-use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
+use rustls_pki_types::{
+    AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm, alg_id,
+};
 
 /// How many verified signatures are remembered before the memory starts afresh.
 const CAPACITY: usize = 16_384;
@@ -89,30 +91,111 @@ impl SignatureVerificationAlgorithm for Remembering {
 }
 
 macro_rules! remembering {
-    ($($alg:ident),* $(,)?) => {
-        /// webpki's ring algorithms (as [`webpki::ALL_VERIFICATION_ALGS`]), remembering successes.
-        pub(crate) static ALGORITHMS: &[&dyn SignatureVerificationAlgorithm] =
-            &[$(&Remembering(webpki::ring::$alg)),*];
+    ($(#[$doc:meta])* $name:ident: $($alg:expr),* $(,)?) => {
+        $(#[$doc])*
+        pub(crate) static $name: &[&dyn SignatureVerificationAlgorithm] =
+            &[$(&Remembering($alg)),*];
     };
 }
 
 remembering!(
-    ECDSA_P256_SHA256,
-    ECDSA_P256_SHA384,
-    ECDSA_P384_SHA256,
-    ECDSA_P384_SHA384,
-    ED25519,
-    RSA_PKCS1_2048_8192_SHA256,
-    RSA_PKCS1_2048_8192_SHA384,
-    RSA_PKCS1_2048_8192_SHA512,
-    RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
-    RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
-    RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
-    RSA_PKCS1_3072_8192_SHA384,
-    RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
-    RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
-    RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+    /// webpki's ring algorithms (as [`webpki::ALL_VERIFICATION_ALGS`]), remembering successes.
+    ALGORITHMS:
+    webpki::ring::ECDSA_P256_SHA256,
+    webpki::ring::ECDSA_P256_SHA384,
+    webpki::ring::ECDSA_P384_SHA256,
+    webpki::ring::ECDSA_P384_SHA384,
+    webpki::ring::ED25519,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA256,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA512,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    webpki::ring::RSA_PKCS1_3072_8192_SHA384,
+    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
 );
+
+remembering!(
+    /// What Windows still accepts in a chain to a *private* root: [`ALGORITHMS`], with RSA
+    /// PKCS#1 signatures by keys from 1024 bits (SHA-256 and SHA-512; webpki wants 2048) and
+    /// SHA-1 RSA signatures (Microsoft refuses SHA-1 only in chains to roots of its Trusted Root
+    /// Program, Security Advisory 2880823). RSA-PKCS#1 with SHA-384 keeps webpki's 2048-bit
+    /// minimum: ring has no 1024-bit variant of it.
+    LEGACY_ALGORITHMS:
+    webpki::ring::ECDSA_P256_SHA256,
+    webpki::ring::ECDSA_P256_SHA384,
+    webpki::ring::ECDSA_P384_SHA256,
+    webpki::ring::ECDSA_P384_SHA384,
+    webpki::ring::ED25519,
+    &Legacy(LegacyRsa::Sha256),
+    webpki::ring::RSA_PKCS1_2048_8192_SHA384,
+    &Legacy(LegacyRsa::Sha512),
+    webpki::ring::RSA_PKCS1_2048_8192_SHA256_ABSENT_PARAMS,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA384_ABSENT_PARAMS,
+    webpki::ring::RSA_PKCS1_2048_8192_SHA512_ABSENT_PARAMS,
+    webpki::ring::RSA_PKCS1_3072_8192_SHA384,
+    webpki::ring::RSA_PSS_2048_8192_SHA256_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA384_LEGACY_KEY,
+    webpki::ring::RSA_PSS_2048_8192_SHA512_LEGACY_KEY,
+    &Legacy(LegacyRsa::Sha1),
+);
+
+/// `sha1WithRSAEncryption` (1.2.840.113549.1.1.5) with NULL parameters, as webpki compares it.
+const RSA_PKCS1_SHA1: AlgorithmIdentifier = AlgorithmIdentifier::from_slice(&[
+    0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x05, 0x05, 0x00,
+]);
+
+/// An RSA PKCS#1 v1.5 signature that webpki does not verify: SHA-1, or a key of 1024 to 2047 bits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LegacyRsa {
+    /// SHA-1, keys from 1024 bits.
+    Sha1,
+    /// SHA-256, keys from 1024 bits.
+    Sha256,
+    /// SHA-512, keys from 1024 bits.
+    Sha512,
+}
+
+/// ring's legacy RSA verification as a webpki algorithm.
+#[derive(Debug)]
+struct Legacy(LegacyRsa);
+
+impl SignatureVerificationAlgorithm for Legacy {
+    fn verify_signature(
+        &self,
+        public_key: &[u8],
+        message: &[u8],
+        signature: &[u8],
+    ) -> Result<(), InvalidSignature> {
+        let params = match self.0 {
+            LegacyRsa::Sha1 => &ring::signature::RSA_PKCS1_1024_8192_SHA1_FOR_LEGACY_USE_ONLY,
+            LegacyRsa::Sha256 => &ring::signature::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+            LegacyRsa::Sha512 => &ring::signature::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+        };
+        ring::signature::UnparsedPublicKey::new(params, public_key)
+            .verify(message, signature)
+            .map_err(|_| InvalidSignature)
+    }
+
+    fn public_key_alg_id(&self) -> AlgorithmIdentifier {
+        alg_id::RSA_ENCRYPTION
+    }
+
+    fn signature_alg_id(&self) -> AlgorithmIdentifier {
+        match self.0 {
+            LegacyRsa::Sha1 => RSA_PKCS1_SHA1,
+            LegacyRsa::Sha256 => alg_id::RSA_PKCS1_SHA256,
+            LegacyRsa::Sha512 => alg_id::RSA_PKCS1_SHA512,
+        }
+    }
+
+    fn fips(&self) -> bool {
+        false
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -50,12 +50,17 @@ const PRIORITY: [JoinFailure; 4] = [
 
 /// Handshakes with SNI `enterpriseregistration.<suffix>` on the first reachable address (on the
 /// connection the TCP step opened, as Windows does; every other reachable node too), records
-/// version, cipher and ALPN, captures the chain even when it is untrusted, and validates it:
-/// untrusted root or missing intermediate → 0x80072F0D (a missing intermediate that AIA can fetch is
-/// a `Warn`: Windows copes, other clients fail); expired or not yet valid → 0x80072F05; name not
-/// covered → 0x80072F06 (the SANs it does cover are shown); wrong usage → 0x80072F89. Every problem
-/// is listed as [`Evidence::CertificateProblem`]. A stalled server → 0x80072EE2; a reset or a
-/// protocol mismatch → 0x80072EFE.
+/// version, cipher and ALPN, captures the chain even when it is untrusted, and judges it as
+/// `CryptoAPI` does: the best path to a trusted root is built from what the server sent and what AIA
+/// caIssuers gives (level by level, DER or PKCS#7, each download as [`Evidence::Aia`]), and dates,
+/// usage and algorithms are judged on that path. Untrusted root or missing intermediate →
+/// 0x80072F0D (a missing intermediate that AIA can fetch is a `Warn`: Windows copes, other clients
+/// fail); expired or not yet valid → 0x80072F05; name not covered → 0x80072F06 (the SANs it does
+/// cover are shown; a certificate with no SAN at all is matched on its CN, a `Warn`); wrong usage,
+/// or SHA-1 / RSA under 2048 bits under a root of the system store → 0x80072F89 (under a private
+/// root they are a `Warn`). Certificates served but not on the path are a `Warn`, even expired.
+/// Every problem is listed as [`Evidence::CertificateProblem`]. A stalled server → 0x80072EE2; a
+/// reset or a protocol mismatch → 0x80072EFE.
 #[derive(Debug, Clone, Default)]
 pub struct TlsCheck;
 
@@ -132,6 +137,9 @@ impl Check for TlsCheck {
                 .cloned()
                 .map(Evidence::Certificate),
         );
+        finding
+            .evidence
+            .extend(assessment.aia.iter().cloned().map(Evidence::Aia));
         finding.evidence.extend(
             assessment
                 .problems
@@ -292,12 +300,24 @@ fn judge(a: &Assessment, version: &str, sni: &str) -> Finding {
         .map_or_else(String::new, |c| format!(", chains to {}", c.subject));
     let summary = format!("{version}, certificate for {sni}{expiry}{root}");
     if a.warnings.is_empty() {
-        Finding::pass(TlsCheck::ID, summary)
-    } else {
-        Finding::warn(TlsCheck::ID, format!("{summary}; but {}", a.warnings.join("; ")))
-            .with_failure(JoinFailure::InvalidCa)
-            .with_remediation("Configure the server (AD FS and the proxy) to send the full chain: install the intermediate certificate in the machine's Intermediate Certification Authorities store.")
+        return Finding::pass(TlsCheck::ID, summary);
     }
+    let details: Vec<&str> = a.warnings.iter().map(|w| w.detail.as_str()).collect();
+    let mut fixes: Vec<&str> = Vec::new();
+    for w in &a.warnings {
+        if !fixes.contains(&w.fix) {
+            fixes.push(w.fix);
+        }
+    }
+    let finding = Finding::warn(
+        TlsCheck::ID,
+        format!("{summary}; but {}", details.join("; ")),
+    );
+    let finding = match a.warnings.iter().find_map(|w| w.risk) {
+        Some(risk) => finding.with_failure(risk),
+        None => finding,
+    };
+    finding.with_remediation(fixes.join(" "))
 }
 
 /// What one node of a farm presents, judged like the TLS step judges the first node.

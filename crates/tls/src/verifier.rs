@@ -9,7 +9,10 @@ use rustls::{CertificateError, DigitallySignedStruct, OtherError, SignatureSchem
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use webpki::EndEntityCert;
 
-use wpj_net::TrustStore;
+use wpj_net::{RootOrigin, TrustStore};
+
+use crate::certificate::Parsed;
+use crate::names::{NameMatch, match_name};
 
 /// What the verifier does with the server's chain.
 #[derive(Debug)]
@@ -45,6 +48,53 @@ fn pki_error(e: webpki::Error) -> rustls::Error {
     rustls::Error::InvalidCertificate(CertificateError::Other(OtherError(Arc::new(e))))
 }
 
+/// Verifies `end_entity` to a root of `store` as Windows does: webpki's algorithms, or SHA-1 and
+/// RSA from 1024 bits when the root is private; the name in a subjectAltName, or in the subject CN
+/// when there is no subjectAltName.
+fn verify_as_windows(
+    store: &TrustStore,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<(), rustls::Error> {
+    let anchors = store.anchors();
+    let cert = EndEntityCert::try_from(end_entity).map_err(pki_error)?;
+    let verify = |algorithms| {
+        cert.verify_for_usage(
+            algorithms,
+            &anchors,
+            intermediates,
+            now,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )
+        .map(|path| path.anchor().subject.as_ref().to_vec())
+    };
+    if let Err(strict) = verify(crate::signatures::ALGORITHMS) {
+        let private = verify(crate::signatures::LEGACY_ALGORITHMS).is_ok_and(|subject| {
+            store
+                .by_subject(&subject)
+                .and_then(|root| store.origin(root))
+                == Some(RootOrigin::Private)
+        });
+        if !private {
+            return Err(pki_error(strict));
+        }
+    }
+    if let Err(e) = cert.verify_is_valid_for_subject_name(server_name) {
+        let owned = end_entity.clone().into_owned();
+        let common_name_only = Parsed::new(&owned).is_some_and(|leaf| {
+            match_name(&leaf, &owned, &server_name.to_str()) == NameMatch::CommonNameOnly
+        });
+        if !common_name_only {
+            return Err(pki_error(e));
+        }
+    }
+    Ok(())
+}
+
 impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
@@ -62,22 +112,9 @@ impl ServerCertVerifier for Verifier {
                 chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
             }
             Judge::Verify { store, extra } => {
-                let anchors = store.anchors();
                 let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
                 all.extend(extra.iter().cloned());
-                let cert = EndEntityCert::try_from(end_entity).map_err(pki_error)?;
-                cert.verify_for_usage(
-                    crate::signatures::ALGORITHMS,
-                    &anchors,
-                    &all,
-                    now,
-                    webpki::KeyUsage::server_auth(),
-                    None,
-                    None,
-                )
-                .map_err(pki_error)?;
-                cert.verify_is_valid_for_subject_name(server_name)
-                    .map_err(pki_error)?;
+                verify_as_windows(store, end_entity, &all, server_name, now)?;
             }
         }
         Ok(ServerCertVerified::assertion())

@@ -13,6 +13,9 @@ pub enum LabError {
     /// The TLS configuration was rejected.
     #[error("lab TLS config: {0}")]
     Tls(#[from] rustls::Error),
+    /// A checked-in legacy fixture is unreadable.
+    #[error("lab fixture: {0}")]
+    Fixture(#[from] crate::legacy::FixtureError),
     /// The spec is inconsistent.
     #[error("lab spec: {0}")]
     Spec(&'static str),

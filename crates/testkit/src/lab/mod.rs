@@ -27,7 +27,7 @@ pub use entra::{ENTRA_REGISTRATION_HOST, MICROSOFT_LOGIN_HOSTS};
 pub use error::LabError;
 pub(crate) use pki_routes::pki_routes;
 pub(crate) use settings::settings_for;
-pub use spec::{CrlFault, ExternalView, Flavour, LabSpec, NodeSpec, Revoked};
+pub use spec::{ChainShape, CrlFault, ExternalView, Flavour, LabSpec, NodeSpec, Revoked};
 pub use zones::{BLOCKED_IP, PROXY_IP};
 
 /// A running lab. Every server stops when it is dropped.
@@ -42,7 +42,7 @@ pub struct Lab {
     trust_root_pem: String,
     startup: Duration,
     _https: Vec<HttpsServer>,
-    _web: Vec<WebServer>,
+    web: Vec<WebServer>,
     _relays: Vec<DelayRelay>,
     _black_holes: Vec<BlackHole>,
     /// Ports that must refuse connections for the lab's life (held, so no other server takes them).
@@ -150,6 +150,16 @@ impl Lab {
     #[must_use]
     pub fn pki(&self) -> &Pki {
         &self.pki
+    }
+
+    /// How many requests the CRL/AIA host has read for `path` (`/pki/issuing.crt`, say): shows
+    /// that an AIA download or a CRL download happened, and how often.
+    #[must_use]
+    pub fn pki_hits(&self, path: &str) -> usize {
+        if self.spec.crl == CrlFault::Down {
+            return 0;
+        }
+        self.web.first().map_or(0, |w| w.hits(path))
     }
 
     /// How long [`Lab::start`] took.

@@ -8,8 +8,9 @@ use crate::hostile::{
 };
 use crate::http::Response;
 use crate::pki::{
-    CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL, Pki,
-    ROOT_CRL_PATH,
+    CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL,
+    OTHER_ROOT_CRL_PATH, POLICY_CERT_PATH, POLICY_CRL_PATH, POLICY_P7C_PATH, Pki, ROOT_CRL_PATH,
+    certs_only_p7c,
 };
 use crate::web::Route;
 
@@ -74,6 +75,35 @@ pub(crate) fn pki_routes(
             Route::ok("application/pkix-cert", pki.intermediate.der().to_vec()),
         ),
     ]);
+    if let Some(policy) = &pki.policy {
+        let policy_crl = pki.crl(
+            policy,
+            &CrlSpec {
+                revoked: if spec.revoked == Revoked::Intermediate {
+                    vec![INTERMEDIATE_SERIAL]
+                } else {
+                    Vec::new()
+                },
+                ..CrlSpec::default()
+            },
+        )?;
+        routes.insert(POLICY_CRL_PATH.to_owned(), Route::ok(CRL_TYPE, policy_crl));
+        routes.insert(
+            POLICY_CERT_PATH.to_owned(),
+            Route::ok("application/pkix-cert", policy.der().to_vec()),
+        );
+        routes.insert(
+            POLICY_P7C_PATH.to_owned(),
+            Route::ok(
+                "application/pkcs7-mime",
+                certs_only_p7c(&[policy.der(), pki.root.der()]),
+            ),
+        );
+    }
+    routes.insert(
+        OTHER_ROOT_CRL_PATH.to_owned(),
+        Route::ok(CRL_TYPE, pki.crl(&pki.other_root, &CrlSpec::default())?),
+    );
     if spec.hostile == Hostile::CrlFlood {
         for n in 0..CRL_FLOOD_URLS {
             routes.insert(

@@ -7,6 +7,7 @@ use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::hostile::{CRL_FLOOD_URLS, ESCAPES, ESCAPES_ASCII, Hostile};
 use crate::https::{ContractFault, TlsFault};
+use crate::legacy::LegacyChain;
 use crate::pki::{LeafSpec, Validity};
 
 use super::ENTRA_REGISTRATION_HOST;
@@ -68,6 +69,28 @@ pub enum CrlFault {
     Large(usize),
 }
 
+/// How the PKI is built and what the server sends of it, beyond leaf and issuing CA.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ChainShape {
+    /// Root → issuing CA → leaf.
+    #[default]
+    TwoTier,
+    /// Root → policy CA → issuing CA → leaf, as enterprise PKIs are; the server sends leaf and
+    /// issuing CA (the leaf alone with `omit_intermediate`), the issuing CA's AIA names the policy CA.
+    ThreeTier,
+    /// The server also sends an expired CA certificate the chain does not need.
+    ExtraExpired,
+    /// The server also sends a cross-certificate (the root signed by the other root).
+    CrossSigned {
+        /// The cross-certificate expired 30 days ago.
+        expired: bool,
+    },
+    /// The server presents a checked-in legacy chain under the private root `wpj Legacy Root CA`
+    /// ([`crate::legacy`]), which the client is given to trust; use it with the domain
+    /// [`crate::legacy::LEGACY_DOMAIN`], the name the fixtures carry.
+    Legacy(LegacyChain),
+}
+
 /// One node of the registration service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodeSpec {
@@ -118,6 +141,10 @@ pub struct LabSpec {
     pub leaf_cdp: bool,
     /// The leaf has an AIA caIssuers URL.
     pub leaf_aia: bool,
+    /// The leaf has no subjectAltName; its subject CN is the registration name.
+    pub leaf_cn_only: bool,
+    /// The PKI's shape and what the server sends of it.
+    pub chain: ChainShape,
     /// The leaf is for client authentication only.
     pub leaf_client_auth_only: bool,
     /// The server sends the leaf without its intermediate.
@@ -171,6 +198,8 @@ impl Default for LabSpec {
             leaf_cdp: true,
             leaf_aia: true,
             leaf_client_auth_only: false,
+            leaf_cn_only: false,
+            chain: ChainShape::TwoTier,
             omit_intermediate: false,
             untrusted_root: false,
             revoked: Revoked::Nothing,
@@ -233,6 +262,17 @@ pub(crate) fn flood_crl_path(n: usize) -> String {
 }
 
 pub(super) fn leaf_spec(spec: &LabSpec) -> LeafSpec {
+    if spec.leaf_cn_only {
+        return LeafSpec {
+            names: Vec::new(),
+            subject: Some(spec.registration_name()),
+            crl_paths: Vec::new(),
+            ..leaf_spec(&LabSpec {
+                leaf_cn_only: false,
+                ..spec.clone()
+            })
+        };
+    }
     LeafSpec {
         names: spec.leaf_names(),
         validity: spec.leaf_validity,

@@ -11,7 +11,8 @@ use tokio::net::TcpListener;
 use crate::dns::DnsServer;
 use crate::hostile::Hostile;
 use crate::http::Response;
-use crate::https::{HttpsServer, TlsFault, server_config};
+use crate::https::{HttpsServer, TlsFault, server_config, server_config_by_sni};
+use crate::legacy;
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::server::BlackHole;
 use crate::web::{Route, WebServer};
@@ -22,7 +23,10 @@ use super::sites::node_sites;
 use super::sockets::{bind_same_port, delayed, keep_closed};
 use super::spec::leaf_spec;
 use super::zones::{external_zone, internal_zone};
-use super::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, PROXY_IP};
+use super::{ChainShape, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, PROXY_IP};
+
+/// Serial number of the federation service's own certificate when the leaf names only one host.
+const STS_LEAF_SERIAL: u64 = LEAF_SERIAL + 0x100;
 
 impl Lab {
     /// Starts every server the spec needs, on loopback.
@@ -37,11 +41,20 @@ impl Lab {
         let pki_listener = TcpListener::bind((loopback, 0)).await?;
         let pki_port = pki_listener.local_addr()?.port();
         let pki_base_url = format!("http://{}:{pki_port}", spec.crl_host());
-        let pki = Pki::generate(&PkiSpec {
+        let mut pki = Pki::generate(&PkiSpec {
             domain: spec.domain.clone(),
             pki_base_url: pki_base_url.clone(),
             leaf: leaf_spec(&spec),
         })?;
+        if spec.chain == ChainShape::ThreeTier {
+            pki = pki.into_three_tier(&leaf_spec(&spec))?;
+        }
+        // What the server sends beyond leaf and issuing CA.
+        let extra = match spec.chain {
+            ChainShape::ExtraExpired => vec![pki.stale_ca()?],
+            ChainShape::CrossSigned { expired } => vec![pki.cross_certificate(expired)?],
+            ChainShape::TwoTier | ChainShape::ThreeTier | ChainShape::Legacy(_) => Vec::new(),
+        };
         let mut web = Vec::new();
         let mut relays = Vec::new();
         let mut closed = Vec::new();
@@ -51,6 +64,17 @@ impl Lab {
             let listener = delayed(pki_listener, spec.latency, &mut relays).await?;
             web.push(WebServer::start(listener, pki_routes(&spec, &pki)?)?);
         }
+
+        // A legacy chain's CRLs live at the fixed URLs of the fixtures.
+        let legacy_crl_ip = if let ChainShape::Legacy(_) = spec.chain {
+            let listener = legacy::bind_crl_host().await?;
+            let ip = listener.local_addr()?.ip();
+            // Not behind the latency relay: the port is fixed by the fixtures.
+            web.push(WebServer::start(listener, legacy::crl_routes())?);
+            Some(ip)
+        } else {
+            None
+        };
 
         // Registration service nodes (and the proxy), all on one port as behind 443.
         let mut node_ips: Vec<IpAddr> = spec.nodes.iter().map(|n| IpAddr::V4(n.ip)).collect();
@@ -96,8 +120,27 @@ impl Lab {
                     }
                     None => (pki.served_chain(!spec.omit_intermediate), pki.leaf_key()),
                 };
+                let (chain, key) = match spec.chain {
+                    ChainShape::Legacy(legacy) => (legacy.served()?, legacy.key()?),
+                    _ => ([chain, extra.clone()].concat(), key),
+                };
                 let config = if spec.flavour == Flavour::Entra {
                     entra_server_config(&spec, &pki, chain, key)?
+                } else if spec.leaf_cn_only {
+                    // A CN names one host: the federation service keeps a certificate of its own.
+                    let sts = LeafSpec {
+                        names: vec![spec.sts_host()],
+                        ..leaf_spec(&LabSpec {
+                            leaf_cn_only: false,
+                            ..spec.clone()
+                        })
+                    };
+                    let (sts_leaf, sts_key) = pki.mint_leaf(&sts, STS_LEAF_SERIAL)?;
+                    let sts_chain = vec![sts_leaf, pki.intermediate.der().clone()];
+                    server_config_by_sni(vec![
+                        (vec![spec.registration_name()], chain, key),
+                        (vec![spec.sts_host()], sts_chain, sts_key),
+                    ])?
                 } else {
                     server_config(chain, key, spec.tls == TlsFault::Tls12Only)?
                 };
@@ -165,8 +208,15 @@ impl Lab {
             ));
         }
 
+        if let Some(ip) = legacy_crl_ip {
+            for (_, view) in &views {
+                view.edit(|zone| zone.add_ip(legacy::LEGACY_CRL_HOST, ip));
+            }
+        }
         let trust_root_pem = if spec.untrusted_root {
             pki.other_root.pem()
+        } else if let ChainShape::Legacy(_) = spec.chain {
+            legacy::root_pem().to_owned()
         } else {
             pki.root.pem()
         };
@@ -180,7 +230,7 @@ impl Lab {
             trust_root_pem,
             startup: started.elapsed(),
             _https: https,
-            _web: web,
+            web,
             _relays: relays,
             _black_holes: black_holes,
             _closed: closed,

@@ -406,3 +406,143 @@ async fn the_wrong_name_certificate_names_other_hosts() {
         .collect();
     assert_eq!(sans, ["adfs.contoso.test", "sts.contoso.test"]);
 }
+
+#[tokio::test]
+async fn three_tier_chain_completes_through_the_issuing_cas_aia_and_the_host_counts_it() {
+    use wpj_testkit::pki::{POLICY_CERT_PATH, POLICY_P7C_PATH};
+    let lab = lab("tls-three-tier-partial-chain").await;
+    let chain = served_chain(&lab).await;
+    assert_eq!(chain.len(), 2, "leaf and issuing CA");
+    let partial = chain_crls(&lab, &chain).await;
+    assert_eq!(
+        verify(&lab, &chain, &partial),
+        Err(webpki::Error::UnknownIssuer)
+    );
+    let urls = aia_ca_issuers(&chain[1]);
+    assert_eq!(urls, [format!("{}{POLICY_P7C_PATH}", lab.pki_base_url())]);
+    assert_eq!(lab.pki_hits(POLICY_P7C_PATH), 0);
+    let bundle = fetch_bytes(&lab, &urls[0]).await;
+    assert_eq!(lab.pki_hits(POLICY_P7C_PATH), 1, "the host counts requests");
+    // The bundle holds the policy CA (and the root), whole.
+    let policy = CertificateDer::from(
+        fetch_bytes(&lab, &format!("{}{POLICY_CERT_PATH}", lab.pki_base_url())).await,
+    );
+    for der in [policy.as_ref(), lab.pki().root.der().as_ref()] {
+        assert!(bundle.windows(der.len()).any(|w| w == der));
+    }
+    assert_eq!(bundle[0], 0x30, "a DER SEQUENCE (ContentInfo)");
+    assert!(cert(&policy).subject().to_string().contains("Policy CA"));
+    let full = vec![chain[0].clone(), chain[1].clone(), policy];
+    let crls = chain_crls(&lab, &full).await;
+    assert_eq!(
+        crls.len(),
+        3,
+        "leaf, issuing CA and policy CA each have a CDP"
+    );
+    verify(&lab, &full, &crls).expect("root → policy CA → issuing CA → leaf");
+
+    let leaf_only = self::lab("tls-three-tier-leaf-only").await;
+    let chain = served_chain(&leaf_only).await;
+    assert_eq!(chain.len(), 1, "the leaf alone");
+    let issuing =
+        CertificateDer::from(fetch_bytes(&leaf_only, &aia_ca_issuers(&chain[0])[0]).await);
+    assert_eq!(aia_ca_issuers(&issuing).len(), 1, "one more level up");
+}
+
+#[tokio::test]
+async fn extra_and_cross_certificates_are_sent_and_a_valid_path_exists() {
+    for name in ["tls-extra-expired-certificate", "tls-cross-signed-expired"] {
+        let lab = lab(name).await;
+        let chain = served_chain(&lab).await;
+        assert_eq!(chain.len(), 3, "{name}: leaf, issuing CA and one more");
+        let extra = cert(&chain[2]);
+        assert!(
+            extra.validity().not_after.timestamp() < time_now(),
+            "{name}: expired"
+        );
+        let crls = chain_crls(&lab, &chain[..2]).await;
+        verify(&lab, &chain, &crls).expect("webpki finds the path around the extra certificate");
+    }
+    // Trusting only the other root: the path goes through the cross-certificate.
+    let lab = lab("tls-cross-signed-path").await;
+    let chain = served_chain(&lab).await;
+    assert_eq!(chain.len(), 3);
+    let cross = cert(&chain[2]);
+    assert_eq!(cross.subject(), cert(lab.pki().root.der()).subject());
+    assert_eq!(cross.issuer(), cert(lab.pki().other_root.der()).subject());
+    let crls = chain_crls(&lab, &chain).await;
+    verify(&lab, &chain, &crls).expect("leaf → issuing CA → cross-certificate → other root");
+}
+
+fn time_now() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn cn_only_leaf_has_no_subject_alt_name() {
+    let lab = lab("tls-cn-only").await;
+    let chain = served_chain(&lab).await;
+    let leaf = cert(&chain[0]);
+    assert!(leaf.subject_alternative_name().unwrap().is_none());
+    let cn: Vec<&str> = leaf
+        .subject()
+        .iter_common_name()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(cn, [lab.registration_name()]);
+    // webpki (as browsers) refuses it.
+    let ee = EndEntityCert::try_from(&chain[0]).unwrap();
+    let name = ServerName::try_from(lab.registration_name()).unwrap();
+    assert!(ee.verify_is_valid_for_subject_name(&name).is_err());
+}
+
+#[tokio::test]
+async fn legacy_chains_are_served_with_their_crls_at_the_fixed_urls() {
+    use wpj_testkit::legacy::{LEGACY_CRL_HOST, LEGACY_CRL_PORT, LegacyChain};
+    for (name, which) in [
+        (
+            "tls-sha1-intermediate-private-root",
+            LegacyChain::Sha1Intermediate,
+        ),
+        (
+            "tls-rsa1024-issuer-private-root",
+            LegacyChain::Rsa1024Issuer,
+        ),
+    ] {
+        let lab = lab(name).await;
+        let chain = served_chain(&lab).await;
+        assert_eq!(chain, which.served().unwrap(), "{name}");
+        // The CRL host is found through the lab's DNS, at the port the fixtures name.
+        let answer = crate::clients::resolver(lab.resolver(), false)
+            .lookup_ip(format!("{LEGACY_CRL_HOST}."))
+            .await
+            .unwrap();
+        let ip = answer.iter().next().unwrap();
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured((*crate::clients::client_config(&lab)).clone())
+            .resolve(
+                LEGACY_CRL_HOST,
+                std::net::SocketAddr::new(ip, LEGACY_CRL_PORT),
+            )
+            .no_proxy()
+            .build()
+            .unwrap();
+        let mut crls = Vec::new();
+        for c in &chain {
+            for url in cdp_urls(c) {
+                let resp = client.get(&url).send().await.expect(&url);
+                assert_eq!(resp.status(), 200, "{url}");
+                crls.push(resp.bytes().await.unwrap().to_vec());
+            }
+        }
+        assert_eq!(crls.len(), 2, "{name}");
+        // webpki's own algorithms refuse the chain (SHA-1, or a 1024-bit RSA signer).
+        assert!(verify(&lab, &chain, &crls).is_err(), "{name}");
+    }
+}
