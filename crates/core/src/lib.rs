@@ -39,6 +39,7 @@ mod resolution;
 mod logged;
 mod parse;
 mod problem;
+mod revocation;
 mod tls;
 // 3: farm evidence (uses `problem`).
 mod farm;
@@ -76,6 +77,9 @@ pub use stage::Stage;
 pub use status::Status;
 pub use target::{Target, TargetError};
 pub use text::{Clean, is_unsafe, sanitize};
+pub use revocation::{
+    AttemptOutcome, OcspOutcome, OcspRefusal, RevocationAttempt, RevocationSource,
+};
 pub use tls::{
     CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
     RevocationInfo, RevocationStatus, TlsSession,
