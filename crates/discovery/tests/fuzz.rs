@@ -54,6 +54,7 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
                 server_auth: true,
                 subject: None,
                 crl_paths: Vec::new(),
+                ocsp_url: None,
             },
         })
         .expect("PKI");

@@ -32,6 +32,8 @@ pub mod https;
 pub mod lab;
 pub mod latency;
 pub mod memory;
+pub mod ocsp;
+mod ocsp_scenarios;
 pub mod pki;
 pub mod proxy;
 pub mod scenario;

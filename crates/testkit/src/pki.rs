@@ -53,8 +53,10 @@ pub struct LeafSpec {
     /// The subject's common name and organisation, instead of the first name and `wpj testkit`.
     pub subject: Option<String>,
     /// The paths (on the CRL/AIA host) of the leaf's CRL distribution points, when it has them;
-    /// empty: the issuing CA's CRL alone.
+    /// empty: the issuing CA's CRL alone. An entry with a scheme (`ldap:///CN=…`) is used as is.
     pub crl_paths: Vec<String>,
+    /// The OCSP responder URL its AIA names, if any.
+    pub ocsp_url: Option<String>,
 }
 
 /// Everything needed to mint a lab PKI.
@@ -89,8 +91,13 @@ impl Authority {
         pem_of(&self.der)
     }
 
-    fn issuer(&self) -> Issuer<'_, &KeyPair> {
+    pub(crate) fn issuer(&self) -> Issuer<'_, &KeyPair> {
         Issuer::from_params(&self.params, &self.key)
+    }
+
+    /// Its private key (to sign what the CA itself signs, such as OCSP responses).
+    pub(crate) fn key(&self) -> &KeyPair {
+        &self.key
     }
 }
 
@@ -294,14 +301,20 @@ fn mint_leaf(
         params.crl_distribution_points = paths
             .iter()
             .map(|path| CrlDistributionPoint {
-                uris: vec![format!("{pki_base_url}{path}")],
+                uris: vec![if path.contains("://") {
+                    path.clone()
+                } else {
+                    format!("{pki_base_url}{path}")
+                }],
             })
             .collect();
     }
-    if spec.aia {
-        params.custom_extensions.push(aia_ca_issuers(&format!(
-            "{pki_base_url}{ISSUING_CERT_PATH}"
-        )));
+    if spec.aia || spec.ocsp_url.is_some() {
+        let ca_issuers = format!("{pki_base_url}{ISSUING_CERT_PATH}");
+        params.custom_extensions.push(aia(
+            spec.aia.then_some(ca_issuers.as_str()),
+            spec.ocsp_url.as_deref(),
+        ));
     }
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &issuer.issuer())?;
@@ -325,6 +338,7 @@ pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
             server_auth: true,
             subject: None,
             crl_paths: Vec::new(),
+            ocsp_url: None,
         },
     })?;
     pki.crl(
@@ -378,12 +392,21 @@ fn ca(
     })
 }
 
-/// The Authority Information Access extension with one caIssuers URL (RFC 5280 §4.2.2.1).
-fn aia_ca_issuers(url: &str) -> CustomExtension {
+/// The Authority Information Access extension (RFC 5280 §4.2.2.1) with an OCSP URL and a
+/// caIssuers URL, each when given (OCSP first, as CAs list it).
+fn aia(ca_issuers: Option<&str>, ocsp: Option<&str>) -> CustomExtension {
     const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
-    let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
-    let description = der_tlv(0x30, &[&CA_ISSUERS[..], &location].concat());
-    let syntax = der_tlv(0x30, &description);
+    const OCSP: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    let description = |method: &[u8], url: &str| {
+        let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
+        der_tlv(0x30, &[method, &location].concat())
+    };
+    let descriptions: Vec<u8> = [(&OCSP, ocsp), (&CA_ISSUERS, ca_issuers)]
+        .into_iter()
+        .filter_map(|(method, url)| url.map(|url| description(method, url)))
+        .flatten()
+        .collect();
+    let syntax = der_tlv(0x30, &descriptions);
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], syntax)
 }
 

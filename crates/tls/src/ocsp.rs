@@ -341,6 +341,7 @@ mod tests {
                 server_auth: true,
                 subject: None,
                 crl_paths: Vec::new(),
+                ocsp_url: None,
             },
         })
         .unwrap();

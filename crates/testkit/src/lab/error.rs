@@ -13,6 +13,9 @@ pub enum LabError {
     /// The TLS configuration was rejected.
     #[error("lab TLS config: {0}")]
     Tls(#[from] rustls::Error),
+    /// An OCSP response could not be made.
+    #[error("lab OCSP: {0}")]
+    Ocsp(#[from] crate::ocsp::OcspError),
     /// The spec is inconsistent.
     #[error("lab spec: {0}")]
     Spec(&'static str),
