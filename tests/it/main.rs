@@ -59,6 +59,8 @@ mod runner;
     feature = "discovery"
 ))]
 mod stages;
+#[cfg(all(feature = "dns", feature = "tls"))]
+mod ocsp;
 mod support;
 #[cfg(feature = "tls")]
 mod tls;

@@ -327,15 +327,16 @@ fn time_of_x509(t: &x509_cert::time::Time) -> OffsetDateTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wpj_testkit::ocsp::{OcspFault, OcspResponder};
+    use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec, Validity};
 
-    #[test]
-    fn garbage_is_malformed_not_a_panic() {
-        let pki = wpj_testkit::pki::Pki::generate(&wpj_testkit::pki::PkiSpec {
+    fn pki() -> Pki {
+        Pki::generate(&PkiSpec {
             domain: "ocsp.test".into(),
             pki_base_url: "http://pki.ocsp.test".into(),
-            leaf: wpj_testkit::pki::LeafSpec {
+            leaf: LeafSpec {
                 names: vec!["a.ocsp.test".into()],
-                validity: wpj_testkit::pki::Validity::Current,
+                validity: Validity::Current,
                 cdp: false,
                 aia: false,
                 server_auth: true,
@@ -344,18 +345,129 @@ mod tests {
                 ocsp_url: None,
             },
         })
-        .unwrap();
+        .unwrap()
+    }
+
+    /// What the testkit's responder, answering as `fault`, makes the client conclude.
+    fn outcome(pki: &Pki, fault: OcspFault) -> OcspOutcome {
+        let query = Query::new(&pki.leaf, pki.intermediate.der()).unwrap();
+        let body = OcspResponder::new(pki, fault)
+            .unwrap()
+            .respond(query.request())
+            .unwrap();
+        query.judge(&body, OffsetDateTime::now_utc())
+    }
+
+    #[test]
+    fn every_responder_behaviour_is_its_named_outcome() {
+        let pki = pki();
+        assert_eq!(outcome(&pki, OcspFault::None), OcspOutcome::Good);
+        assert_eq!(outcome(&pki, OcspFault::Delegated), OcspOutcome::Good);
+        assert_eq!(outcome(&pki, OcspFault::Unknown), OcspOutcome::Unknown);
+        let OcspOutcome::Revoked { revoked_at, reason } = outcome(&pki, OcspFault::Revoked) else {
+            panic!("not revoked");
+        };
+        assert!(revoked_at.is_some_and(|t| t < OffsetDateTime::now_utc()));
+        assert_eq!(reason.as_deref(), Some("KeyCompromise"));
+        for (fault, refusal) in [
+            (OcspFault::TryLater, OcspRefusal::TryLater),
+            (OcspFault::Unauthorized, OcspRefusal::Unauthorized),
+            (OcspFault::InternalError, OcspRefusal::InternalError),
+            (OcspFault::MalformedRequest, OcspRefusal::MalformedRequest),
+        ] {
+            assert_eq!(outcome(&pki, fault), OcspOutcome::Refused(refusal), "{fault:?}");
+        }
+        assert!(matches!(
+            outcome(&pki, OcspFault::Garbage),
+            OcspOutcome::Malformed(_)
+        ));
+        assert!(matches!(
+            outcome(&pki, OcspFault::Stale),
+            OcspOutcome::Stale { next_update: Some(next), .. } if next < OffsetDateTime::now_utc()
+        ));
+        assert_eq!(
+            outcome(&pki, OcspFault::BadSignature),
+            OcspOutcome::BadSignature
+        );
+        let OcspOutcome::WrongResponder(why) = outcome(&pki, OcspFault::NonDelegated) else {
+            panic!("a non-delegated signer is not refused");
+        };
+        assert!(why.contains("id-kp-OCSPSigning"), "{why}");
+    }
+
+    #[test]
+    fn a_response_about_another_certificate_or_from_another_ca_says_nothing() {
+        let pki = pki();
         let query = Query::new(&pki.leaf, pki.intermediate.der()).unwrap();
         let now = OffsetDateTime::now_utc();
-        for body in [&b""[..], b"<html>", &[0x30, 0x03, 0x0A, 0x01, 0x09], &[0x30, 0x82, 0xFF]] {
+        // A good, correctly signed answer for the intermediate, not the leaf.
+        let (other, _) = pki
+            .mint_leaf(
+                &LeafSpec {
+                    names: vec!["b.ocsp.test".into()],
+                    validity: Validity::Current,
+                    cdp: false,
+                    aia: false,
+                    server_auth: true,
+                    subject: None,
+                    crl_paths: Vec::new(),
+                    ocsp_url: None,
+                },
+                0x2002,
+            )
+            .unwrap();
+        let responder = OcspResponder::new(&pki, OcspFault::None).unwrap();
+        assert_eq!(
+            query.judge(&responder.staple(&other).unwrap(), now),
+            OcspOutcome::WrongCertificate
+        );
+        // Another CA's responder, answering (by its own key) for a certificate of the same serial.
+        let stranger = super::tests::pki();
+        let body = OcspResponder::new(&stranger, OcspFault::None)
+            .unwrap()
+            .staple(&stranger.leaf)
+            .unwrap();
+        assert_eq!(query.judge(&body, now), OcspOutcome::WrongCertificate);
+        // The stapled answer for the leaf itself is good.
+        assert_eq!(
+            query.judge(&responder.staple(&pki.leaf).unwrap(), now),
+            OcspOutcome::Good
+        );
+    }
+
+    #[test]
+    fn garbage_is_malformed_not_a_panic() {
+        let pki = pki();
+        let query = Query::new(&pki.leaf, pki.intermediate.der()).unwrap();
+        let now = OffsetDateTime::now_utc();
+        for body in [
+            &b""[..],
+            b"<html>",
+            &[0x30, 0x03, 0x0A, 0x01, 0x09],
+            &[0x30, 0x82, 0xFF],
+        ] {
             assert!(
                 matches!(query.judge(body, now), OcspOutcome::Malformed(_)),
                 "{body:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_get_url_carries_the_request_url_encoded() {
+        let pki = pki();
+        let query = Query::new(&pki.leaf, pki.intermediate.der()).unwrap();
         let url = query.get_url("http://ocsp.test/ocsp");
-        assert!(url.starts_with("http://ocsp.test/ocsp/MF"), "{url}");
-        assert!(!url[22..].contains(['+', '/', '=']), "{url}");
-        assert_eq!(OcspRequest::from_der(query.request()).unwrap().tbs_request.request_list.len(), 1);
+        let encoded = url.strip_prefix("http://ocsp.test/ocsp/").unwrap();
+        assert!(!encoded.contains(['+', '/', '=']), "{url}");
+        // The testkit's responder reads it back to the same DER.
+        assert_eq!(
+            wpj_testkit::ocsp::request_from_path(&format!("/ocsp/{encoded}")).unwrap(),
+            query.request()
+        );
+        let request = OcspRequest::from_der(query.request()).unwrap();
+        let id = &request.tbs_request.request_list[0].req_cert;
+        assert_eq!(id.hash_algorithm.oid, ID_SHA_1, "SHA-1, as Windows sends it");
+        assert_eq!(id.issuer_key_hash.as_bytes().len(), 20);
     }
 }
