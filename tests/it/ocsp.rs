@@ -209,10 +209,10 @@ async fn each_ocsp_scenario_gives_windows_code_and_names_the_deciding_source() {
 
 #[tokio::test]
 async fn the_text_names_the_deciding_source() {
-    let lab = lab("ocsp-revoked").await;
-    let report = diagnose(quick(&lab)).await;
+    let revoked = lab("ocsp-revoked").await;
+    let report = diagnose(quick(&revoked)).await;
     let rev = step(&report, "revocation");
-    let url = lab.ocsp_url().expect("the leaf names a responder");
+    let url = revoked.ocsp_url().expect("the leaf names a responder");
     assert!(
         rev.summary.ends_with(&format!("according to the OCSP {url}")),
         "{}",
@@ -221,8 +221,8 @@ async fn the_text_names_the_deciding_source() {
     let leaf = leaf(&revocations(rev)).to_string();
     assert!(leaf.contains(&format!("(by the OCSP {url})")), "{leaf}");
 
-    let lab = lab("ocsp-stapled-good").await;
-    let report = diagnose(quick(&lab)).await;
+    let stapling = lab("ocsp-stapled-good").await;
+    let report = diagnose(quick(&stapling)).await;
     let rev = step(&report, "revocation");
     assert!(
         rev.summary.contains("cert #0 by the stapled OCSP response"),
