@@ -68,9 +68,10 @@ impl fmt::Display for OcspRefusal {
     }
 }
 
-/// What one OCSP response (fetched or stapled) said, or why it says nothing.
+/// What one OCSP response (fetched or stapled) said, or why it says nothing. In JSON:
+/// `{"outcome": "wrong-responder", "detail": "…"}` (`detail` absent for `good`, `unknown`…).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "kebab-case")]
+#[serde(tag = "outcome", content = "detail", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum OcspOutcome {
     /// A verified, current response: the certificate is good.
@@ -266,6 +267,43 @@ mod tests {
                 outcome: AttemptOutcome::Skipped("ldap".into()),
                 status: None,
                 bytes: None,
+                elapsed: Duration::ZERO,
+                decided: false,
+            },
+            RevocationAttempt {
+                source: RevocationSource::Ocsp {
+                    url: "http://ocsp.contoso.test".into(),
+                },
+                outcome: AttemptOutcome::Ocsp(OcspOutcome::WrongResponder("why".into())),
+                status: None,
+                bytes: Some(900),
+                elapsed: Duration::from_millis(3),
+                decided: false,
+            },
+            RevocationAttempt {
+                source: RevocationSource::Ocsp {
+                    url: "http://ocsp.contoso.test".into(),
+                },
+                outcome: AttemptOutcome::Ocsp(OcspOutcome::Revoked {
+                    revoked_at: Some(OffsetDateTime::UNIX_EPOCH),
+                    reason: Some("KeyCompromise".into()),
+                }),
+                status: Some(RevocationStatus::Revoked {
+                    revoked_at: Some(OffsetDateTime::UNIX_EPOCH),
+                    reason: Some("KeyCompromise".into()),
+                }),
+                bytes: Some(900),
+                elapsed: Duration::from_millis(3),
+                decided: true,
+            },
+            RevocationAttempt {
+                source: RevocationSource::Stapled,
+                outcome: AttemptOutcome::Ocsp(OcspOutcome::Stale {
+                    this_update: OffsetDateTime::UNIX_EPOCH,
+                    next_update: None,
+                }),
+                status: None,
+                bytes: Some(900),
                 elapsed: Duration::ZERO,
                 decided: false,
             },
