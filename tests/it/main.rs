@@ -30,6 +30,8 @@ mod fleet;
     feature = "discovery"
 ))]
 mod hostile;
+#[cfg(all(feature = "dns", feature = "tls"))]
+mod ocsp;
 #[cfg(all(
     feature = "adfs",
     feature = "dns",
@@ -59,8 +61,6 @@ mod runner;
     feature = "discovery"
 ))]
 mod stages;
-#[cfg(all(feature = "dns", feature = "tls"))]
-mod ocsp;
 mod support;
 #[cfg(feature = "tls")]
 mod tls;

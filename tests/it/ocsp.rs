@@ -63,9 +63,7 @@ async fn each_ocsp_scenario_gives_windows_code_and_names_the_deciding_source() {
             scenario: "ocsp-revoked",
             failure: revoked,
             decided: Some("ocsp"),
-            first: |a| {
-                matches!(ocsp(a), Some(OcspOutcome::Revoked { reason: Some(r), .. }) if r == "KeyCompromise")
-            },
+            first: |a| matches!(ocsp(a), Some(OcspOutcome::Revoked { reason: Some(r), .. }) if r == "KeyCompromise"),
             requests: 1,
         },
         Case {
@@ -100,9 +98,7 @@ async fn each_ocsp_scenario_gives_windows_code_and_names_the_deciding_source() {
             scenario: "ocsp-non-delegated",
             failure: offline,
             decided: None,
-            first: |a| {
-                matches!(ocsp(a), Some(OcspOutcome::WrongResponder(why)) if why.contains("id-kp-OCSPSigning"))
-            },
+            first: |a| matches!(ocsp(a), Some(OcspOutcome::WrongResponder(why)) if why.contains("id-kp-OCSPSigning")),
             requests: 1,
         },
         Case {
@@ -116,9 +112,7 @@ async fn each_ocsp_scenario_gives_windows_code_and_names_the_deciding_source() {
             scenario: "ocsp-down-crl-good",
             failure: None,
             decided: Some("crl"),
-            first: |a| {
-                matches!(ocsp(a), Some(OcspOutcome::Unreachable(why)) if why.contains("cannot connect"))
-            },
+            first: |a| matches!(ocsp(a), Some(OcspOutcome::Unreachable(why)) if why.contains("cannot connect")),
             requests: 0,
         },
         Case {
@@ -214,7 +208,8 @@ async fn the_text_names_the_deciding_source() {
     let rev = step(&report, "revocation");
     let url = revoked.ocsp_url().expect("the leaf names a responder");
     assert!(
-        rev.summary.ends_with(&format!("according to the OCSP {url}")),
+        rev.summary
+            .ends_with(&format!("according to the OCSP {url}")),
         "{}",
         rev.summary
     );
@@ -236,12 +231,25 @@ async fn ldap_only_is_unknown_for_devices_outside_the_domain() {
     let lab = lab("crl-ldap-only").await;
     let report = diagnose(quick(&lab)).await;
     let rev = step(&report, "revocation");
-    assert!(rev.summary.contains("unknown for devices outside the domain"), "{}", rev.summary);
+    assert!(
+        rev.summary
+            .contains("unknown for devices outside the domain"),
+        "{}",
+        rev.summary
+    );
     let leaf = leaf(&revocations(rev));
     assert!(leaf.crls.is_empty(), "nothing downloaded: {leaf:?}");
     assert!(matches!(leaf.status, RevocationStatus::Unknown { .. }));
     // The intermediate's http CDP still answers.
-    let intermediate = revocations(rev).into_iter().find(|i| i.position == 1).unwrap();
+    let intermediate = revocations(rev)
+        .into_iter()
+        .find(|i| i.position == 1)
+        .unwrap();
     assert_eq!(intermediate.status, RevocationStatus::Good);
-    assert!(intermediate.crls.iter().all(|c| c.outcome == CrlOutcome::Ok));
+    assert!(
+        intermediate
+            .crls
+            .iter()
+            .all(|c| c.outcome == CrlOutcome::Ok)
+    );
 }

@@ -73,13 +73,13 @@ pub use resolution::{
     AddressRecord, CnameHop, DnsLookup, DnsOutcome, ENTRA_REGISTRATION_HOST, ResolvedAddresses,
     ServiceKind,
 };
+pub use revocation::{
+    AttemptOutcome, OcspOutcome, OcspRefusal, RevocationAttempt, RevocationSource,
+};
 pub use stage::Stage;
 pub use status::Status;
 pub use target::{Target, TargetError};
 pub use text::{Clean, is_unsafe, sanitize};
-pub use revocation::{
-    AttemptOutcome, OcspOutcome, OcspRefusal, RevocationAttempt, RevocationSource,
-};
 pub use tls::{
     CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
     RevocationInfo, RevocationStatus, TlsSession,

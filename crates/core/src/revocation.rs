@@ -151,9 +151,14 @@ impl fmt::Display for OcspOutcome {
                 f.write_str("the response is about another certificate (CertID does not match)")
             }
             Self::WrongResponder(why) => {
-                write!(f, "signed by a certificate not authorised to answer ({why})")
+                write!(
+                    f,
+                    "signed by a certificate not authorised to answer ({why})"
+                )
             }
-            Self::BadSignature => f.write_str("bad signature (does not verify with the signer's key)"),
+            Self::BadSignature => {
+                f.write_str("bad signature (does not verify with the signer's key)")
+            }
             Self::Stale {
                 this_update,
                 next_update,

@@ -8,7 +8,7 @@
 //! `CertID`), and is current (thisUpdate not in the future, nextUpdate not passed; a stale answer
 //! is no answer, as for an expired CRL). Everything else is a named [`OcspOutcome`].
 //!
-//! Structures are RustCrypto's (`x509-ocsp`, `x509-cert`, `der`); signatures go through ring, with
+//! Structures are `RustCrypto`'s (`x509-ocsp`, `x509-cert`, `der`); signatures go through ring, with
 //! webpki's algorithm list ([`crate::signatures::ALGORITHMS`]).
 
 use base64::Engine as _;
@@ -164,7 +164,11 @@ impl Query {
     }
 
     /// Verifies who signed `basic`: the issuer, or a delegated responder the issuer authorised.
-    fn check_signer(&self, basic: &BasicOcspResponse, now: OffsetDateTime) -> Result<(), OcspOutcome> {
+    fn check_signer(
+        &self,
+        basic: &BasicOcspResponse,
+        now: OffsetDateTime,
+    ) -> Result<(), OcspOutcome> {
         let tbs = basic
             .tbs_response_data
             .to_der()
@@ -209,7 +213,7 @@ impl Query {
                 "responder certificate {subject} was not issued by the certificate's issuer"
             ));
         }
-        let signed = tbs.to_der().is_ok_and(|der| {
+        let issued_by_ca = tbs.to_der().is_ok_and(|der| {
             verifies(
                 &self.issuer.tbs_certificate.subject_public_key_info,
                 &signer.signature_algorithm,
@@ -217,7 +221,7 @@ impl Query {
                 signer.signature.raw_bytes(),
             )
         });
-        if !signed {
+        if !issued_by_ca {
             return wrong(&format!(
                 "responder certificate {subject} is not signed by the certificate's issuer"
             ));
@@ -375,7 +379,11 @@ mod tests {
             (OcspFault::InternalError, OcspRefusal::InternalError),
             (OcspFault::MalformedRequest, OcspRefusal::MalformedRequest),
         ] {
-            assert_eq!(outcome(&pki, fault), OcspOutcome::Refused(refusal), "{fault:?}");
+            assert_eq!(
+                outcome(&pki, fault),
+                OcspOutcome::Refused(refusal),
+                "{fault:?}"
+            );
         }
         assert!(matches!(
             outcome(&pki, OcspFault::Garbage),
@@ -467,7 +475,10 @@ mod tests {
         );
         let request = OcspRequest::from_der(query.request()).unwrap();
         let id = &request.tbs_request.request_list[0].req_cert;
-        assert_eq!(id.hash_algorithm.oid, ID_SHA_1, "SHA-1, as Windows sends it");
+        assert_eq!(
+            id.hash_algorithm.oid, ID_SHA_1,
+            "SHA-1, as Windows sends it"
+        );
         assert_eq!(id.issuer_key_hash.as_bytes().len(), 20);
     }
 }

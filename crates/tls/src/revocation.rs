@@ -215,7 +215,8 @@ enum Step<'u> {
 
 /// Whether a URL is read through LDAP (from Active Directory).
 fn is_ldap(url: &str) -> bool {
-    url.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("ldap://"))
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("ldap://"))
 }
 
 /// The order `CryptoAPI` follows for one certificate: the stapled response (leaf only, no fetch),

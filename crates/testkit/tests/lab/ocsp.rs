@@ -158,7 +158,10 @@ async fn refusals_are_status_codes_without_a_response() {
         (OcspFault::TryLater, OcspResponseStatus::TryLater),
         (OcspFault::Unauthorized, OcspResponseStatus::Unauthorized),
         (OcspFault::InternalError, OcspResponseStatus::InternalError),
-        (OcspFault::MalformedRequest, OcspResponseStatus::MalformedRequest),
+        (
+            OcspFault::MalformedRequest,
+            OcspResponseStatus::MalformedRequest,
+        ),
     ] {
         let lab = start(fault).await;
         let (_, body) = ask(&lab).await.unwrap();
@@ -173,21 +176,33 @@ async fn refusals_are_status_codes_without_a_response() {
 
 #[tokio::test]
 async fn delegated_and_non_delegated_signers_differ_only_in_ocsp_signing() {
-    for (fault, ocsp_signing) in [(OcspFault::Delegated, true), (OcspFault::NonDelegated, false)] {
+    for (fault, ocsp_signing) in [
+        (OcspFault::Delegated, true),
+        (OcspFault::NonDelegated, false),
+    ] {
         let lab = start(fault).await;
         let (_, body) = ask(&lab).await.unwrap();
         let basic = basic(&body);
-        let certs = basic.certs.clone().expect("the responder certificate is included");
+        let certs = basic
+            .certs
+            .clone()
+            .expect("the responder certificate is included");
         let signer = certs[0].to_der().unwrap();
         assert!(signed_by(&basic, &signer), "{fault:?}");
-        assert!(!signed_by(&basic, lab.pki().intermediate.der()), "{fault:?}");
+        assert!(
+            !signed_by(&basic, lab.pki().intermediate.der()),
+            "{fault:?}"
+        );
         let parsed = cert(&signer);
         assert_eq!(
             parsed.issuer(),
             cert(lab.pki().intermediate.der()).subject(),
             "{fault:?}: issued by the CA"
         );
-        let eku = parsed.extended_key_usage().unwrap().map(|e| e.value.ocsp_signing);
+        let eku = parsed
+            .extended_key_usage()
+            .unwrap()
+            .map(|e| e.value.ocsp_signing);
         assert_eq!(eku, Some(ocsp_signing), "{fault:?}");
     }
 }
@@ -218,7 +233,10 @@ async fn the_server_staples_what_the_scenario_says_without_asking_the_responder(
             continue;
         }
         let basic = basic(&staple);
-        assert!(signed_by(&basic, chain[1].as_ref()), "{name}: signed by the CA");
+        assert!(
+            signed_by(&basic, chain[1].as_ref()),
+            "{name}: signed by the CA"
+        );
         let single = &basic.tbs_response_data.responses[0];
         assert_eq!(single.cert_id, cert_id(&chain[0], &chain[1]), "{name}");
         let now = std::time::SystemTime::now()
