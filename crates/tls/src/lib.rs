@@ -5,10 +5,12 @@
 //!   connection (the chain is captured even when untrusted; handshake signatures are still checked),
 //!   then validation with webpki in Windows' terms → 0x80072F0D, 0x80072F05, 0x80072F06, 0x80072F89,
 //!   0x80072EE2, 0x80072EFE — every problem reported, not just the first.
-//! - [`RevocationCheck`] (`revocation`): every CRL of every non-root certificate, concurrently,
-//!   size-capped and time-bounded, judged good / revoked / unknown → 0x80072F8A, 0x80072F19 (hard-fail).
+//! - [`RevocationCheck`] (`revocation`): every non-root certificate, concurrently, in `CryptoAPI`'s
+//!   order — stapled OCSP response, OCSP responders (SHA-1 `CertID`, GET), CRL distribution points —
+//!   until a definitive answer, size-capped and time-bounded, judged good / revoked / unknown →
+//!   0x80072F8A, 0x80072F19 (hard-fail).
 //!
-//! CRL and AIA downloads go through the run's network layer ([`wpj_net::Net`]): its DNS servers
+//! OCSP, CRL and AIA downloads go through the run's network layer ([`wpj_net::Net`]): its DNS servers
 //! (so the diagnosis sees what the device sees), its proxy, its caps and budget.
 //!
 //! # Quick start

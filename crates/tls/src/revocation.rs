@@ -1,5 +1,8 @@
-//! The revocation step: every CRL of every non-root certificate, fetched concurrently and judged
-//! three ways (good, revoked, unknown), hard-fail as Windows does.
+//! The revocation step: every non-root certificate of the chain checked concurrently, each as
+//! Windows' `CryptoAPI` does it — the stapled OCSP response (leaf only), the OCSP responders of its
+//! AIA, then its CRL distribution points in the order the certificate lists them, until one gives a
+//! definitive answer (good or revoked) — and judged three ways (good, revoked, unknown), hard-fail
+//! as Windows does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,10 +30,17 @@ use crate::validate::AnyUsage;
 /// A CRL whose nextUpdate is closer than this is reported: cached copies run out soon.
 pub const EXPIRY_WARNING: Duration = Duration::from_secs(24 * 3600);
 
-/// Checks revocation of every non-root certificate in the chain through its CRL distribution
-/// points: revoked anywhere → 0x80072F8A (KB3045383) naming the certificate; unknown anywhere
-/// (CDP unreachable, timed out, HTTP error, not a CRL, bad signature, expired CRL, no CDP, only
-/// `ldap://`) → 0x80072F19 (KB3045384), because Windows treats an unknown status as a failure.
+/// Checks revocation of every non-root certificate in the chain in `CryptoAPI`'s order: the OCSP
+/// response the server stapled (leaf only; no fetch), the OCSP URLs of the certificate's AIA
+/// (a response counts when signed by the issuer or a responder it delegated with
+/// `id-kp-OCSPSigning`, about this certificate, and current), then its CRL distribution points,
+/// stopping at the first definitive answer. Revoked anywhere → 0x80072F8A (KB3045383) naming the certificate and the
+/// source that said so; unknown anywhere (no source answered: responder or CDP unreachable, timed
+/// out, HTTP error, `tryLater`, status unknown, stale, bad signature, undelegated signer, not a CRL,
+/// expired CRL, no OCSP and no CDP, only `ldap://` CDPs — unknown for devices outside the domain)
+/// → 0x80072F19 (KB3045384), because Windows treats an unknown status as a failure. An `ldap://`
+/// CDP followed by an http one is skipped (noted in the evidence), as a device outside the domain
+/// moves on to the next URL.
 /// Each CRL's thisUpdate/nextUpdate is reported; a CRL that expires within a day is a `Warn`.
 ///
 /// It runs even when the TLS step failed, as long as a chain was captured: a name mismatch and a
