@@ -253,3 +253,26 @@ async fn ldap_only_is_unknown_for_devices_outside_the_domain() {
             .all(|c| c.outcome == CrlOutcome::Ok)
     );
 }
+
+#[tokio::test]
+async fn a_stalled_responder_times_out_and_the_crl_that_follows_decides() {
+    let lab = wpj_testkit::Lab::start(wpj_testkit::LabSpec {
+        ocsp: Some(wpj_testkit::ocsp::OcspFault::Stall),
+        ..wpj_testkit::LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let report = diagnose(quick(&lab)).await;
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.status, Status::Pass, "{rev:?}");
+    let leaf = leaf(&revocations(rev));
+    assert!(
+        matches!(ocsp(&leaf.sources[0]), Some(OcspOutcome::Unreachable(why)) if why.contains("timed out")),
+        "{leaf:?}"
+    );
+    assert!(matches!(
+        leaf.decided_by,
+        Some(RevocationSource::Crl { .. })
+    ));
+    assert_eq!(lab.ocsp_requests(), 1);
+}
