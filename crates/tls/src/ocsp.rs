@@ -8,6 +8,12 @@
 //! `CertID`), and is current (thisUpdate not in the future, nextUpdate not passed; a stale answer
 //! is no answer, as for an expired CRL). Everything else is a named [`OcspOutcome`].
 //!
+//! Sources for Windows' behaviour: "What's New in Certificate Revocation in Windows Vista" (the
+//! built-in OCSP client, asked before CRLs; delegated responders with `id-kp-OCSPSigning`, as the
+//! AD CS Online Responder signs), "Crypt32 certificate revocation list semantics", KB289749 (URLs in
+//! the order listed). A response without nextUpdate is accepted here as current; whether `CryptoAPI`
+//! caps its life is unconfirmed.
+//!
 //! Structures are `RustCrypto`'s (`x509-ocsp`, `x509-cert`, `der`); signatures go through ring, with
 //! webpki's algorithm list ([`crate::signatures::ALGORITHMS`]).
 

@@ -105,8 +105,10 @@ pub async fn check_path(path: &[CertificateDer<'static>], trusted: bool, cx: &Co
 
 /// [`check_path`] with the OCSP response the server stapled for the leaf in the handshake, which
 /// is looked at first, as Windows does: a current, verified staple decides without a fetch (good
-/// or revoked); a stale or unverifiable one is noted and the URLs are asked, as `CryptoAPI` goes
-/// online when its cached or stapled response is not time-valid.
+/// or revoked); a stale or unverifiable one is noted and the URLs are asked. That fallback is a
+/// choice: `CryptoAPI` treats a stapled response like one from its URL cache, and goes online when
+/// a cached response is not time-valid ("What's New in Certificate Revocation in Windows Vista");
+/// failing on a stale staple instead would report a failure Windows does not have.
 pub async fn check_path_stapled(
     path: &[CertificateDer<'static>],
     trusted: bool,
