@@ -395,7 +395,7 @@ impl fmt::Display for RevocationInfo {
             RevocationStatus::Unknown { why } => write!(f, "unknown: {why}"),
         }?;
         if let Some(source) = &self.decided_by {
-            write!(f, " (by the {source})")?;
+            write!(f, ", by the {source}")?;
         }
         Ok(())
     }
