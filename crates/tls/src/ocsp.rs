@@ -467,6 +467,53 @@ mod tests {
         }
     }
 
+    /// A revoked answer and a delegated one (with its certificate), signed, and the query they
+    /// answer: the samples the property damages.
+    static SAMPLES: std::sync::LazyLock<(Query, Vec<u8>, Vec<u8>)> =
+        std::sync::LazyLock::new(|| {
+            let pki = pki();
+            let query = Query::new(&pki.leaf, pki.intermediate.der()).unwrap();
+            let answer = |fault| {
+                OcspResponder::new(&pki, fault)
+                    .unwrap()
+                    .respond(query.request())
+                    .unwrap()
+            };
+            let revoked = answer(OcspFault::Revoked);
+            let delegated = answer(OcspFault::Delegated);
+            (query, revoked, delegated)
+        });
+
+    /// DER tags and lengths an OCSP response is made of.
+    const TOKENS: &[&[u8]] = &[
+        &[0x30, 0x82, 0xFF, 0xFF],
+        &[0x30, 0x80],
+        &[0xA0, 0x03, 0x0A, 0x01, 0x00],
+        &[0x0A, 0x01, 0x03],
+        &[0x80, 0x00],
+        &[0x82, 0x00],
+        &[0x18, 0x0F],
+        &[0x04, 0x84, 0x7F, 0xFF, 0xFF, 0xFF],
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(wpj_testkit::fuzz::config())]
+
+        /// Damaged responses (the issuer's "revoked", a delegated responder's "good") are named
+        /// outcomes, never a panic; and a damaged "revoked" never reads good.
+        #[test]
+        fn damaged_responses_are_named_outcomes(
+            mutations in proptest::collection::vec(wpj_testkit::fuzz::mutation(), 1..4),
+        ) {
+            let (query, revoked, delegated) = &*SAMPLES;
+            let now = OffsetDateTime::now_utc();
+            let damaged = wpj_testkit::fuzz::mutate(revoked, &mutations, TOKENS);
+            proptest::prop_assert_ne!(query.judge(&damaged, now), OcspOutcome::Good);
+            let damaged = wpj_testkit::fuzz::mutate(delegated, &mutations, TOKENS);
+            let _ = query.judge(&damaged, now);
+        }
+    }
+
     #[test]
     fn the_get_url_carries_the_request_url_encoded() {
         let pki = pki();
