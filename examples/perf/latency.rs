@@ -6,7 +6,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use wpj::{Plan, Report, Runner, Settings};
-use wpj_testkit::{Lab, LabSpec};
+use wpj_testkit::{Lab, LabSpec, Scenario};
 
 use crate::process::{LabProcess, Stats, diagnose_json, have, ms, ratio, run};
 use crate::{Outcome, progress};
@@ -73,6 +73,25 @@ fn timed_commands(runs: usize, commands: &mut [Command]) -> Result<Stats, String
     Ok(Stats::of(samples))
 }
 
+/// The OCSP labs measured beside the CRL one: the leaf's status from its responder (no CDP; the
+/// same 3 round trips as a CRL fetch), and from the response the server staples (no fetch for the
+/// leaf; the intermediate's CRL is still fetched).
+const OCSP_LABS: [&str; 2] = ["ocsp-only-good", "ocsp-stapled-good"];
+
+/// `runs` in-process diagnoses (standard plan) of scenario `name`'s lab with `one_way` latency.
+async fn ocsp_runs(runs: usize, name: &str, one_way: Duration) -> Result<Stats, String> {
+    let spec = Scenario::find(name)
+        .ok_or_else(|| format!("no scenario {name}"))?
+        .spec;
+    let lab = Lab::start(LabSpec {
+        latency: (!one_way.is_zero()).then_some(one_way),
+        ..spec
+    })
+    .await
+    .map_err(|e| format!("lab {name}: {e}"))?;
+    timed_runs(runs, &Plan::standard(), &generous(lab.settings())).await
+}
+
 /// The `## Latency` section.
 pub(crate) async fn latency(runs: usize, one_way: Duration) -> Outcome {
     let mut out = String::from("\n## Latency\n\n");
@@ -81,7 +100,9 @@ pub(crate) async fn latency(runs: usize, one_way: Duration) -> Outcome {
         out,
         "Lab `healthy-onprem`; emulated latency {} each way ({} round trip) through the testkit's \
          delaying relay (DNS answers a round trip late; TCP handshake emulated). Bound: DNS 1 + TCP 1 + \
-         TLS 1.3 1, then the CRL fetch (lookup 1, TCP 1, GET 1) overlapping the contract = **6 RTT = {}**. \
+         TLS 1.3 1, then the CRL fetch (lookup 1, TCP 1, GET 1) overlapping the contract = **6 RTT = {}** \
+         (the same for the OCSP labs: the OCSP GET costs what a CRL GET does; a staple saves the leaf's \
+         fetch, but the intermediate's CRL and the contract still take 3 RTT after TLS). \
          Median of {runs} runs (min in brackets).\n",
         ms(one_way),
         ms(rtt),
@@ -107,6 +128,11 @@ pub(crate) async fn latency(runs: usize, one_way: Duration) -> Outcome {
         let standard = timed_runs(runs, &Plan::standard(), &settings).await?;
         let complete = timed_runs(runs, &Plan::complete(), &settings).await?;
         drop(lab);
+        progress(&format!("latency: OCSP labs over {label}"));
+        let mut ocsp = Vec::new();
+        for name in OCSP_LABS {
+            ocsp.push((name, ocsp_runs(runs, name, one_way).await?));
+        }
 
         progress(&format!("latency: processes over {label}"));
         let served = LabProcess::start("healthy-onprem", one_way)?;
@@ -146,6 +172,14 @@ pub(crate) async fn latency(runs: usize, one_way: Duration) -> Outcome {
             false,
             false,
         );
+        for (name, stats) in ocsp {
+            out += &row(
+                &format!("standard plan, lab `{name}`, in-process"),
+                stats,
+                true,
+                false,
+            );
+        }
         out += &row("`diagnose --plan standard` process", process, true, true);
         match shell {
             Some(sh) => {

@@ -30,6 +30,8 @@ mod fleet;
     feature = "discovery"
 ))]
 mod hostile;
+#[cfg(all(feature = "dns", feature = "tls"))]
+mod ocsp;
 #[cfg(all(
     feature = "adfs",
     feature = "dns",

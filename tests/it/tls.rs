@@ -16,7 +16,7 @@ use crate::support::{lab, quick, step};
 use CertificateSource::{Aia, Served, TrustStore};
 
 /// The DNS, TCP, TLS and revocation steps.
-async fn diagnose(settings: Settings) -> Report {
+pub(crate) async fn diagnose(settings: Settings) -> Report {
     let plan = Plan::new(vec![
         Box::new(wpj::dns::DnsCheck),
         Box::new(ConnectCheck),
@@ -81,7 +81,7 @@ fn problem_failures(f: &Finding) -> Vec<(usize, JoinFailure)> {
     problems(f).into_iter().map(|(p, f, _)| (p, f)).collect()
 }
 
-fn revocations(f: &Finding) -> Vec<&wpj::RevocationInfo> {
+pub(crate) fn revocations(f: &Finding) -> Vec<&wpj::RevocationInfo> {
     f.evidence
         .iter()
         .filter_map(|e| match e {

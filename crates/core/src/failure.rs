@@ -247,6 +247,9 @@ catalogue! {
             causes: [
                 "the SSL certificate on AD FS or the proxy was revoked by its CA",
                 "an intermediate CA certificate in the chain was revoked",
+                "the certificate's OCSP responder (asked before any CRL, as CryptoAPI does) says \
+                    revoked, or the server staples an OCSP response saying so: Windows believes \
+                    the first definitive answer and does not look further",
             ],
             remediation: "Obtain a new certificate and install it on every AD FS node and every \
                 Web Application Proxy (Set-AdfsSslCertificate / \
@@ -271,6 +274,12 @@ catalogue! {
                 "the published CRL is expired, malformed or signed by the wrong key",
                 "the CDP is an internal-only (ldap:// or intranet) URL that external devices \
                     cannot reach",
+                "the OCSP responder gives no usable answer (tryLater, unauthorized, \
+                    internalError, status unknown, a response past its nextUpdate, a bad \
+                    signature, or a signer the CA did not delegate with id-kp-OCSPSigning) and no \
+                    CRL distribution point gives one either",
+                "the only CRL distribution points are ldap:// URLs: unknown for devices outside \
+                    the domain, which cannot read Active Directory",
             ],
             remediation: "Make every CDP and OCSP URL in the chain reachable from the device \
                 (Windows treats an unknown revocation status as a hard failure) and publish fresh \

@@ -39,6 +39,7 @@ mod resolution;
 mod logged;
 mod parse;
 mod problem;
+mod revocation;
 mod tls;
 // 3: farm evidence (uses `problem`).
 mod farm;
@@ -71,6 +72,9 @@ pub use report::{Report, SCHEMA_VERSION, Verdict};
 pub use resolution::{
     AddressRecord, CnameHop, DnsLookup, DnsOutcome, ENTRA_REGISTRATION_HOST, ResolvedAddresses,
     ServiceKind,
+};
+pub use revocation::{
+    AttemptOutcome, OcspOutcome, OcspRefusal, RevocationAttempt, RevocationSource,
 };
 pub use stage::Stage;
 pub use status::Status;

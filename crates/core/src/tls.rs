@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 
 use crate::duration::duration_ms;
 use crate::failure::JoinFailure;
+use crate::revocation::{RevocationAttempt, RevocationSource};
 
 /// How a TCP connection attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -149,7 +150,7 @@ pub struct CertificateInfo {
     pub crl_urls: Vec<String>,
     /// AIA caIssuers URLs.
     pub ca_issuers: Vec<String>,
-    /// AIA OCSP URLs (reported, not checked).
+    /// AIA OCSP URLs (asked before the CRLs, as Windows does).
     pub ocsp_urls: Vec<String>,
     /// Whether it is a CA certificate.
     pub is_ca: bool,
@@ -416,6 +417,13 @@ pub struct RevocationInfo {
     pub status: RevocationStatus,
     /// Every CRL tried.
     pub crls: Vec<CrlFetch>,
+    /// Every source tried, in the order Windows tries them (stapled response, OCSP URLs, CRL
+    /// distribution points), with what each said. Absent in reports of older versions.
+    #[serde(default)]
+    pub sources: Vec<RevocationAttempt>,
+    /// The source whose answer is the status, when one gave a definitive answer.
+    #[serde(default)]
+    pub decided_by: Option<RevocationSource>,
 }
 
 impl fmt::Display for RevocationInfo {
@@ -438,7 +446,11 @@ impl fmt::Display for RevocationInfo {
                 Ok(())
             }
             RevocationStatus::Unknown { why } => write!(f, "unknown: {why}"),
+        }?;
+        if let Some(source) = &self.decided_by {
+            write!(f, ", by the {source}")?;
         }
+        Ok(())
     }
 }
 

@@ -23,7 +23,7 @@ use wpj_testkit::discovery::{
 use wpj_testkit::fuzz::{config, mutate, mutation, runtime};
 use wpj_testkit::http::{Response, http_date, read_request};
 use wpj_testkit::https::{CAPTIVE_PORTAL_HTML, server_config};
-use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec, Validity};
+use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec};
 use wpj_testkit::server::{TaskGuard, serve};
 use wpj_tls::inspection_config;
 
@@ -46,15 +46,7 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
         let pki = Pki::generate(&PkiSpec {
             domain: DOMAIN.into(),
             pki_base_url: "http://pki.fuzz.test".into(),
-            leaf: LeafSpec {
-                names: vec![format!("enterpriseregistration.{DOMAIN}")],
-                validity: Validity::Current,
-                cdp: false,
-                aia: false,
-                server_auth: true,
-                subject: None,
-                crl_paths: Vec::new(),
-            },
+            leaf: LeafSpec::plain(&[&format!("enterpriseregistration.{DOMAIN}")]),
         })
         .expect("PKI");
         let tls = server_config(pki.served_chain(true), pki.leaf_key(), false).expect("TLS");

@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct Limits {
     /// A CRL (public CAs publish CRLs of tens of megabytes).
     pub crl: usize,
+    /// An OCSP response (a few KB: one or two single responses and at most a responder certificate).
+    pub ocsp: usize,
     /// A certificate (or PKCS #7 bundle) fetched through AIA.
     pub certificate: usize,
     /// A discovery answer, tenant discovery, user realm, WS-Trust or sign-in page (a few KB).
@@ -26,6 +28,7 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             crl: 64 * 1024 * 1024,
+            ocsp: 64 * 1024,
             certificate: 1024 * 1024,
             document: 1024 * 1024,
             metadata: 4 * 1024 * 1024,

@@ -218,19 +218,11 @@ mod tests {
 
     #[test]
     fn each_root_keeps_its_origin() {
-        use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec, Validity, pem_of};
+        use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec, pem_of};
         let pki = Pki::generate(&PkiSpec {
             domain: "origin.test".into(),
             pki_base_url: "http://pki.origin.test".into(),
-            leaf: LeafSpec {
-                names: vec!["enterpriseregistration.origin.test".into()],
-                validity: Validity::Current,
-                cdp: false,
-                aia: false,
-                server_auth: true,
-                subject: None,
-                crl_paths: Vec::new(),
-            },
+            leaf: LeafSpec::plain(&["enterpriseregistration.origin.test"]),
         })
         .unwrap();
         let (a, b) = (pki.root.der().clone(), pki.other_root.der().clone());

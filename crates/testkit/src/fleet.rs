@@ -82,6 +82,7 @@ impl FleetLab {
             server_auth: true,
             subject: None,
             crl_paths: Vec::new(),
+            ocsp_url: None,
         };
         let pki = Pki::generate(&PkiSpec {
             domain: FLEET_APEX.to_owned(),

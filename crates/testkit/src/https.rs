@@ -260,6 +260,17 @@ pub fn server_config(
     key: PrivateKeyDer<'static>,
     tls12_only: bool,
 ) -> Result<Arc<ServerConfig>, rustls::Error> {
+    server_config_stapling(chain, key, tls12_only, Vec::new())
+}
+
+/// [`server_config`] that staples `ocsp` (a DER OCSP response for the leaf; empty: none) in every
+/// handshake, as a server with OCSP stapling turned on does.
+pub fn server_config_stapling(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    tls12_only: bool,
+    ocsp: Vec<u8>,
+) -> Result<Arc<ServerConfig>, rustls::Error> {
     let versions: &[&rustls::SupportedProtocolVersion] = if tls12_only {
         &[&rustls::version::TLS12]
     } else {
@@ -269,7 +280,7 @@ pub fn server_config(
         ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
             .with_protocol_versions(versions)?
             .with_no_client_auth()
-            .with_single_cert(chain, key)?;
+            .with_single_cert_with_ocsp(chain, key, ocsp)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(Arc::new(config))
 }

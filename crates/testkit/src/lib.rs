@@ -33,6 +33,8 @@ pub mod lab;
 pub mod latency;
 pub mod legacy;
 pub mod memory;
+pub mod ocsp;
+mod ocsp_scenarios;
 pub mod pki;
 pub mod proxy;
 pub mod scenario;

@@ -59,8 +59,27 @@ pub struct LeafSpec {
     /// The subject's common name and organisation, instead of the first name and `wpj testkit`.
     pub subject: Option<String>,
     /// The paths (on the CRL/AIA host) of the leaf's CRL distribution points, when it has them;
-    /// empty: the issuing CA's CRL alone.
+    /// empty: the issuing CA's CRL alone. An entry with a scheme (`ldap:///CN=…`) is used as is.
     pub crl_paths: Vec<String>,
+    /// The OCSP responder URL its AIA names, if any.
+    pub ocsp_url: Option<String>,
+}
+
+impl LeafSpec {
+    /// A current serverAuth leaf for `names`, with no CDP, AIA or OCSP URL (set fields to add them).
+    #[must_use]
+    pub fn plain(names: &[&str]) -> Self {
+        Self {
+            names: names.iter().map(|&n| n.to_owned()).collect(),
+            validity: Validity::Current,
+            cdp: false,
+            aia: false,
+            server_auth: true,
+            subject: None,
+            crl_paths: Vec::new(),
+            ocsp_url: None,
+        }
+    }
 }
 
 /// Everything needed to mint a lab PKI.
@@ -95,8 +114,13 @@ impl Authority {
         pem_of(&self.der)
     }
 
-    fn issuer(&self) -> Issuer<'_, &KeyPair> {
+    pub(crate) fn issuer(&self) -> Issuer<'_, &KeyPair> {
         Issuer::from_params(&self.params, &self.key)
+    }
+
+    /// Its private key (to sign what the CA itself signs, such as OCSP responses).
+    pub(crate) fn key(&self) -> &KeyPair {
+        &self.key
     }
 }
 
@@ -396,14 +420,20 @@ fn mint_leaf(
         params.crl_distribution_points = paths
             .iter()
             .map(|path| CrlDistributionPoint {
-                uris: vec![format!("{pki_base_url}{path}")],
+                uris: vec![if path.contains("://") {
+                    path.clone()
+                } else {
+                    format!("{pki_base_url}{path}")
+                }],
             })
             .collect();
     }
-    if spec.aia {
-        params.custom_extensions.push(aia_ca_issuers(&format!(
-            "{pki_base_url}{ISSUING_CERT_PATH}"
-        )));
+    if spec.aia || spec.ocsp_url.is_some() {
+        let ca_issuers = format!("{pki_base_url}{ISSUING_CERT_PATH}");
+        params.custom_extensions.push(aia(
+            spec.aia.then_some(ca_issuers.as_str()),
+            spec.ocsp_url.as_deref(),
+        ));
     }
     let key = KeyPair::generate()?;
     let cert = params.signed_by(&key, &issuer.issuer())?;
@@ -427,6 +457,7 @@ pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
             server_auth: true,
             subject: None,
             crl_paths: Vec::new(),
+            ocsp_url: None,
         },
     })?;
     pki.crl(
@@ -494,13 +525,29 @@ fn aia_ca_issuers(url: &str) -> CustomExtension {
 /// certificate lists `ldap:///CN=…` first, then `http://`).
 #[must_use]
 pub fn aia_extension(urls: &[&str]) -> CustomExtension {
+    aia_with_ocsp(urls, None)
+}
+
+/// The Authority Information Access extension (RFC 5280 §4.2.2.1) with an OCSP URL and a
+/// caIssuers URL, each when given.
+fn aia(ca_issuers: Option<&str>, ocsp: Option<&str>) -> CustomExtension {
+    aia_with_ocsp(ca_issuers.as_slice(), ocsp)
+}
+
+/// The Authority Information Access extension with the OCSP URL, when given, first (as CAs list
+/// it), then the caIssuers URLs in their order.
+fn aia_with_ocsp(ca_issuers: &[&str], ocsp: Option<&str>) -> CustomExtension {
     const CA_ISSUERS: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x02];
-    let descriptions: Vec<u8> = urls
-        .iter()
-        .flat_map(|url| {
-            let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
-            der_tlv(0x30, &[&CA_ISSUERS[..], &location].concat())
-        })
+    const OCSP: [u8; 10] = [0x06, 0x08, 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01];
+    let description = |method: &[u8], url: &str| {
+        let location = der_tlv(0x86, url.as_bytes()); // [6] IMPLICIT IA5String
+        der_tlv(0x30, &[method, &location].concat())
+    };
+    let descriptions: Vec<u8> = ocsp
+        .map(|url| (&OCSP, url))
+        .into_iter()
+        .chain(ca_issuers.iter().map(|url| (&CA_ISSUERS, *url)))
+        .flat_map(|(method, url)| description(method, url))
         .collect();
     let syntax = der_tlv(0x30, &descriptions);
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], syntax)

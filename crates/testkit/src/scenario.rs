@@ -118,7 +118,7 @@ impl Scenario {
             f(&mut spec);
             spec
         };
-        vec![
+        let mut all = vec![
             scenario(
                 "healthy-onprem",
                 "AD FS: A record, valid chain, fresh CRLs, contract 200",
@@ -574,7 +574,9 @@ impl Scenario {
                 Warning,
                 with(|s| s.token_signing_days_left = 10),
             ),
-        ]
+        ];
+        all.extend(crate::ocsp_scenarios::ocsp_scenarios());
+        all
     }
 
     /// The hostile scenarios (`hostile-…`): servers that try to exhaust, hang or fool the client

@@ -17,6 +17,8 @@ use crate::verifier::recording_config;
 pub(crate) struct Handshake {
     pub(crate) session: TlsSession,
     pub(crate) chain: Vec<CertificateDer<'static>>,
+    /// The OCSP response stapled for the leaf, if the server sent one.
+    pub(crate) stapled_ocsp: Option<Vec<u8>>,
 }
 
 /// Why no handshake completed.
@@ -73,8 +75,12 @@ pub(crate) async fn handshake(
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()),
     };
-    let chain = recorder.recorded();
-    Ok(Handshake { session, chain })
+    let (chain, stapled_ocsp) = recorder.recorded();
+    Ok(Handshake {
+        session,
+        chain,
+        stapled_ocsp,
+    })
 }
 
 fn classify(e: &std::io::Error) -> HandshakeFailure {

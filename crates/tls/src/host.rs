@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use wpj_core::{Context, JoinFailure, Problem, Status};
 
-use crate::revocation::check_path;
+use crate::revocation::check_path_stapled;
 use crate::tls_check::{NodeTls, examine_host};
 
 /// Handshakes with `host` at `address`, judges its chain for that name as the TLS step does and
@@ -24,7 +24,8 @@ pub async fn validate_host(
         return Err(problem.clone().with_prefix(on));
     }
     if let Some(path) = &node.chain.path {
-        let revocation = check_path(path, true, cx).await;
+        let revocation =
+            check_path_stapled(path, true, node.chain.stapled_ocsp.as_deref(), cx).await;
         if revocation.status == Status::Fail {
             return Err(Problem::new(
                 revocation.failure.unwrap_or(JoinFailure::RevocationOffline),

@@ -7,10 +7,12 @@
 //!   kept, CN when there is no SAN, SHA-1 and RSA-1024 accepted under private roots with a warning)
 //!   → 0x80072F0D, 0x80072F05, 0x80072F06, 0x80072F89, 0x80072EE2, 0x80072EFE — every problem
 //!   reported, not just the first.
-//! - [`RevocationCheck`] (`revocation`): every CRL of every non-root certificate, concurrently,
-//!   size-capped and time-bounded, judged good / revoked / unknown → 0x80072F8A, 0x80072F19 (hard-fail).
+//! - [`RevocationCheck`] (`revocation`): every non-root certificate, concurrently, in `CryptoAPI`'s
+//!   order — stapled OCSP response, OCSP responders (SHA-1 `CertID`, GET), CRL distribution points —
+//!   until a definitive answer, size-capped and time-bounded, judged good / revoked / unknown →
+//!   0x80072F8A, 0x80072F19 (hard-fail).
 //!
-//! CRL and AIA downloads go through the run's network layer ([`wpj_net::Net`]): its DNS servers
+//! OCSP, CRL and AIA downloads go through the run's network layer ([`wpj_net::Net`]): its DNS servers
 //! (so the diagnosis sees what the device sees), its proxy, its caps and budget.
 //!
 //! # Quick start
@@ -44,6 +46,7 @@ mod farm;
 mod handshake;
 mod host;
 mod names;
+mod ocsp;
 mod p7c;
 mod path;
 mod revocation;
@@ -57,6 +60,6 @@ pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};
 pub use farm::{describe_certificate, mixed_certificates};
 pub use host::validate_host;
-pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path};
+pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path, check_path_stapled};
 pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
 pub use verifier::{inspection_config, verifying_config};

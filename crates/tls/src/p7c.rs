@@ -104,15 +104,7 @@ mod tests {
         let pki = wpj_testkit::pki::Pki::generate(&wpj_testkit::pki::PkiSpec {
             domain: "p7c.test".into(),
             pki_base_url: "http://pki.p7c.test".into(),
-            leaf: wpj_testkit::pki::LeafSpec {
-                names: vec!["enterpriseregistration.p7c.test".into()],
-                validity: wpj_testkit::pki::Validity::Current,
-                cdp: false,
-                aia: false,
-                server_auth: true,
-                subject: None,
-                crl_paths: Vec::new(),
-            },
+            leaf: wpj_testkit::pki::LeafSpec::plain(&["enterpriseregistration.p7c.test"]),
         })
         .unwrap();
         let (a, b) = (pki.intermediate.der(), pki.root.der());

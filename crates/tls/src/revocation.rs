@@ -1,5 +1,8 @@
-//! The revocation step: every CRL of every non-root certificate, fetched concurrently and judged
-//! three ways (good, revoked, unknown), hard-fail as Windows does.
+//! The revocation step: every non-root certificate of the chain checked concurrently, each as
+//! Windows' `CryptoAPI` does it — the stapled OCSP response (leaf only), the OCSP responders of its
+//! AIA, then its CRL distribution points in the order the certificate lists them, until one gives a
+//! definitive answer (good or revoked) — and judged three ways (good, revoked, unknown), hard-fail
+//! as Windows does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,23 +16,31 @@ use webpki::{
     RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
 };
 use wpj_core::{
-    Check, CheckId, Context, CrlFetch, CrlOutcome, Evidence, Finding, JoinFailure, RevocationInfo,
-    RevocationStatus,
+    AttemptOutcome, Check, CheckId, Context, CrlFetch, CrlOutcome, Evidence, Finding, JoinFailure,
+    OcspOutcome, RevocationAttempt, RevocationInfo, RevocationSource, RevocationStatus,
 };
 use wpj_net::Net;
 
 use crate::certificate::{Parsed, path_time, unix};
 use crate::crl::crl_times;
+use crate::ocsp::Query;
 use crate::tls_check::{CapturedChain, TlsCheck};
 use crate::validate::AnyUsage;
 
 /// A CRL whose nextUpdate is closer than this is reported: cached copies run out soon.
 pub const EXPIRY_WARNING: Duration = Duration::from_secs(24 * 3600);
 
-/// Checks revocation of every non-root certificate in the chain through its CRL distribution
-/// points: revoked anywhere → 0x80072F8A (KB3045383) naming the certificate; unknown anywhere
-/// (CDP unreachable, timed out, HTTP error, not a CRL, bad signature, expired CRL, no CDP, only
-/// `ldap://`) → 0x80072F19 (KB3045384), because Windows treats an unknown status as a failure.
+/// Checks revocation of every non-root certificate in the chain in `CryptoAPI`'s order: the OCSP
+/// response the server stapled (leaf only; no fetch), the OCSP URLs of the certificate's AIA
+/// (a response counts when signed by the issuer or a responder it delegated with
+/// `id-kp-OCSPSigning`, about this certificate, and current), then its CRL distribution points,
+/// stopping at the first definitive answer. Revoked anywhere → 0x80072F8A (KB3045383) naming the certificate and the
+/// source that said so; unknown anywhere (no source answered: responder or CDP unreachable, timed
+/// out, HTTP error, `tryLater`, status unknown, stale, bad signature, undelegated signer, not a CRL,
+/// expired CRL, no OCSP and no CDP, only `ldap://` CDPs — unknown for devices outside the domain)
+/// → 0x80072F19 (KB3045384), because Windows treats an unknown status as a failure. An `ldap://`
+/// CDP followed by an http one is skipped (noted in the evidence), as a device outside the domain
+/// moves on to the next URL.
 /// Each CRL's thisUpdate/nextUpdate is reported; a CRL that expires within a day is a `Warn`.
 ///
 /// It runs even when the TLS step failed, as long as a chain was captured: a name mismatch and a
@@ -78,7 +89,8 @@ impl Check for RevocationCheck {
                 );
             }
         };
-        check_path(path, chain.path.is_some(), cx).await
+        let stapled = chain.stapled_ocsp.as_deref();
+        check_path_stapled(path, chain.path.is_some(), stapled, cx).await
     }
 }
 
@@ -88,6 +100,21 @@ impl Check for RevocationCheck {
 /// is only taken as the issuer). Used for every chain a device validates: the registration
 /// service's, and those of the hosts it signs in at.
 pub async fn check_path(path: &[CertificateDer<'static>], trusted: bool, cx: &Context) -> Finding {
+    check_path_stapled(path, trusted, None, cx).await
+}
+
+/// [`check_path`] with the OCSP response the server stapled for the leaf in the handshake, which
+/// is looked at first, as Windows does: a current, verified staple decides without a fetch (good
+/// or revoked); a stale or unverifiable one is noted and the URLs are asked. That fallback is a
+/// choice: `CryptoAPI` treats a stapled response like one from its URL cache, and goes online when
+/// a cached response is not time-valid ("What's New in Certificate Revocation in Windows Vista");
+/// failing on a stale staple instead would report a failure Windows does not have.
+pub async fn check_path_stapled(
+    path: &[CertificateDer<'static>],
+    trusted: bool,
+    stapled: Option<&[u8]>,
+    cx: &Context,
+) -> Finding {
     let net = match Net::for_run(cx) {
         Ok(net) => net,
         Err(e) => return Finding::error(RevocationCheck::ID, e.to_string()),
@@ -96,14 +123,19 @@ pub async fn check_path(path: &[CertificateDer<'static>], trusted: bool, cx: &Co
     let subjects: Vec<Subject<'_>> = (0..path.len().saturating_sub(1))
         .map(|position| Subject { position, path })
         .collect();
-    let infos = join_all(subjects.iter().map(|s| check_one(s, &net, now))).await;
+    let infos = join_all(subjects.iter().map(|s| check_one(s, stapled, &net, now))).await;
     judge(infos, now, trusted)
 }
 
-async fn check_one(s: &Subject<'_>, net: &Net, now: OffsetDateTime) -> RevocationInfo {
+async fn check_one(
+    s: &Subject<'_>,
+    stapled: Option<&[u8]>,
+    net: &Net,
+    now: OffsetDateTime,
+) -> RevocationInfo {
     let cert = &s.path[s.position];
     let parsed = Parsed::new(cert);
-    let (subject, serial, urls, ocsp) = parsed.as_ref().map_or_else(
+    let (subject, serial, crl_urls, ocsp_urls) = parsed.as_ref().map_or_else(
         || {
             (
                 String::from("(unparseable)"),
@@ -114,104 +146,273 @@ async fn check_one(s: &Subject<'_>, net: &Net, now: OffsetDateTime) -> Revocatio
         },
         |p| (p.subject(), p.serial_hex(), p.crl_urls(), p.ocsp_urls()),
     );
-    let unknown = |why: String, crls| RevocationInfo {
-        position: s.position,
-        subject: subject.clone(),
-        serial: serial.clone(),
-        status: RevocationStatus::Unknown { why },
-        crls,
-    };
-    if urls.is_empty() {
-        let ocsp_note = if ocsp.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " (it names OCSP responder {}, which is not checked here)",
-                ocsp.join(", ")
-            )
-        };
-        return unknown(
-            format!("the certificate has no CRL distribution point{ocsp_note}"),
-            Vec::new(),
-        );
-    }
-    let downloads = join_all(urls.iter().map(|url| async move {
-        let started = Instant::now();
-        let body = net.fetch(url, net.limits().crl).await;
-        (url, body, started.elapsed())
-    }))
-    .await;
-
+    let plan = plan(s.position, stapled.is_some(), &ocsp_urls, &crl_urls);
+    let query = Query::new(cert, &s.path[s.position + 1]);
+    let mut sources: Vec<RevocationAttempt> = Vec::new();
     let mut crls = Vec::new();
-    let mut status: Option<RevocationStatus> = None;
-    let mut reasons = Vec::new();
-    for (url, body, elapsed) in downloads {
-        let mut fetch = CrlFetch {
-            url: url.clone(),
-            outcome: CrlOutcome::Ok,
-            bytes: None,
-            this_update: None,
-            next_update: None,
-            elapsed,
-        };
-        match body {
-            Err(e) if e.is_own_limit() => fetch.outcome = CrlOutcome::NotRead(e.to_string()),
-            Err(e) => fetch.outcome = CrlOutcome::Unreachable(e.to_string()),
-            Ok(body) => {
-                fetch.bytes = Some(body.len());
-                // Parsing and verifying a large CRL is CPU work: keep it off the async workers.
-                let path = s.path.to_vec();
-                let position = s.position;
-                let (verdict, body) = tokio::task::spawn_blocking(move || {
-                    let verdict = judge_crl(
-                        &body,
-                        &Subject {
-                            position,
-                            path: &path,
-                        },
-                        now,
-                    );
-                    (verdict, body)
-                })
-                .await
-                .unwrap_or_else(|e| {
-                    (
-                        Err(CrlOutcome::Unverifiable(format!(
-                            "the CRL check failed: {e}"
-                        ))),
-                        Arc::new(Vec::new()),
+    for step in plan {
+        let attempt = match step {
+            Step::Skip(source, why) => skipped(source, why),
+            Step::Stapled => match (&query, stapled) {
+                (Ok(query), Some(body)) => {
+                    let started = Instant::now();
+                    let outcome = query.judge(body, now);
+                    attempt(
+                        RevocationSource::Stapled,
+                        AttemptOutcome::Ocsp(outcome),
+                        Some(body.len()),
+                        started,
                     )
-                });
-                if let Some(times) = crl_times(&body) {
-                    fetch.this_update = Some(times.this_update);
-                    fetch.next_update = times.next_update;
                 }
-                match verdict {
-                    Ok(found) => {
-                        fetch.outcome = CrlOutcome::Ok;
-                        // A revocation is final; a good answer only counts if nothing said revoked.
-                        if matches!(found, RevocationStatus::Revoked { .. }) || status.is_none() {
-                            status = Some(found);
-                        }
-                    }
-                    Err(why) => fetch.outcome = why,
-                }
+                (Err(e), _) => skipped(RevocationSource::Stapled, e.to_string()),
+                (Ok(_), None) => continue,
+            },
+            Step::Ocsp(url) => match &query {
+                Ok(query) => ocsp_attempt(url, query, net, now).await,
+                Err(e) => skipped(
+                    RevocationSource::Ocsp { url: url.clone() },
+                    format!("no OCSP request can be made: {e}"),
+                ),
+            },
+            Step::Crl(url) => {
+                let (attempt, fetch) = crl_attempt(url, s, net, now).await;
+                crls.push(fetch);
+                attempt
+            }
+        };
+        let definitive = attempt.status.is_some();
+        sources.push(attempt);
+        if definitive {
+            break;
+        }
+    }
+    let decided = sources.iter_mut().find(|a| a.status.is_some());
+    let (status, decided_by) = match decided {
+        Some(a) => {
+            a.decided = true;
+            (
+                a.status.clone().unwrap_or(RevocationStatus::Good),
+                Some(a.source.clone()),
+            )
+        }
+        None => (
+            RevocationStatus::Unknown {
+                why: why_unknown(&sources, &ocsp_urls, &crl_urls),
+            },
+            None,
+        ),
+    };
+    RevocationInfo {
+        position: s.position,
+        subject,
+        serial,
+        status,
+        crls,
+        sources,
+        decided_by,
+    }
+}
+
+/// One step of the order in which Windows seeks a certificate's status.
+enum Step<'u> {
+    /// The stapled response (the leaf only).
+    Stapled,
+    /// An OCSP responder from AIA.
+    Ocsp(&'u String),
+    /// A CRL distribution point.
+    Crl(&'u String),
+    /// A source not tried, and why.
+    Skip(RevocationSource, String),
+}
+
+/// Whether a URL is read through LDAP (from Active Directory).
+fn is_ldap(url: &str) -> bool {
+    url.get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("ldap://"))
+}
+
+/// The order `CryptoAPI` follows for one certificate: the stapled response (leaf only, no fetch),
+/// the OCSP URLs of its AIA, then its CRL distribution points as the certificate lists them. An
+/// `ldap://` distribution point is skipped when an http one follows: a device outside the domain
+/// cannot read it, and Windows moves on to the next URL.
+fn plan<'u>(
+    position: usize,
+    stapled: bool,
+    ocsp: &'u [String],
+    crl: &'u [String],
+) -> Vec<Step<'u>> {
+    let mut steps = Vec::new();
+    if position == 0 && stapled {
+        steps.push(Step::Stapled);
+    }
+    steps.extend(ocsp.iter().map(Step::Ocsp));
+    for (i, url) in crl.iter().enumerate() {
+        if is_ldap(url) {
+            let http_follows = crl[i + 1..].iter().any(|u| !is_ldap(u));
+            let why = if http_follows {
+                LDAP_SKIPPED
+            } else {
+                LDAP_OUTSIDE
+            };
+            steps.push(Step::Skip(
+                RevocationSource::Crl { url: url.clone() },
+                why.to_owned(),
+            ));
+        } else {
+            steps.push(Step::Crl(url));
+        }
+    }
+    steps
+}
+
+const LDAP_SKIPPED: &str = "ldap:// is read from Active Directory, which a device outside the \
+     domain cannot reach; the http distribution point that follows is used";
+const LDAP_OUTSIDE: &str = "ldap:// is read from Active Directory, which a device outside the \
+     domain cannot reach";
+
+fn attempt(
+    source: RevocationSource,
+    outcome: AttemptOutcome,
+    bytes: Option<usize>,
+    started: Instant,
+) -> RevocationAttempt {
+    let status = match &outcome {
+        AttemptOutcome::Ocsp(o) => o.status(),
+        _ => None,
+    };
+    RevocationAttempt {
+        source,
+        outcome,
+        status,
+        bytes,
+        elapsed: started.elapsed(),
+        decided: false,
+    }
+}
+
+fn skipped(source: RevocationSource, why: String) -> RevocationAttempt {
+    RevocationAttempt {
+        source,
+        outcome: AttemptOutcome::Skipped(why),
+        status: None,
+        bytes: None,
+        elapsed: Duration::ZERO,
+        decided: false,
+    }
+}
+
+/// Asks the OCSP responder at `url` by GET (through the run's network layer and URL cache).
+async fn ocsp_attempt(
+    url: &str,
+    query: &Query,
+    net: &Net,
+    now: OffsetDateTime,
+) -> RevocationAttempt {
+    let started = Instant::now();
+    let (outcome, bytes) = match net.fetch(&query.get_url(url), net.limits().ocsp).await {
+        Err(e) if e.is_own_limit() => (OcspOutcome::NotRead(e.to_string()), None),
+        Err(e) => (OcspOutcome::Unreachable(e.to_string()), None),
+        Ok(body) => (query.judge(&body, now), Some(body.len())),
+    };
+    attempt(
+        RevocationSource::Ocsp {
+            url: url.to_owned(),
+        },
+        AttemptOutcome::Ocsp(outcome),
+        bytes,
+        started,
+    )
+}
+
+/// Downloads and judges the CRL at `url` (the existing CRL judging, off the async workers).
+async fn crl_attempt(
+    url: &str,
+    s: &Subject<'_>,
+    net: &Net,
+    now: OffsetDateTime,
+) -> (RevocationAttempt, CrlFetch) {
+    let started = Instant::now();
+    let body = net.fetch(url, net.limits().crl).await;
+    let mut fetch = CrlFetch {
+        url: url.to_owned(),
+        outcome: CrlOutcome::Ok,
+        bytes: None,
+        this_update: None,
+        next_update: None,
+        elapsed: Duration::ZERO,
+    };
+    let mut status = None;
+    match body {
+        Err(e) if e.is_own_limit() => fetch.outcome = CrlOutcome::NotRead(e.to_string()),
+        Err(e) => fetch.outcome = CrlOutcome::Unreachable(e.to_string()),
+        Ok(body) => {
+            fetch.bytes = Some(body.len());
+            // Parsing and verifying a large CRL is CPU work: keep it off the async workers.
+            let path = s.path.to_vec();
+            let position = s.position;
+            let (verdict, body) = tokio::task::spawn_blocking(move || {
+                let verdict = judge_crl(
+                    &body,
+                    &Subject {
+                        position,
+                        path: &path,
+                    },
+                    now,
+                );
+                (verdict, body)
+            })
+            .await
+            .unwrap_or_else(|e| {
+                (
+                    Err(CrlOutcome::Unverifiable(format!(
+                        "the CRL check failed: {e}"
+                    ))),
+                    Arc::new(Vec::new()),
+                )
+            });
+            if let Some(times) = crl_times(&body) {
+                fetch.this_update = Some(times.this_update);
+                fetch.next_update = times.next_update;
+            }
+            match verdict {
+                Ok(found) => status = Some(found),
+                Err(why) => fetch.outcome = why,
             }
         }
-        if !fetch.outcome.is_ok() {
-            reasons.push(format!("{}: {}", fetch.url, fetch.outcome));
-        }
-        crls.push(fetch);
     }
-    match status {
-        Some(status) => RevocationInfo {
-            position: s.position,
-            subject,
-            serial,
-            status,
-            crls,
+    fetch.elapsed = started.elapsed();
+    let attempt = RevocationAttempt {
+        source: RevocationSource::Crl {
+            url: url.to_owned(),
         },
-        None => unknown(reasons.join("; "), crls),
+        outcome: AttemptOutcome::Crl(fetch.outcome.clone()),
+        status,
+        bytes: fetch.bytes,
+        elapsed: fetch.elapsed,
+        decided: false,
+    };
+    (attempt, fetch)
+}
+
+/// Why no source gave a definitive answer, in words.
+fn why_unknown(sources: &[RevocationAttempt], ocsp: &[String], crl: &[String]) -> String {
+    if ocsp.is_empty() && crl.is_empty() && sources.is_empty() {
+        return "the certificate names no OCSP responder and no CRL distribution point".to_owned();
+    }
+    let reasons: Vec<String> = sources.iter().map(ToString::to_string).collect();
+    let reasons = reasons.join("; ");
+    if !crl.is_empty() && crl.iter().all(|u| is_ldap(u)) {
+        format!(
+            "unknown for devices outside the domain: the certificate's only CRL distribution \
+             points are ldap:// URLs, read from Active Directory, which such a device cannot \
+             reach (domain-joined devices inside the network can); {reasons}"
+        )
+    } else if crl.is_empty() && ocsp.is_empty() {
+        format!("the certificate names no OCSP responder and no CRL distribution point; {reasons}")
+    } else if crl.is_empty() {
+        format!("the certificate has no CRL distribution point, and OCSP gave no answer: {reasons}")
+    } else {
+        reasons
     }
 }
 
@@ -292,6 +493,32 @@ fn verify_with(
     }
 }
 
+/// "2 certificate(s) checked against their CRLs: none revoked", naming the other sources (OCSP,
+/// stapled) when some decided.
+fn checked_summary(infos: &[RevocationInfo]) -> String {
+    let by_crl = infos
+        .iter()
+        .all(|i| matches!(i.decided_by, Some(RevocationSource::Crl { .. }) | None));
+    if by_crl {
+        return format!(
+            "{} certificate(s) checked against their CRLs: none revoked",
+            infos.len()
+        );
+    }
+    let sources: Vec<String> = infos
+        .iter()
+        .filter_map(|i| {
+            let source = i.decided_by.as_ref()?;
+            Some(format!("cert #{} by the {source}", i.position))
+        })
+        .collect();
+    format!(
+        "{} certificate(s) checked: none revoked ({})",
+        infos.len(),
+        sources.join(", ")
+    )
+}
+
 fn judge(infos: Vec<RevocationInfo>, now: OffsetDateTime, trusted: bool) -> Finding {
     let id = RevocationCheck::ID;
     let revoked: Vec<&RevocationInfo> = infos
@@ -318,22 +545,25 @@ fn judge(infos: Vec<RevocationInfo>, now: OffsetDateTime, trusted: bool) -> Find
         let why = reason
             .as_ref()
             .map_or_else(String::new, |r| format!(" ({r})"));
+        let by = first
+            .decided_by
+            .as_ref()
+            .map_or_else(String::new, |source| format!(", according to the {source}"));
         Finding::fail(
             id,
             JoinFailure::CertRevoked,
-            format!("{} was revoked{when}{why}", describe(first)),
+            format!("{} was revoked{when}{why}{by}", describe(first)),
         )
-    } else if let Some(first) = unknown.iter().find(|i| {
-        i.crls
-            .iter()
-            .any(|c| matches!(c.outcome, CrlOutcome::NotRead(_)))
-    }) {
+    } else if let Some(first) = unknown
+        .iter()
+        .find(|i| i.sources.iter().any(|a| a.outcome.is_own_limit()))
+    {
         // The tool's own limit stopped it: nothing to say about a device.
         Finding::error(
             id,
             format!(
-                "the revocation status of {} was not determined: a CRL was not read because this \
-                 run's byte budget was spent (a limit of this tool, not something a device meets); \
+                "the revocation status of {} was not determined: a CRL or OCSP response was not \
+                 read because this run's byte budget was spent (a limit of this tool, not something a device meets); \
                  diagnose again with fewer hosts, or fetch the CRL by hand",
                 describe(first)
             ),
@@ -361,10 +591,7 @@ fn judge(infos: Vec<RevocationInfo>, now: OffsetDateTime, trusted: bool) -> Find
                     .then(|| format!("{} expires {} (in {} h)", c.url, next, left.whole_hours()))
             })
             .collect();
-        let checked = format!(
-            "{} certificate(s) checked against their CRLs: none revoked",
-            infos.len()
-        );
+        let checked = checked_summary(&infos);
         if soon.is_empty() {
             Finding::pass(id, checked)
         } else {

@@ -25,6 +25,8 @@ pub struct CapturedChain {
     pub served: Vec<CertificateDer<'static>>,
     /// Leaf, intermediates and trust anchor, when a path to a trusted root was built.
     pub path: Option<Vec<CertificateDer<'static>>>,
+    /// The OCSP response the server stapled for the leaf in the handshake (DER), if it sent one.
+    pub stapled_ocsp: Option<Vec<u8>>,
 }
 
 impl CapturedChain {
@@ -155,6 +157,7 @@ impl Check for TlsCheck {
             sni,
             served: shake.chain,
             path: assessment.path,
+            stapled_ocsp: shake.stapled_ocsp,
         })
     }
 }
@@ -363,6 +366,7 @@ pub async fn examine_host(
             sni: sni.to_owned(),
             served: Vec::new(),
             path: None,
+            stapled_ocsp: None,
         },
     };
     match handshake(address, None, sni, timeout).await {
@@ -380,6 +384,7 @@ pub async fn examine_host(
             node.chain.path = a.path;
             node.session = Some(shake.session);
             node.chain.served = shake.chain;
+            node.chain.stapled_ocsp = shake.stapled_ocsp;
         }
     }
     Ok(node)

@@ -17,8 +17,8 @@ use crate::names::{NameMatch, match_name};
 /// What the verifier does with the server's chain.
 #[derive(Debug)]
 enum Judge {
-    /// Records it and accepts it (inspection).
-    Record(Mutex<Vec<CertificateDer<'static>>>),
+    /// Records it (and the OCSP response stapled for the leaf, if any) and accepts it (inspection).
+    Record(Mutex<Recorded>),
     /// Verifies it to the trust store, with extra intermediates (from AIA) Windows would have
     /// fetched, and checks the name. Revocation is the revocation step's business.
     Verify {
@@ -26,6 +26,9 @@ enum Judge {
         extra: Vec<CertificateDer<'static>>,
     },
 }
+
+/// What a recording verifier saw: the chain, and the stapled OCSP response.
+type Recorded = (Vec<CertificateDer<'static>>, Option<Vec<u8>>);
 
 /// A server certificate verifier; handshake signatures are always verified.
 #[derive(Debug)]
@@ -35,11 +38,12 @@ pub(crate) struct Verifier {
 }
 
 impl Verifier {
-    /// The chain recorded by the last handshake (empty for a verifying verifier).
-    pub(crate) fn recorded(&self) -> Vec<CertificateDer<'static>> {
+    /// The chain and stapled OCSP response recorded by the last handshake (nothing for a
+    /// verifying verifier).
+    pub(crate) fn recorded(&self) -> Recorded {
         match &self.judge {
-            Judge::Record(chain) => chain.lock().unwrap_or_else(PoisonError::into_inner).clone(),
-            Judge::Verify { .. } => Vec::new(),
+            Judge::Record(seen) => seen.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+            Judge::Verify { .. } => (Vec::new(), None),
         }
     }
 }
@@ -101,15 +105,17 @@ impl ServerCertVerifier for Verifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         match &self.judge {
-            Judge::Record(chain) => {
-                let mut chain = chain.lock().unwrap_or_else(PoisonError::into_inner);
+            Judge::Record(seen) => {
+                let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
+                let (chain, stapled) = &mut *seen;
                 chain.clear();
                 chain.push(end_entity.clone().into_owned());
                 chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+                *stapled = (!ocsp_response.is_empty()).then(|| ocsp_response.to_vec());
             }
             Judge::Verify { store, extra } => {
                 let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
@@ -174,7 +180,7 @@ fn config_with(judge: Judge) -> (rustls::ClientConfig, Arc<Verifier>) {
 
 /// A configuration that records the chain the server presents and accepts it.
 pub(crate) fn recording_config() -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
-    let (config, verifier) = config_with(Judge::Record(Mutex::new(Vec::new())));
+    let (config, verifier) = config_with(Judge::Record(Mutex::new((Vec::new(), None))));
     (Arc::new(config), verifier)
 }
 
@@ -183,7 +189,7 @@ pub(crate) fn recording_config() -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
 /// decide that a connection is trustworthy.
 #[must_use]
 pub fn inspection_config() -> rustls::ClientConfig {
-    config_with(Judge::Record(Mutex::new(Vec::new()))).0
+    config_with(Judge::Record(Mutex::new((Vec::new(), None)))).0
 }
 
 /// A verifying client configuration that judges the chain as Windows does: to a root of `store`,

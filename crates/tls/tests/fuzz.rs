@@ -18,7 +18,7 @@ use wpj_core::{Context, JoinFailure, ResolverView, Resolvers, Settings, Status, 
 use wpj_testkit::fuzz::{Mutation, config, mutate, mutation, runtime};
 use wpj_testkit::http::{Response, read_request};
 use wpj_testkit::pki::{
-    CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity, crl_with_entries,
+    CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, crl_with_entries,
 };
 use wpj_testkit::server::{TaskGuard, serve};
 use wpj_tls::{check_path, crl_times};
@@ -47,13 +47,8 @@ static LAB: LazyLock<CrlLab> = LazyLock::new(|| {
             domain: "fuzz.test".into(),
             pki_base_url: base,
             leaf: LeafSpec {
-                names: vec!["enterpriseregistration.fuzz.test".into()],
-                validity: Validity::Current,
                 cdp: true,
-                aia: false,
-                server_auth: true,
-                subject: None,
-                crl_paths: Vec::new(),
+                ..LeafSpec::plain(&["enterpriseregistration.fuzz.test"])
             },
         })
         .expect("PKI");

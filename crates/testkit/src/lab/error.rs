@@ -16,6 +16,9 @@ pub enum LabError {
     /// A checked-in legacy fixture is unreadable.
     #[error("lab fixture: {0}")]
     Fixture(#[from] crate::legacy::FixtureError),
+    /// An OCSP response could not be made.
+    #[error("lab OCSP: {0}")]
+    Ocsp(#[from] crate::ocsp::OcspError),
     /// The spec is inconsistent.
     #[error("lab spec: {0}")]
     Spec(&'static str),

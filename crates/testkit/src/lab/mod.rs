@@ -19,6 +19,7 @@ use wpj_core::ResolverView;
 use crate::dns::DnsServer;
 use crate::https::HttpsServer;
 use crate::latency::DelayRelay;
+use crate::ocsp::OcspServer;
 use crate::pki::{ISSUING_CRL_PATH, Pki, ROOT_CRL_PATH};
 use crate::server::BlackHole;
 use crate::web::WebServer;
@@ -27,7 +28,9 @@ pub use entra::{ENTRA_REGISTRATION_HOST, MICROSOFT_LOGIN_HOSTS};
 pub use error::LabError;
 pub(crate) use pki_routes::pki_routes;
 pub(crate) use settings::settings_for;
-pub use spec::{ChainShape, CrlFault, ExternalView, Flavour, LabSpec, NodeSpec, Revoked};
+pub use spec::{
+    ChainShape, CrlFault, ExternalView, Flavour, LDAP_CDP_URL, LabSpec, LdapCdp, NodeSpec, Revoked,
+};
 pub use zones::{BLOCKED_IP, PROXY_IP};
 
 /// A running lab. Every server stops when it is dropped.
@@ -43,6 +46,8 @@ pub struct Lab {
     startup: Duration,
     _https: Vec<HttpsServer>,
     web: Vec<WebServer>,
+    ocsp: Option<OcspServer>,
+    ocsp_url: Option<String>,
     _relays: Vec<DelayRelay>,
     _black_holes: Vec<BlackHole>,
     /// Ports that must refuse connections for the lab's life (held, so no other server takes them).
@@ -144,6 +149,18 @@ impl Lab {
     #[must_use]
     pub fn root_crl_url(&self) -> String {
         format!("{}{ROOT_CRL_PATH}", self.pki_base_url)
+    }
+
+    /// The OCSP responder URL the leaf's AIA names, when the spec asks for one.
+    #[must_use]
+    pub fn ocsp_url(&self) -> Option<&str> {
+        self.ocsp_url.as_deref()
+    }
+
+    /// How many requests the lab's OCSP responder has been sent (0 without one, or when down).
+    #[must_use]
+    pub fn ocsp_requests(&self) -> usize {
+        self.ocsp.as_ref().map_or(0, OcspServer::requests)
     }
 
     /// The PKI (certificates, for assertions).

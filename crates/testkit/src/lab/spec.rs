@@ -8,7 +8,8 @@ use crate::dns::DnsFault;
 use crate::hostile::{CRL_FLOOD_URLS, ESCAPES, ESCAPES_ASCII, Hostile};
 use crate::https::{ContractFault, TlsFault};
 use crate::legacy::LegacyChain;
-use crate::pki::{LeafSpec, Validity};
+use crate::ocsp::OcspFault;
+use crate::pki::{ISSUING_CRL_PATH, LeafSpec, Validity};
 
 use super::ENTRA_REGISTRATION_HOST;
 
@@ -90,6 +91,21 @@ pub enum ChainShape {
     /// [`crate::legacy::LEGACY_DOMAIN`], the name the fixtures carry.
     Legacy(LegacyChain),
 }
+
+/// `ldap://` distribution points on the leaf (as an AD CS enterprise CA publishes them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LdapCdp {
+    /// None: the http CDP alone.
+    #[default]
+    None,
+    /// An `ldap://` CDP first, then the http one.
+    First,
+    /// Only an `ldap://` CDP.
+    Only,
+}
+
+/// The `ldap://` distribution point of [`LdapCdp`] (Active Directory's CDP container).
+pub const LDAP_CDP_URL: &str = "ldap:///CN=wpj%20Lab%20Issuing%20CA,CN=pki,CN=CDP,CN=Public%20Key%20Services,CN=Services,CN=Configuration,DC=contoso,DC=test?certificateRevocationList?base?objectClass=cRLDistributionPoint";
 
 /// One node of the registration service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -182,6 +198,13 @@ pub struct LabSpec {
     pub latency: Option<Duration>,
     /// One hostile behaviour ([`Hostile`]).
     pub hostile: Hostile,
+    /// The leaf's AIA names the lab's OCSP responder, which answers like this; `None`: no OCSP.
+    pub ocsp: Option<OcspFault>,
+    /// The registration service staples the response a responder with this fault gives for the
+    /// leaf (`OcspFault::None`: good, `Revoked`, `Stale`…); `None`: nothing stapled.
+    pub staple: Option<OcspFault>,
+    /// `ldap://` CRL distribution points on the leaf.
+    pub ldap_cdp: LdapCdp,
 }
 
 impl Default for LabSpec {
@@ -214,6 +237,9 @@ impl Default for LabSpec {
             login_blocked: false,
             latency: None,
             hostile: Hostile::None,
+            ocsp: None,
+            staple: None,
+            ldap_cdp: LdapCdp::None,
         }
     }
 }
@@ -280,10 +306,13 @@ pub(super) fn leaf_spec(spec: &LabSpec) -> LeafSpec {
         aia: spec.leaf_aia,
         server_auth: !spec.leaf_client_auth_only,
         subject: (spec.hostile == Hostile::EscapeSubject).then(|| ESCAPES.to_owned()),
-        crl_paths: match spec.hostile {
-            Hostile::CrlFlood => (0..CRL_FLOOD_URLS).map(flood_crl_path).collect(),
-            Hostile::EscapeCrlUrl => vec![format!("/pki/{ESCAPES_ASCII}.crl")],
+        crl_paths: match (spec.hostile, spec.ldap_cdp) {
+            (Hostile::CrlFlood, _) => (0..CRL_FLOOD_URLS).map(flood_crl_path).collect(),
+            (Hostile::EscapeCrlUrl, _) => vec![format!("/pki/{ESCAPES_ASCII}.crl")],
+            (_, LdapCdp::First) => vec![LDAP_CDP_URL.to_owned(), ISSUING_CRL_PATH.to_owned()],
+            (_, LdapCdp::Only) => vec![LDAP_CDP_URL.to_owned()],
             _ => Vec::new(),
         },
+        ocsp_url: None,
     }
 }

@@ -11,8 +11,9 @@ use tokio::net::TcpListener;
 use crate::dns::DnsServer;
 use crate::hostile::Hostile;
 use crate::http::Response;
-use crate::https::{HttpsServer, TlsFault, server_config, server_config_by_sni};
+use crate::https::{HttpsServer, TlsFault, server_config_by_sni, server_config_stapling};
 use crate::legacy;
+use crate::ocsp::{OCSP_PATH, OcspFault, OcspResponder, OcspServer};
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::server::BlackHole;
 use crate::web::{Route, WebServer};
@@ -41,13 +42,30 @@ impl Lab {
         let pki_listener = TcpListener::bind((loopback, 0)).await?;
         let pki_port = pki_listener.local_addr()?.port();
         let pki_base_url = format!("http://{}:{pki_port}", spec.crl_host());
+        // So is the OCSP responder, when the leaf names one.
+        let ocsp_listener = match spec.ocsp {
+            Some(_) => Some(TcpListener::bind((loopback, 0)).await?),
+            None => None,
+        };
+        let ocsp_url = match &ocsp_listener {
+            Some(l) => Some(format!(
+                "http://{}:{}{OCSP_PATH}",
+                spec.crl_host(),
+                l.local_addr()?.port()
+            )),
+            None => None,
+        };
+        let leaf = LeafSpec {
+            ocsp_url: ocsp_url.clone(),
+            ..leaf_spec(&spec)
+        };
         let mut pki = Pki::generate(&PkiSpec {
             domain: spec.domain.clone(),
             pki_base_url: pki_base_url.clone(),
-            leaf: leaf_spec(&spec),
+            leaf: leaf.clone(),
         })?;
         if spec.chain == ChainShape::ThreeTier {
-            pki = pki.into_three_tier(&leaf_spec(&spec))?;
+            pki = pki.into_three_tier(&leaf)?;
         }
         // What the server sends beyond leaf and issuing CA.
         let extra = match spec.chain {
@@ -58,6 +76,22 @@ impl Lab {
         let mut web = Vec::new();
         let mut relays = Vec::new();
         let mut closed = Vec::new();
+        let ocsp = match (ocsp_listener, spec.ocsp) {
+            (Some(listener), Some(OcspFault::Down)) => {
+                closed.push(keep_closed(listener)?);
+                None
+            }
+            (Some(listener), Some(fault)) => {
+                let responder = Arc::new(OcspResponder::new(&pki, fault)?);
+                let listener = delayed(listener, spec.latency, &mut relays).await?;
+                Some(OcspServer::start(listener, responder)?)
+            }
+            _ => None,
+        };
+        let staple = match spec.staple {
+            Some(fault) => OcspResponder::new(&pki, fault)?.staple(&pki.leaf)?,
+            None => Vec::new(),
+        };
         if spec.crl == CrlFault::Down {
             closed.push(keep_closed(pki_listener)?);
         } else {
@@ -109,7 +143,7 @@ impl Lab {
                     Some(validity) => {
                         let leaf = LeafSpec {
                             validity,
-                            ..leaf_spec(&spec)
+                            ..leaf.clone()
                         };
                         let (cert, key) = pki.mint_leaf(&leaf, LEAF_SERIAL + 1 + n as u64)?;
                         let mut chain = vec![cert];
@@ -142,7 +176,12 @@ impl Lab {
                         (vec![spec.sts_host()], sts_chain, sts_key),
                     ])?
                 } else {
-                    server_config(chain, key, spec.tls == TlsFault::Tls12Only)?
+                    server_config_stapling(
+                        chain,
+                        key,
+                        spec.tls == TlsFault::Tls12Only,
+                        staple.clone(),
+                    )?
                 };
                 let listener = delayed(listener, spec.latency, &mut relays).await?;
                 https.push(HttpsServer::start(
@@ -231,6 +270,8 @@ impl Lab {
             startup: started.elapsed(),
             _https: https,
             web,
+            ocsp,
+            ocsp_url,
             _relays: relays,
             _black_holes: black_holes,
             _closed: closed,

@@ -6,6 +6,7 @@ mod clients;
 mod dns;
 mod latency;
 mod lifecycle;
+mod ocsp;
 mod pki;
 mod proxy;
 mod service;

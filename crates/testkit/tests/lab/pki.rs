@@ -1,6 +1,6 @@
 //! The chain, CRLs and AIA: fetched as a client would and checked with webpki and x509-parser.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -21,9 +21,10 @@ use x509_parser::revocation_list::CertificateRevocationList;
 
 use crate::clients::{LOCALHOST, http_client, lab, tls_connect, trust_root};
 
-/// Accepts any chain (still checking handshake signatures): the inspection connection.
+/// Accepts any chain (still checking handshake signatures): the inspection connection. Keeps the
+/// OCSP response the server staples.
 #[derive(Debug)]
-struct Inspect(Arc<rustls::crypto::CryptoProvider>);
+struct Inspect(Arc<rustls::crypto::CryptoProvider>, Mutex<Vec<u8>>);
 
 impl ServerCertVerifier for Inspect {
     fn verify_server_cert(
@@ -31,9 +32,10 @@ impl ServerCertVerifier for Inspect {
         _: &CertificateDer<'_>,
         _: &[CertificateDer<'_>],
         _: &ServerName<'_>,
-        _: &[u8],
+        ocsp: &[u8],
         _: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        *self.1.lock().unwrap() = ocsp.to_vec();
         Ok(ServerCertVerified::assertion())
     }
     fn verify_tls12_signature(
@@ -69,12 +71,18 @@ impl ServerCertVerifier for Inspect {
 
 /// The chain the server presents, whatever its validity.
 async fn served_chain(lab: &Lab) -> Vec<CertificateDer<'static>> {
+    served_chain_and_staple(lab).await.0
+}
+
+/// The chain the server presents, and the OCSP response it staples (empty: none).
+pub(crate) async fn served_chain_and_staple(lab: &Lab) -> (Vec<CertificateDer<'static>>, Vec<u8>) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+    let inspect = Arc::new(Inspect(Arc::clone(&provider), Mutex::new(Vec::new())));
+    let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .unwrap()
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Inspect(provider)))
+        .with_custom_certificate_verifier(Arc::clone(&inspect) as Arc<dyn ServerCertVerifier>)
         .with_no_client_auth();
     let tcp = TcpStream::connect((LOCALHOST, lab.https_port()))
         .await
@@ -83,7 +91,9 @@ async fn served_chain(lab: &Lab) -> Vec<CertificateDer<'static>> {
         .connect(ServerName::try_from(lab.registration_name()).unwrap(), tcp)
         .await
         .expect("inspection handshake");
-    tls.get_ref().1.peer_certificates().unwrap().to_vec()
+    let chain = tls.get_ref().1.peer_certificates().unwrap().to_vec();
+    let staple = inspect.1.lock().unwrap().clone();
+    (chain, staple)
 }
 
 fn cert(der: &[u8]) -> X509Certificate<'_> {
