@@ -265,6 +265,8 @@ impl DsregStatus {
                     code,
                     stage: TestStage::of(&folded),
                 });
+            } else if matches!(kind, SectionKind::Diagnostics | SectionKind::Other) {
+                self.diagnostics.read_by_value(value);
             }
         }
         let section = self.current_section();
@@ -405,7 +407,13 @@ pub(crate) fn parse(text: &str) -> Option<Status> {
         {
             status.error_phase = Some(value.to_owned());
         }
-        url = url.or_else(|| url_in(value));
+        // The SSO section's codes are the user's token, not the registration (explained by
+        // `explain`); the tenant's URLs are Microsoft's, not the registration server.
+        match status.typed.current_section().kind {
+            SectionKind::SsoState => continue,
+            SectionKind::Diagnostics | SectionKind::Other => url = url.or_else(|| url_in(value)),
+            _ => {}
+        }
         let code = code_in(value);
         let http = http_status_in(key, value);
         if (code.is_none() && http.is_none()) || status.events.len() >= MAX_CODE_LINES {

@@ -345,6 +345,27 @@ section! {
     }
 }
 
+/// The phases dsregcmd names in `Error Phase` (Microsoft: "pre-check, discover, auth, join").
+const PHASES: [&str; 4] = ["pre-check", "discover", "auth", "join"];
+
+impl Diagnostics {
+    /// A line of the diagnostics whose label is not known (a translated label), read by its value:
+    /// a phase is the `Error Phase`; a bare code is the `Client ErrorCode`, then the
+    /// `Server ErrorCode` (the order dsregcmd prints them in).
+    pub(crate) fn read_by_value(&mut self, value: &str) {
+        let value = value.trim();
+        if self.error_phase.is_none() && PHASES.iter().any(|p| value.eq_ignore_ascii_case(p)) {
+            self.error_phase = String::read(value);
+        } else if !value.contains('[') && crate::values::code_in(value).is_some() {
+            if self.client_error_code.is_none() {
+                self.client_error_code = String::read(value);
+            } else if self.server_error_code.is_none() {
+                self.server_error_code = String::read(value);
+            }
+        }
+    }
+}
+
 /// The outcome of a `… Test` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
