@@ -105,86 +105,129 @@ fn yes_no(v: Option<bool>) -> Option<String> {
 }
 
 /// `dsregcmd /status`, section by section, one line each (sections it does not hold are left out).
-fn dsregcmd_lines(s: &DsregStatus) -> Vec<String> {
-    let d = &s.device_state;
-    let k = &s.device_details;
-    let t = &s.tenant;
-    let u = &s.user;
-    let sso = &s.sso;
-    let diag = &s.diagnostics;
-    let mut read = format!("dsregcmd /status ({}", s.encoding);
-    if s.truncated {
+fn dsregcmd_lines(status: &DsregStatus) -> Vec<String> {
+    let state = &status.device_state;
+    let device = &status.device_details;
+    let tenant = &status.tenant;
+    let user = &status.user;
+    let sso = &status.sso;
+    let diag = &status.diagnostics;
+    let mut read = format!("dsregcmd /status ({}", status.encoding);
+    if status.truncated {
         read.push_str(", cut");
     }
     read.push_str("), section by section:");
-    let tests = s
+    let tests = status
         .tests
         .iter()
-        .map(|t| {
-            let outcome = format!("{:?}", t.outcome).to_uppercase();
-            match &t.code {
-                Some(code) => format!("{} {outcome} [{}]", wpj::Clean(&t.label), wpj::Clean(code)),
-                None => format!("{} {outcome}", wpj::Clean(&t.label)),
+        .map(|test| {
+            let outcome = format!("{:?}", test.outcome).to_uppercase();
+            let label = wpj::Clean(&test.label);
+            match &test.code {
+                Some(code) => format!("{label} {outcome} [{}]", wpj::Clean(code)),
+                None => format!("{label} {outcome}"),
             }
         })
         .collect::<Vec<_>>()
         .join(", ");
     let rows = [
-        ("device state", pairs(&[
-            ("AzureAdJoined", yes_no(d.azure_ad_joined)),
-            ("EnterpriseJoined", yes_no(d.enterprise_joined)),
-            ("DomainJoined", yes_no(d.domain_joined)),
-            ("DomainName", d.domain_name.clone()),
-            ("Device Name", d.device_name.clone()),
-        ])),
-        ("device", pairs(&[
-            ("DeviceId", k.device_id.clone()),
-            ("KeyProvider", k.key_provider.clone()),
-            ("TpmProtected", yes_no(k.tpm_protected)),
-            ("DeviceAuthStatus", k.device_auth_status.clone()),
-            ("certificate", k.certificate_validity.clone()),
-        ])),
-        ("tenant", pairs(&[
-            ("TenantName", t.tenant_name.clone()),
-            ("TenantId", t.tenant_id.clone()),
-            ("MdmUrl", t.mdm_url.clone()),
-            ("JoinSrvUrl", t.join_srv_url.clone()),
-        ])),
-        ("user", pairs(&[
-            ("NgcSet", yes_no(u.ngc_set)),
-            ("WorkplaceJoined", yes_no(u.workplace_joined)),
-            ("WamDefaultSet", u.wam_default_set.clone()),
-        ])),
-        ("SSO", pairs(&[
-            ("AzureAdPrt", yes_no(sso.azure_ad_prt)),
-            ("AzureAdPrtExpiryTime", sso.azure_ad_prt_expiry_time.clone()),
-            ("EnterprisePrt", yes_no(sso.enterprise_prt)),
-            ("OnPremTgt", yes_no(sso.on_prem_tgt)),
-            ("CloudTgt", yes_no(sso.cloud_tgt)),
-            ("Attempt Status", sso.attempt_status.clone()),
-            ("Server Error Description", sso.server_error_description.clone()),
-        ])),
+        (
+            "device state",
+            pairs(&[
+                ("AzureAdJoined", yes_no(state.azure_ad_joined)),
+                ("EnterpriseJoined", yes_no(state.enterprise_joined)),
+                ("DomainJoined", yes_no(state.domain_joined)),
+                ("DomainName", state.domain_name.clone()),
+                ("Device Name", state.device_name.clone()),
+            ]),
+        ),
+        (
+            "device",
+            pairs(&[
+                ("DeviceId", device.device_id.clone()),
+                ("KeyProvider", device.key_provider.clone()),
+                ("TpmProtected", yes_no(device.tpm_protected)),
+                ("DeviceAuthStatus", device.device_auth_status.clone()),
+                ("certificate", device.certificate_validity.clone()),
+            ]),
+        ),
+        (
+            "tenant",
+            pairs(&[
+                ("TenantName", tenant.tenant_name.clone()),
+                ("TenantId", tenant.tenant_id.clone()),
+                ("MdmUrl", tenant.mdm_url.clone()),
+                ("JoinSrvUrl", tenant.join_srv_url.clone()),
+            ]),
+        ),
+        (
+            "user",
+            pairs(&[
+                ("NgcSet", yes_no(user.ngc_set)),
+                ("WorkplaceJoined", yes_no(user.workplace_joined)),
+                ("WamDefaultSet", user.wam_default_set.clone()),
+            ]),
+        ),
+        (
+            "SSO",
+            pairs(&[
+                ("AzureAdPrt", yes_no(sso.azure_ad_prt)),
+                ("AzureAdPrtExpiryTime", sso.azure_ad_prt_expiry_time.clone()),
+                ("EnterprisePrt", yes_no(sso.enterprise_prt)),
+                ("OnPremTgt", yes_no(sso.on_prem_tgt)),
+                ("CloudTgt", yes_no(sso.cloud_tgt)),
+                ("Attempt Status", sso.attempt_status.clone()),
+                (
+                    "Server Error Description",
+                    sso.server_error_description.clone(),
+                ),
+            ]),
+        ),
         ("tests", tests),
-        ("last attempt", pairs(&[
-            ("Previous Registration", diag.previous_registration.clone()),
-            ("Registration Type", diag.registration_type.clone()),
-            ("Error Phase", diag.error_phase.clone()),
-            ("Client ErrorCode", diag.client_error_code.clone()),
-            ("Server ErrorCode", diag.server_error_code.clone()),
-            ("Server Message", diag.server_message.clone()),
-            ("Https Status", diag.https_status.clone()),
-            ("Request Id", diag.request_id.clone()),
-            ("Client Time", diag.client_time.clone()),
-            ("User Context", diag.user_context.clone()),
-        ])),
-        ("proxy", pairs(&[
-            ("WinHTTP Access Type", s.winhttp_proxy.access_type.clone()),
-            ("WinHTTP Proxy Server List", s.winhttp_proxy.proxy_server_list.clone()),
-            ("IE Auto Detect Settings", yes_no(s.ie_proxy.auto_detect_settings)),
-            ("IE Auto-Configuration URL", s.ie_proxy.auto_configuration_url.clone()),
-            ("IE Proxy Server List", s.ie_proxy.proxy_server_list.clone()),
-            ("IE Proxy Bypass List", s.ie_proxy.proxy_bypass_list.clone()),
-        ])),
+        (
+            "last attempt",
+            pairs(&[
+                ("Previous Registration", diag.previous_registration.clone()),
+                ("Registration Type", diag.registration_type.clone()),
+                ("Error Phase", diag.error_phase.clone()),
+                ("Client ErrorCode", diag.client_error_code.clone()),
+                ("Server ErrorCode", diag.server_error_code.clone()),
+                ("Server Message", diag.server_message.clone()),
+                ("Https Status", diag.https_status.clone()),
+                ("Request Id", diag.request_id.clone()),
+                ("Client Time", diag.client_time.clone()),
+                ("User Context", diag.user_context.clone()),
+            ]),
+        ),
+        (
+            "proxy",
+            pairs(&[
+                (
+                    "WinHTTP Access Type",
+                    status.winhttp_proxy.access_type.clone(),
+                ),
+                (
+                    "WinHTTP Proxy Server List",
+                    status.winhttp_proxy.proxy_server_list.clone(),
+                ),
+                (
+                    "IE Auto Detect Settings",
+                    yes_no(status.ie_proxy.auto_detect_settings),
+                ),
+                (
+                    "IE Auto-Configuration URL",
+                    status.ie_proxy.auto_configuration_url.clone(),
+                ),
+                (
+                    "IE Proxy Server List",
+                    status.ie_proxy.proxy_server_list.clone(),
+                ),
+                (
+                    "IE Proxy Bypass List",
+                    status.ie_proxy.proxy_bypass_list.clone(),
+                ),
+            ]),
+        ),
     ];
     std::iter::once(read)
         .chain(

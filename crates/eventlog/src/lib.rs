@@ -63,20 +63,20 @@ use std::path::Path;
 use time::OffsetDateTime;
 use wpj_core::{CheckId, LogSource, LoggedEvent, Report};
 
-pub use text::TextEncoding;
 pub use capi2::{
     CAPI2_CHANNEL, ChainBuild, ChainCertificate, CryptoResult, PolicyCheck, Retrieval,
     RetrievalKind, RetrievalOutcome, RevocationCheck, TrustStatus,
 };
 pub use dsregcmd::{
-    DeviceDetails, DeviceState, Diagnostics, DsregStatus, Explanation, Field, IeProxy,
-    MAX_FIELDS, MAX_SECTIONS, MAX_TESTS, Section, SectionKind, SsoState, TenantDetails, TestLine,
-    TestOutcome, TestStage, Topic, UserState, WinHttpProxy,
+    DeviceDetails, DeviceState, Diagnostics, DsregStatus, Explanation, Field, IeProxy, MAX_FIELDS,
+    MAX_SECTIONS, MAX_TESTS, Section, SectionKind, SsoState, TenantDetails, TestLine, TestOutcome,
+    TestStage, Topic, UserState, WinHttpProxy,
 };
 pub use events::{
     DEVICE_REGISTRATION_CHANNEL, DEVICE_REGISTRATION_EVENTS, WORKPLACE_JOIN_CHANNELS,
     WORKPLACE_JOIN_EVENTS,
 };
+pub use text::TextEncoding;
 
 /// The largest input read (a full Workplace Join log is a few megabytes).
 pub const MAX_INPUT: usize = 256 * 1024 * 1024;

@@ -13,9 +13,9 @@ use wpj_core::{
     Mode, Report, Stage, Status,
 };
 
-use crate::dsregcmd::{DsregStatus, Topic};
 use crate::ChainBuild;
 use crate::capi2::{clock, stamp};
+use crate::dsregcmd::{DsregStatus, Topic};
 use crate::{Attempt, Logs};
 
 /// Events further apart than this belong to different attempts: one attempt's requests end within

@@ -2,10 +2,12 @@
 //! console's code pages, cut or garbled input refused or read as far as it goes — from the fixtures
 //! of `tests/fixtures/` (their layouts and sources are in its README).
 
+use std::fmt::Write as _;
+
 use wpj_core::{Evidence, Finding, JoinFailure, Report, Stage, Status};
 use wpj_eventlog::{
-    DsregStatus, Logs, MAX_FIELDS, MAX_SECTIONS, MAX_TESTS, ReadError, SectionKind,
-    TestOutcome, TestStage, TextEncoding, read, read_file,
+    DsregStatus, Logs, MAX_FIELDS, MAX_SECTIONS, MAX_TESTS, ReadError, SectionKind, TestOutcome,
+    TestStage, TextEncoding, read, read_file,
 };
 
 fn path(name: &str) -> String {
@@ -89,7 +91,10 @@ fn a_healthy_entra_joined_device_every_section_typed() {
     assert_eq!(t.settings_url, None, "printed empty");
     assert_eq!(s.user.ngc_set, Some(true));
     assert_eq!(s.user.workplace_joined, Some(false));
-    assert_eq!(s.user.wam_default_authority.as_deref(), Some("organizations"));
+    assert_eq!(
+        s.user.wam_default_authority.as_deref(),
+        Some("organizations")
+    );
     let sso = &s.sso;
     assert_eq!(sso.azure_ad_prt, Some(true));
     assert_eq!(
@@ -97,7 +102,12 @@ fn a_healthy_entra_joined_device_every_section_typed() {
         Some("2026-12-09 07:58:11.000 UTC")
     );
     assert_eq!((sso.on_prem_tgt, sso.cloud_tgt), (Some(false), Some(true)));
-    assert!(sso.kerb_top_level_names.as_deref().unwrap().starts_with(".windows.net,"));
+    assert!(
+        sso.kerb_top_level_names
+            .as_deref()
+            .unwrap()
+            .starts_with(".windows.net,")
+    );
     assert_eq!(
         s.diagnostics.aad_recovery_enabled,
         Some(false),
@@ -161,7 +171,10 @@ fn a_failed_hybrid_join_its_diagnostic_block_and_a_proxy_the_join_does_not_use()
     let s = status_of(&logs);
     let d = &s.diagnostics;
     assert_eq!(d.user_context.as_deref(), Some("SYSTEM"));
-    assert_eq!(d.client_time.as_deref(), Some("2026-11-25 09:31:07.000 UTC"));
+    assert_eq!(
+        d.client_time.as_deref(),
+        Some("2026-11-25 09:31:07.000 UTC")
+    );
     assert_eq!(
         d.previous_registration.as_deref(),
         Some("2026-11-25 09:28:44.000 UTC")
@@ -170,7 +183,10 @@ fn a_failed_hybrid_join_its_diagnostic_block_and_a_proxy_the_join_does_not_use()
     assert_eq!(d.error_phase.as_deref(), Some("discover"));
     assert_eq!(d.client_error_code.as_deref(), Some("0x801c0021"));
     assert_eq!(d.server_error_code.as_deref(), Some("0x80072ee2"));
-    assert_eq!((d.server_message.as_deref(), d.https_status.as_deref()), (None, None));
+    assert_eq!(
+        (d.server_message.as_deref(), d.https_status.as_deref()),
+        (None, None)
+    );
     assert_eq!(
         d.request_id.as_deref(),
         Some("8d0c6e2a-41f7-4b1e-9a3c-5e7d9f1b2c4a")
@@ -179,20 +195,48 @@ fn a_failed_hybrid_join_its_diagnostic_block_and_a_proxy_the_join_does_not_use()
     assert_eq!(
         tests(s),
         [
-            ("AD Connectivity Test", TestOutcome::Pass, None, TestStage::DomainController),
-            ("AD Configuration Test", TestOutcome::Pass, None, TestStage::ServiceConnectionPoint),
+            (
+                "AD Connectivity Test",
+                TestOutcome::Pass,
+                None,
+                TestStage::DomainController
+            ),
+            (
+                "AD Configuration Test",
+                TestOutcome::Pass,
+                None,
+                TestStage::ServiceConnectionPoint
+            ),
             (
                 "DRS Discovery Test",
                 TestOutcome::Fail,
                 Some("0x801c0021/0x80072ee2"),
                 TestStage::Discovery
             ),
-            ("DRS Connectivity Test", TestOutcome::Skipped, None, TestStage::RegistrationService),
-            ("Kerberos Ticket Test", TestOutcome::Skipped, None, TestStage::Kerberos),
-            ("Token acquisition Test", TestOutcome::Skipped, None, TestStage::Token),
+            (
+                "DRS Connectivity Test",
+                TestOutcome::Skipped,
+                None,
+                TestStage::RegistrationService
+            ),
+            (
+                "Kerberos Ticket Test",
+                TestOutcome::Skipped,
+                None,
+                TestStage::Kerberos
+            ),
+            (
+                "Token acquisition Test",
+                TestOutcome::Skipped,
+                None,
+                TestStage::Token
+            ),
         ]
     );
-    assert_eq!(s.user.wam_default_set.as_deref(), Some("ERROR (0xd0020017)"));
+    assert_eq!(
+        s.user.wam_default_set.as_deref(),
+        Some("ERROR (0xd0020017)")
+    );
     assert_eq!(s.sso.azure_ad_prt, Some(false));
     assert_eq!(
         s.ie_proxy.proxy_server_list.as_deref(),
@@ -202,7 +246,10 @@ fn a_failed_hybrid_join_its_diagnostic_block_and_a_proxy_the_join_does_not_use()
         s.ie_proxy.proxy_bypass_list.as_deref(),
         Some("*.contoso.com;<local>")
     );
-    assert_eq!(s.winhttp_proxy.proxy_server_list, None, "the IE section's, not WinHTTP's");
+    assert_eq!(
+        s.winhttp_proxy.proxy_server_list, None,
+        "the IE section's, not WinHTTP's"
+    );
 
     let report = logs.report();
     let v = report.verdict().expect("a verdict");
@@ -284,7 +331,10 @@ fn german_output_as_powershell_writes_it_utf16le_with_bom() {
                 "IE-Proxykonfiguration für den aktuellen Benutzer",
                 SectionKind::IeProxy
             ),
-            ("WinHttp-Standardproxykonfiguration", SectionKind::WinHttpProxy),
+            (
+                "WinHttp-Standardproxykonfiguration",
+                SectionKind::WinHttpProxy
+            ),
         ]
     );
     assert_eq!(s.sso.azure_ad_prt, Some(false));
@@ -405,9 +455,9 @@ fn german_console_output_in_code_page_850() {
         ]
     );
     assert!(
-        report.findings()[1]
-            .summary
-            .starts_with("the signed-in user's PAC file http://wpad.müller.local/proxy.pac is a per-user"),
+        report.findings()[1].summary.starts_with(
+            "the signed-in user's PAC file http://wpad.müller.local/proxy.pac is a per-user"
+        ),
         "{}",
         report.findings()[1].summary
     );
@@ -423,7 +473,11 @@ fn a_cut_output_is_read_as_far_as_it_goes_and_says_so() {
     assert_eq!(s.device_state.domain_name.as_deref(), Some("CONTOSO"));
     assert_eq!(s.diagnostics.registration_type.as_deref(), Some("fed"));
     assert_eq!(s.diagnostics.error_phase, None, "cut before it");
-    assert_eq!(s.ie_proxy, wpj_eventlog::IeProxy::default(), "cut before it");
+    assert_eq!(
+        s.ie_proxy,
+        wpj_eventlog::IeProxy::default(),
+        "cut before it"
+    );
     let report = logs.report();
     assert_eq!(report.verdict().unwrap().failure, JoinFailure::Timeout);
     let text = notes(&report.findings()[0]);
@@ -458,7 +512,12 @@ fn garbage_is_not_dsregcmd_output() {
         b"\xFF\xFE\x41".to_vec(),
         vec![0x84; 4096],
     ] {
-        assert_eq!(read(&bytes), Err(ReadError::UnknownFormat), "{:?}", &bytes[..bytes.len().min(8)]);
+        assert_eq!(
+            read(&bytes),
+            Err(ReadError::UnknownFormat),
+            "{:?}",
+            &bytes[..bytes.len().min(8)]
+        );
     }
 }
 
@@ -466,12 +525,12 @@ fn garbage_is_not_dsregcmd_output() {
 fn hostile_output_is_capped() {
     let mut text = String::new();
     for i in 0..2 * MAX_SECTIONS {
-        text.push_str(&format!("| Section {i} |\r\n"));
+        let _ = write!(text, "| Section {i} |\r\n");
         for j in 0..2 * MAX_FIELDS {
-            text.push_str(&format!("  Check {j} Test : FAIL [0x801c0021/0x80072ee7]\r\n"));
+            let _ = write!(text, "  Check {j} Test : FAIL [0x801c0021/0x80072ee7]\r\n");
         }
     }
-    text.push_str(&format!("TenantName : {}\r\n", "x".repeat(100_000)));
+    let _ = write!(text, "TenantName : {}\r\n", "x".repeat(100_000));
     let logs = read(text.as_bytes()).unwrap();
     let s = status_of(&logs);
     assert_eq!(s.sections.len(), MAX_SECTIONS);

@@ -108,7 +108,7 @@ const DOCUMENTED: [(u32, &str); 1] = [(
 /// documented meaning, else that it is not known here.
 fn code_meaning(code: &str) -> (String, Option<JoinFailure>) {
     if let Some((_, c)) = code_in(code) {
-        return (describe_code(&c), Some(c.root_cause()));
+        return (describe_code(c), Some(c.root_cause()));
     }
     let value = code.trim();
     let hex = value
@@ -125,7 +125,7 @@ fn code_meaning(code: &str) -> (String, Option<JoinFailure>) {
 }
 
 /// A known code, in words: `0x801C0021 (discovery failed) around 0x80072EE7 (name not resolved)`.
-fn describe_code(c: &CodeRef) -> String {
+fn describe_code(c: CodeRef) -> String {
     let one = |f: JoinFailure| match f.hresult() {
         Some(h) => format!("{h} ({})", f.description()),
         None => format!("{} ({})", f.code(), f.description()),
@@ -190,7 +190,9 @@ fn join_state(s: &DsregStatus) -> Option<Explanation> {
     let state = match (d.azure_ad_joined, d.enterprise_joined, d.domain_joined) {
         (Some(true), _, Some(true)) => "Microsoft Entra hybrid joined",
         (Some(true), _, _) => "Microsoft Entra joined",
-        (Some(false), Some(true), _) => "joined to an on-premises device registration service (AD FS)",
+        (Some(false), Some(true), _) => {
+            "joined to an on-premises device registration service (AD FS)"
+        }
         (Some(false), _, Some(true)) => "domain joined, not (yet) hybrid joined to Entra ID",
         (Some(false), _, _) => "not joined",
         (None, _, _) => return None,
@@ -223,7 +225,10 @@ fn device_key(s: &DsregStatus) -> Option<Explanation> {
     Some(Explanation::fact(
         Topic::DeviceKey,
         if in_tpm {
-            format!("the device key is in the TPM ({provider}, TpmProtected {})", yes(d.tpm_protected))
+            format!(
+                "the device key is in the TPM ({provider}, TpmProtected {})",
+                yes(d.tpm_protected)
+            )
         } else {
             format!(
                 "the device key is in software ({provider}, TpmProtected {}): not bound to this \
@@ -239,7 +244,8 @@ fn device_health(s: &DsregStatus) -> Vec<Explanation> {
     let mut out = Vec::new();
     if let Some(status) = &s.device_details.device_auth_status {
         let upper = status.to_ascii_uppercase();
-        if upper.starts_with("FAILED") && (upper.contains("DISABLED") || upper.contains("DELETED")) {
+        if upper.starts_with("FAILED") && (upper.contains("DISABLED") || upper.contains("DELETED"))
+        {
             out.push(Explanation::problem(
                 Topic::DeviceHealth,
                 format!("DeviceAuthStatus {status}: the device object is disabled or deleted in Entra ID, so the device gets no tokens"),
@@ -250,7 +256,9 @@ fn device_health(s: &DsregStatus) -> Vec<Explanation> {
         } else if upper.starts_with("FAILED") {
             out.push(Explanation::problem(
                 Topic::DeviceHealth,
-                format!("DeviceAuthStatus {status}: the device could not check its health in Entra ID"),
+                format!(
+                    "DeviceAuthStatus {status}: the device could not check its health in Entra ID"
+                ),
                 "The check needs to reach Microsoft Entra ID as SYSTEM: check the machine's \
                  WinHTTP proxy and that login.microsoftonline.com and \
                  device.login.microsoftonline.com are reachable from the device.",
@@ -279,7 +287,8 @@ fn prt(s: &DsregStatus) -> Vec<Explanation> {
     let joined = s.device_state.azure_ad_joined == Some(true);
     match sso.azure_ad_prt {
         Some(true) => {
-            let mut summary = "the signed-in user has a Primary Refresh Token (AzureAdPrt YES".to_owned();
+            let mut summary =
+                "the signed-in user has a Primary Refresh Token (AzureAdPrt YES".to_owned();
             if let Some(t) = &sso.azure_ad_prt_update_time {
                 let _ = write!(summary, ", updated {t}");
             }

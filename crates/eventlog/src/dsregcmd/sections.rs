@@ -117,7 +117,7 @@ section! {
         enterprise_joined: bool = ["enterprisejoined"],
         /// `DomainJoined`: joined to an Active Directory domain.
         domain_joined: bool = ["domainjoined"],
-        /// `DomainName`: the NetBIOS name of that domain.
+        /// `DomainName`: the `NetBIOS` name of that domain.
         domain_name: String = ["domainname"],
         /// `Device Name`: the device's DNS name.
         device_name: String = ["devicename"],
