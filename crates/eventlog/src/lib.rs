@@ -8,6 +8,15 @@
 //! HTTP statuses and URLs are found by their values, not by field names or message text (both are
 //! localized).
 //!
+//! `dsregcmd /status` is read in full into a [`DsregStatus`] ([`Logs::dsregcmd`]): every section
+//! typed (device state, device details with the key provider and TPM, tenant, user, SSO with the
+//! PRT and its diagnostics, the diagnostic block with each `… Test` line, the IE and WinHTTP
+//! proxies), in UTF-8, UTF-16 (PowerShell's `>`) or the console's code page (cp850, windows-1252;
+//! [`TextEncoding`]), whatever the display language (sections by their keys, translated labels by
+//! value), and explained ([`DsregStatus::explain`]): the failed test's stage, the codes through the
+//! catalogue, no PRT on a joined device, a per-user proxy that device registration (WinHTTP, as
+//! SYSTEM) does not use. A cut output is read as far as it goes and says so.
+//!
 //! What Windows' own chain engine logged (`Microsoft-Windows-CAPI2/Operational`, when enabled) is
 //! read into [`ChainBuild`]s: for each chain, when it was built and for which server, its
 //! certificates (subject, issuer, thumbprint), every URL fetched for AIA, CRLs and OCSP with how it

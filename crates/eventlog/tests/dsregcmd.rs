@@ -543,3 +543,36 @@ fn hostile_output_is_capped() {
     let report = logs.report();
     assert!(report.findings().len() < 300);
 }
+
+#[test]
+fn lines_pasted_without_banners_are_read_by_their_keys_and_values() {
+    let pasted = "AzureAdJoined : NO\nDomainJoined : YES\nDRS Discovery Test : FAIL [0x801c0021/0x80072ee7]\n\
+                  Error Phase : discover\nClient ErrorCode : 0x801c0021\nKeyProvider : Microsoft Software Key Storage Provider\n";
+    let logs = read(pasted.as_bytes()).unwrap();
+    let s = status_of(&logs);
+    assert_eq!(s.device_state.domain_joined, Some(true));
+    assert_eq!(
+        s.device_details.key_provider.as_deref(),
+        Some("Microsoft Software Key Storage Provider")
+    );
+    assert_eq!(s.diagnostics.error_phase.as_deref(), Some("discover"));
+    assert_eq!(
+        s.diagnostics.client_error_code.as_deref(),
+        Some("0x801c0021")
+    );
+    assert_eq!(
+        tests(s),
+        [(
+            "DRS Discovery Test",
+            TestOutcome::Fail,
+            Some("0x801c0021/0x80072ee7"),
+            TestStage::Discovery
+        )]
+    );
+    assert_eq!(s.sections.len(), 1);
+    assert_eq!(s.sections[0].title, None);
+    assert_eq!(
+        logs.report().verdict().unwrap().failure,
+        JoinFailure::NameNotResolved
+    );
+}

@@ -240,31 +240,27 @@ impl DsregStatus {
     fn read_field(&mut self, key: &str, value: &str) {
         let folded = fold(key);
         let section = self.current_section();
-        if section.kind == SectionKind::Other
-            && section.title.is_none()
-            && let Some(kind) = Self::kind_of_key(&folded)
+        let mut kind = section.kind;
+        if kind == SectionKind::Other
+            && let Some(by_key) = Self::kind_of_key(&folded)
         {
-            // Lines before any title: each field goes where its key says.
-            self.set(kind, &folded, value);
-        } else {
-            if section.kind == SectionKind::Other
-                && let Some(kind) = Self::kind_of_key(&folded)
-            {
-                // A title this crate does not know (a translation): the keys tell.
-                section.kind = kind;
+            if section.title.is_some() {
+                // A title this crate does not know (a translation): its keys tell what it is.
+                section.kind = by_key;
             }
-            let kind = self.current_section().kind;
-            if self.set(kind, &folded, value) {
-                // Typed; recorded below as printed too.
-            } else if let Some((outcome, code)) = TestOutcome::read(value)
-                && self.tests.len() < MAX_TESTS
-            {
-                self.tests.push(TestLine {
-                    label: String::read(key).unwrap_or_default(),
-                    outcome,
-                    code,
-                    stage: TestStage::of(&folded),
-                });
+            // Lines before any title: each field goes where its own key says.
+            kind = by_key;
+        }
+        if !self.set(kind, &folded, value) {
+            if let Some((outcome, code)) = TestOutcome::read(value) {
+                if self.tests.len() < MAX_TESTS {
+                    self.tests.push(TestLine {
+                        label: String::read(key).unwrap_or_default(),
+                        outcome,
+                        code,
+                        stage: TestStage::of(&folded),
+                    });
+                }
             } else if matches!(kind, SectionKind::Diagnostics | SectionKind::Other) {
                 self.diagnostics.read_by_value(value);
             }
