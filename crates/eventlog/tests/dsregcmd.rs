@@ -576,3 +576,30 @@ fn lines_pasted_without_banners_are_read_by_their_keys_and_values() {
         JoinFailure::NameNotResolved
     );
 }
+
+#[test]
+fn a_missing_service_connection_point_is_named() {
+    // Microsoft: an AD Configuration Test failure ends the join in the discover phase with
+    // 0x801c001d (DSREG_AUTOJOIN_ADCONFIG_READ_FAILED).
+    let pasted = "| Diagnostic Data |\n  AD Connectivity Test : PASS\n AD Configuration Test : FAIL [0x801c001d]\n\
+                  Error Phase : discover\nClient ErrorCode : 0x801c001d\n";
+    let logs = read(pasted.as_bytes()).unwrap();
+    let s = status_of(&logs);
+    assert_eq!(
+        tests(s)[1],
+        (
+            "AD Configuration Test",
+            TestOutcome::Fail,
+            Some("0x801c001d"),
+            TestStage::ServiceConnectionPoint
+        )
+    );
+    let report = logs.report();
+    assert_eq!(
+        report.verdict().unwrap().failure,
+        JoinFailure::DsregScpReadFailed
+    );
+    assert!(notes(&report.findings()[0]).contains(
+        "dsregcmd: AD Configuration Test FAIL [0x801c001d]: 0x801C001D (the service connection point (SCP) could not be read to find the tenant) — the service connection point (SCP) in the forest is missing or wrong"
+    ));
+}

@@ -96,32 +96,16 @@ impl Explanation {
     }
 }
 
-/// Codes Microsoft documents for dsregcmd that the catalogue does not hold (yet).
-const DOCUMENTED: [(u32, &str); 1] = [(
-    0x801C_001D,
-    "the service connection point (SCP) could not be read — Microsoft: an AD Configuration Test \
-     failure ends the join in its discover phase with 0x801c001d (Troubleshoot devices by using \
-     the dsregcmd command)",
-)];
-
-/// What a code means: the catalogue's description (`0x801c0021/0x80072ee7` as a pair), else a
-/// documented meaning, else that it is not known here.
+/// What a code means: the catalogue's description (`0x801c0021/0x80072ee7` as a pair), else that
+/// it is not known here.
 fn code_meaning(code: &str) -> (String, Option<JoinFailure>) {
     if let Some((_, c)) = code_in(code) {
         return (describe_code(c), Some(c.root_cause()));
     }
-    let value = code.trim();
-    let hex = value
-        .strip_prefix("0x")
-        .or_else(|| value.strip_prefix("0X"))
-        .and_then(|h| u32::from_str_radix(h, 16).ok());
-    match hex.and_then(|h| DOCUMENTED.iter().find(|(c, _)| *c == h)) {
-        Some((_, meaning)) => ((*meaning).to_owned(), None),
-        None => (
-            "a code this tool's catalogue does not hold".to_owned(),
-            None,
-        ),
-    }
+    (
+        "a code this tool's catalogue does not hold".to_owned(),
+        None,
+    )
 }
 
 /// A known code, in words: `0x801C0021 (discovery failed) around 0x80072EE7 (name not resolved)`.
