@@ -1698,6 +1698,7 @@ mod tests {
             0x801C_0014,
             0x801C_0021,
             0x801C_001F,
+            0x801C_001D,
             0x801C_003D,
             0x801C_003A,
             0x801C_0025,
@@ -1705,7 +1706,7 @@ mod tests {
         ] {
             assert!(codes.contains(&h), "{h:#X} missing");
         }
-        assert_eq!(codes.len(), 17);
+        assert_eq!(codes.len(), 18);
         for (f, _) in dsreg {
             assert_eq!(f.log(), EventLog::UserDeviceRegistration, "{f:?}");
             assert!(f.symbol().unwrap().starts_with("DSREG_"), "{f:?}");
