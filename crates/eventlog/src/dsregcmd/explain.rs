@@ -4,8 +4,13 @@
 //!
 //! Sources: Microsoft Learn, "Troubleshoot devices by using the dsregcmd command" (fields, tests,
 //! phases, `0x801c001d` for the SCP, `0x801c03f2` expected for sync join until Entra Connect
-//! syncs the device); "Configure Microsoft Entra hybrid join" (the join runs as SYSTEM and goes
-//! through the machine's WinHTTP proxy, not the user's). What is not from them is marked so.
+//! syncs the device; `User Context`: the join runs as SYSTEM); "Troubleshoot Microsoft Entra
+//! hybrid joined devices" (the device must reach `enterpriseregistration.windows.net` and
+//! `login.microsoftonline.com` in the system context, and where an outbound proxy is required the
+//! computer account must discover it and authenticate to it silently — the signed-in user's
+//! IE/WinINet proxy is not the system context's; `DSREG_AUTOJOIN_ADCONFIG_READ_FAILED`
+//! 0x801c001d for the SCP). Which WinHTTP code a blocked direct path gives (timeout or cannot
+//! connect) depends on the network and is worded as an example, not a prediction.
 
 use std::fmt::Write as _;
 
