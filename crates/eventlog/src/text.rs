@@ -85,6 +85,27 @@ const CP850: [char; 128] = [
     '\u{00B0}', '\u{00A8}', '\u{00B7}', '\u{00B9}', '\u{00B3}', '\u{00B2}', '\u{25A0}', '\u{00A0}',
 ];
 
+/// Windows-1252, bytes 0x80–0xFF (generated from Python's `cp1252` codec; its five undefined bytes
+/// are U+FFFD and counted as replaced — WHATWG maps them to C1 controls; neither is a letter).
+const WINDOWS_1252: [char; 128] = [
+    '\u{20AC}', '\u{FFFD}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}', '\u{2021}',
+    '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{FFFD}', '\u{017D}', '\u{FFFD}',
+    '\u{FFFD}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}', '\u{2022}', '\u{2013}', '\u{2014}',
+    '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{FFFD}', '\u{017E}', '\u{0178}',
+    '\u{00A0}', '\u{00A1}', '\u{00A2}', '\u{00A3}', '\u{00A4}', '\u{00A5}', '\u{00A6}', '\u{00A7}',
+    '\u{00A8}', '\u{00A9}', '\u{00AA}', '\u{00AB}', '\u{00AC}', '\u{00AD}', '\u{00AE}', '\u{00AF}',
+    '\u{00B0}', '\u{00B1}', '\u{00B2}', '\u{00B3}', '\u{00B4}', '\u{00B5}', '\u{00B6}', '\u{00B7}',
+    '\u{00B8}', '\u{00B9}', '\u{00BA}', '\u{00BB}', '\u{00BC}', '\u{00BD}', '\u{00BE}', '\u{00BF}',
+    '\u{00C0}', '\u{00C1}', '\u{00C2}', '\u{00C3}', '\u{00C4}', '\u{00C5}', '\u{00C6}', '\u{00C7}',
+    '\u{00C8}', '\u{00C9}', '\u{00CA}', '\u{00CB}', '\u{00CC}', '\u{00CD}', '\u{00CE}', '\u{00CF}',
+    '\u{00D0}', '\u{00D1}', '\u{00D2}', '\u{00D3}', '\u{00D4}', '\u{00D5}', '\u{00D6}', '\u{00D7}',
+    '\u{00D8}', '\u{00D9}', '\u{00DA}', '\u{00DB}', '\u{00DC}', '\u{00DD}', '\u{00DE}', '\u{00DF}',
+    '\u{00E0}', '\u{00E1}', '\u{00E2}', '\u{00E3}', '\u{00E4}', '\u{00E5}', '\u{00E6}', '\u{00E7}',
+    '\u{00E8}', '\u{00E9}', '\u{00EA}', '\u{00EB}', '\u{00EC}', '\u{00ED}', '\u{00EE}', '\u{00EF}',
+    '\u{00F0}', '\u{00F1}', '\u{00F2}', '\u{00F3}', '\u{00F4}', '\u{00F5}', '\u{00F6}', '\u{00F7}',
+    '\u{00F8}', '\u{00F9}', '\u{00FA}', '\u{00FB}', '\u{00FC}', '\u{00FD}', '\u{00FE}', '\u{00FF}',
+];
+
 /// Decodes bytes as the text encoding they are in. `None` for binary input: text that, decoded,
 /// holds NUL characters (no log this crate reads has any).
 pub(crate) fn decode(bytes: &[u8]) -> Option<Decoded<'_>> {
@@ -159,54 +180,49 @@ fn utf8_or_legacy(bytes: &[u8], encoding: TextEncoding) -> Decoded<'_> {
             replaced: 0,
         };
     }
-    let oem = cp850(bytes);
-    let (ansi, _) = encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes);
     // The code page whose non-ASCII characters read as letters inside words wins; a tie goes to
     // the OEM code page, the one a console's redirected output is in.
-    if word_letters(&ansi) > word_letters(&oem) {
-        Decoded {
-            text: Cow::Owned(ansi.into_owned()),
-            encoding: TextEncoding::Windows1252,
-            replaced: 0,
-        }
+    let (table, encoding) = if word_letters(bytes, &WINDOWS_1252) > word_letters(bytes, &CP850) {
+        (&WINDOWS_1252, TextEncoding::Windows1252)
     } else {
-        Decoded {
-            text: Cow::Owned(oem),
-            encoding: TextEncoding::Cp850,
-            replaced: 0,
-        }
+        (&CP850, TextEncoding::Cp850)
+    };
+    let text: String = bytes.iter().map(|&b| single_byte(b, table)).collect();
+    let replaced = text
+        .chars()
+        .filter(|c| *c == char::REPLACEMENT_CHARACTER)
+        .count();
+    Decoded {
+        text: Cow::Owned(text),
+        encoding,
+        replaced,
     }
 }
 
-/// Code page 850 to text.
-fn cp850(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|&b| {
-            if b.is_ascii() {
-                char::from(b)
-            } else {
-                CP850[usize::from(b - 0x80)]
-            }
-        })
-        .collect()
+/// One byte of a single-byte code page.
+fn single_byte(b: u8, table: &[char; 128]) -> char {
+    if b.is_ascii() {
+        char::from(b)
+    } else {
+        table[usize::from(b - 0x80)]
+    }
 }
 
-/// How well a decoding reads: non-ASCII letters next to an ASCII letter count for it, other
-/// non-ASCII characters (box drawing, punctuation, symbols) against it.
-fn word_letters(text: &str) -> isize {
-    let chars: Vec<char> = text.chars().collect();
+/// How well a code page reads the bytes: non-ASCII letters next to an ASCII letter count for it,
+/// other non-ASCII characters (box drawing, punctuation, symbols) against it. Read from the bytes,
+/// nothing decoded or copied.
+fn word_letters(bytes: &[u8], table: &[char; 128]) -> isize {
     let mut score = 0isize;
-    for (i, c) in chars.iter().enumerate() {
-        if c.is_ascii() {
+    for (i, &b) in bytes.iter().enumerate() {
+        if b.is_ascii() {
             continue;
         }
         let beside_letter = [i.checked_sub(1), i.checked_add(1)]
             .into_iter()
             .flatten()
-            .filter_map(|j| chars.get(j))
-            .any(char::is_ascii_alphabetic);
-        if c.is_alphabetic() && beside_letter {
+            .filter_map(|j| bytes.get(j))
+            .any(u8::is_ascii_alphabetic);
+        if single_byte(b, table).is_alphabetic() && beside_letter {
             score += 1;
         } else {
             score -= 1;
