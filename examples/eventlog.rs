@@ -17,6 +17,12 @@
 //! earlier attempts are shown as history. A log with nothing about device registration says so and
 //! states no verdict. With `--format json`, one report prints one object, several an array.
 //!
+//! `dsregcmd /status` output (UTF-8, UTF-16 as PowerShell's `>` writes it, or the console's code
+//! page as `cmd.exe`'s `>` does, in any display language) is shown section by section before its
+//! report — join state, device key, tenant, user, SSO/PRT, diagnostics and each test line, proxies
+//! — and its report explains each value; with `--format json` the report gets a `dsregcmd` member
+//! holding every section typed and the explanations (`docs/json-schema.md`).
+//!
 //! Exit codes: 0 no failure in the latest attempt (or nothing to explain), 1 failure(s) logged,
 //! 2 a file that is not a log (or cannot be read) or a usage error.
 
@@ -26,7 +32,7 @@ use std::process::ExitCode;
 
 use anstream::{print, println};
 use clap::{Parser, ValueEnum};
-use wpj::eventlog::{Logs, ReadError};
+use wpj::eventlog::{DsregStatus, Logs, ReadError};
 
 /// Explain device-registration failures from Windows event logs or dsregcmd output.
 #[derive(Debug, Parser)]
@@ -83,6 +89,169 @@ fn read_line(logs: &Logs) -> String {
         let _ = write!(line, ", {} unreadable", logs.unreadable);
     }
     line
+}
+
+/// `key value` pairs that are set, joined: `AzureAdJoined YES, DomainJoined NO`.
+fn pairs(items: &[(&str, Option<String>)]) -> String {
+    items
+        .iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {}", wpj::Clean(v))))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn yes_no(v: Option<bool>) -> Option<String> {
+    v.map(|v| if v { "YES" } else { "NO" }.to_owned())
+}
+
+/// `dsregcmd /status`, section by section, one line each (sections it does not hold are left out).
+fn dsregcmd_lines(status: &DsregStatus) -> Vec<String> {
+    let state = &status.device_state;
+    let device = &status.device_details;
+    let tenant = &status.tenant;
+    let user = &status.user;
+    let sso = &status.sso;
+    let diag = &status.diagnostics;
+    let mut read = format!("dsregcmd /status ({}", status.encoding);
+    if status.truncated {
+        read.push_str(", cut");
+    }
+    read.push_str("), section by section:");
+    let tests = status
+        .tests
+        .iter()
+        .map(|test| {
+            let outcome = format!("{:?}", test.outcome).to_uppercase();
+            let label = wpj::Clean(&test.label);
+            match &test.code {
+                Some(code) => format!("{label} {outcome} [{}]", wpj::Clean(code)),
+                None => format!("{label} {outcome}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = [
+        (
+            "device state",
+            pairs(&[
+                ("AzureAdJoined", yes_no(state.azure_ad_joined)),
+                ("EnterpriseJoined", yes_no(state.enterprise_joined)),
+                ("DomainJoined", yes_no(state.domain_joined)),
+                ("DomainName", state.domain_name.clone()),
+                ("Device Name", state.device_name.clone()),
+            ]),
+        ),
+        (
+            "device",
+            pairs(&[
+                ("DeviceId", device.device_id.clone()),
+                ("KeyProvider", device.key_provider.clone()),
+                ("TpmProtected", yes_no(device.tpm_protected)),
+                ("DeviceAuthStatus", device.device_auth_status.clone()),
+                ("certificate", device.certificate_validity.clone()),
+            ]),
+        ),
+        (
+            "tenant",
+            pairs(&[
+                ("TenantName", tenant.tenant_name.clone()),
+                ("TenantId", tenant.tenant_id.clone()),
+                ("MdmUrl", tenant.mdm_url.clone()),
+                ("JoinSrvUrl", tenant.join_srv_url.clone()),
+            ]),
+        ),
+        (
+            "user",
+            pairs(&[
+                ("NgcSet", yes_no(user.ngc_set)),
+                ("WorkplaceJoined", yes_no(user.workplace_joined)),
+                ("WamDefaultSet", user.wam_default_set.clone()),
+            ]),
+        ),
+        (
+            "SSO",
+            pairs(&[
+                ("AzureAdPrt", yes_no(sso.azure_ad_prt)),
+                ("AzureAdPrtExpiryTime", sso.azure_ad_prt_expiry_time.clone()),
+                ("EnterprisePrt", yes_no(sso.enterprise_prt)),
+                ("OnPremTgt", yes_no(sso.on_prem_tgt)),
+                ("CloudTgt", yes_no(sso.cloud_tgt)),
+                ("Attempt Status", sso.attempt_status.clone()),
+                (
+                    "Server Error Description",
+                    sso.server_error_description.clone(),
+                ),
+            ]),
+        ),
+        ("tests", tests),
+        (
+            "last attempt",
+            pairs(&[
+                ("Previous Registration", diag.previous_registration.clone()),
+                ("Registration Type", diag.registration_type.clone()),
+                ("Error Phase", diag.error_phase.clone()),
+                ("Client ErrorCode", diag.client_error_code.clone()),
+                ("Server ErrorCode", diag.server_error_code.clone()),
+                ("Server Message", diag.server_message.clone()),
+                ("Https Status", diag.https_status.clone()),
+                ("Request Id", diag.request_id.clone()),
+                ("Client Time", diag.client_time.clone()),
+                ("User Context", diag.user_context.clone()),
+            ]),
+        ),
+        (
+            "proxy",
+            pairs(&[
+                (
+                    "WinHTTP Access Type",
+                    status.winhttp_proxy.access_type.clone(),
+                ),
+                (
+                    "WinHTTP Proxy Server List",
+                    status.winhttp_proxy.proxy_server_list.clone(),
+                ),
+                (
+                    "IE Auto Detect Settings",
+                    yes_no(status.ie_proxy.auto_detect_settings),
+                ),
+                (
+                    "IE Auto-Configuration URL",
+                    status.ie_proxy.auto_configuration_url.clone(),
+                ),
+                (
+                    "IE Proxy Server List",
+                    status.ie_proxy.proxy_server_list.clone(),
+                ),
+                (
+                    "IE Proxy Bypass List",
+                    status.ie_proxy.proxy_bypass_list.clone(),
+                ),
+            ]),
+        ),
+    ];
+    std::iter::once(read)
+        .chain(
+            rows.into_iter()
+                .filter(|(_, line)| !line.is_empty())
+                .map(|(name, line)| format!("  {name}: {line}")),
+        )
+        .collect()
+}
+
+/// The report as JSON; a `dsregcmd` member holds the typed sections and their explanations.
+fn report_json(logs: &Logs, report: &wpj::Report) -> serde_json::Result<serde_json::Value> {
+    let mut value = serde_json::to_value(report)?;
+    if let (Some(status), Some(object)) = (&logs.dsregcmd, value.as_object_mut()) {
+        let mut dsregcmd = serde_json::to_value(status)?;
+        if let Some(d) = dsregcmd.as_object_mut() {
+            d.insert(
+                "explanations".to_owned(),
+                serde_json::to_value(status.explain())?,
+            );
+        }
+        object.insert("dsregcmd".to_owned(), dsregcmd);
+    }
+    Ok(value)
 }
 
 /// Which attempt the verdict describes, under a report with more than one.
@@ -148,11 +317,15 @@ fn main() -> ExitCode {
     let reports: Vec<_> = inputs.iter().map(|(logs, _)| logs.report()).collect();
     match args.format {
         Format::Json => {
-            let json = if let [report] = reports.as_slice() {
-                serde_json::to_string_pretty(report)
-            } else {
-                serde_json::to_string_pretty(&reports)
-            };
+            let values: serde_json::Result<Vec<serde_json::Value>> = inputs
+                .iter()
+                .zip(&reports)
+                .map(|((logs, _), report)| report_json(logs, report))
+                .collect();
+            let json = values.and_then(|values| match values.as_slice() {
+                [one] => serde_json::to_string_pretty(one),
+                all => serde_json::to_string_pretty(all),
+            });
             match json {
                 Ok(json) => println!("{json}"),
                 Err(e) => {
@@ -170,6 +343,12 @@ fn main() -> ExitCode {
                     // No verdict: nothing here is about device registration.
                     println!("{nothing}");
                 } else {
+                    if let Some(status) = &logs.dsregcmd {
+                        for line in dsregcmd_lines(status) {
+                            println!("{line}");
+                        }
+                        println!();
+                    }
                     print!("{report}");
                     if let Some(line) = attempts_line(logs) {
                         println!("{line}");

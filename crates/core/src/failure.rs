@@ -1156,6 +1156,29 @@ catalogue! {
                 troubleshooting docs); event 200 is unconfirmed (the docs send older Windows 10 \
                 versions to event 201 for discovery errors)",
         },
+        /// 0x801C001D (`DSREG_AUTOJOIN_ADCONFIG_READ_FAILED`): the service connection point could
+        /// not be read.
+        DsregScpReadFailed {
+            code: "dsreg-scp-read-failed",
+            hresult: 0x801C_001D,
+            symbol: "DSREG_AUTOJOIN_ADCONFIG_READ_FAILED",
+            log: UserDeviceRegistration,
+            stage: Background,
+            description: "the service connection point (SCP) could not be read to find the tenant",
+            causes: [
+                "no SCP in the forest's configuration partition (Entra Connect did not configure \
+                 hybrid join)",
+                "the SCP names no tenant, or the device cannot read it (no domain controller \
+                 reachable)",
+            ],
+            remediation: "Configure the SCP (Entra Connect, Device options) or, for a targeted \
+                deployment, the client-side SCP registry values; check that the device reaches a \
+                domain controller (dsregcmd's AD Connectivity and AD Configuration Tests).",
+            source: "Troubleshoot Microsoft Entra hybrid joined devices (common error codes: \
+                DSREG_AUTOJOIN_ADCONFIG_READ_FAILED 0x801c001d, unable to read the SCP object and \
+                get the tenant information); Troubleshoot devices by using the dsregcmd command \
+                (AD Configuration Test errors end the join in the discover phase with 0x801c001d)",
+        },
         /// 0x801C003D (`DSREG_AUTOJOIN_USERREALM_DISCOVERY_FAILED`): user-realm discovery failed.
         DsregUserRealmDiscoveryFailed {
             code: "dsreg-user-realm-discovery-failed",
@@ -1684,6 +1707,7 @@ mod tests {
             0x801C_0014,
             0x801C_0021,
             0x801C_001F,
+            0x801C_001D,
             0x801C_003D,
             0x801C_003A,
             0x801C_0025,
@@ -1691,7 +1715,7 @@ mod tests {
         ] {
             assert!(codes.contains(&h), "{h:#X} missing");
         }
-        assert_eq!(codes.len(), 17);
+        assert_eq!(codes.len(), 18);
         for (f, _) in dsreg {
             assert_eq!(f.log(), EventLog::UserDeviceRegistration, "{f:?}");
             assert!(f.symbol().unwrap().starts_with("DSREG_"), "{f:?}");

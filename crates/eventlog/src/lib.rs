@@ -8,6 +8,15 @@
 //! HTTP statuses and URLs are found by their values, not by field names or message text (both are
 //! localized).
 //!
+//! `dsregcmd /status` is read in full into a [`DsregStatus`] ([`Logs::dsregcmd`]): every section
+//! typed (device state, device details with the key provider and TPM, tenant, user, SSO with the
+//! PRT and its diagnostics, the diagnostic block with each `… Test` line, the IE and WinHTTP
+//! proxies), in UTF-8, UTF-16 (PowerShell's `>`) or the console's code page (cp850, windows-1252;
+//! [`TextEncoding`]), whatever the display language (sections by their keys, translated labels by
+//! value), and explained ([`DsregStatus::explain`]): the failed test's stage, the codes through the
+//! catalogue, no PRT on a joined device, a per-user proxy that device registration (WinHTTP, as
+//! SYSTEM) does not use. A cut output is read as far as it goes and says so.
+//!
 //! What Windows' own chain engine logged (`Microsoft-Windows-CAPI2/Operational`, when enabled) is
 //! read into [`ChainBuild`]s: for each chain, when it was built and for which server, its
 //! certificates (subject, issuer, thumbprint), every URL fetched for AIA, CRLs and OCSP with how it
@@ -54,9 +63,9 @@ mod capi2;
 mod dsregcmd;
 mod events;
 mod report;
+mod text;
 mod values;
 
-use std::borrow::Cow;
 use std::io::Read as _;
 use std::path::Path;
 
@@ -67,10 +76,16 @@ pub use capi2::{
     CAPI2_CHANNEL, ChainBuild, ChainCertificate, CryptoResult, PolicyCheck, Retrieval,
     RetrievalKind, RetrievalOutcome, RevocationCheck, TrustStatus,
 };
+pub use dsregcmd::{
+    DeviceDetails, DeviceState, Diagnostics, DsregStatus, Explanation, Field, IeProxy, MAX_FIELDS,
+    MAX_SECTIONS, MAX_TESTS, Section, SectionKind, SsoState, TenantDetails, TestLine, TestOutcome,
+    TestStage, Topic, UserState, WinHttpProxy,
+};
 pub use events::{
     DEVICE_REGISTRATION_CHANNEL, DEVICE_REGISTRATION_EVENTS, WORKPLACE_JOIN_CHANNELS,
     WORKPLACE_JOIN_EVENTS,
 };
+pub use text::TextEncoding;
 
 /// The largest input read (a full Workplace Join log is a few megabytes).
 pub const MAX_INPUT: usize = 256 * 1024 * 1024;
@@ -132,6 +147,9 @@ pub struct Logs {
     /// The certificate chains Windows' chain engine built, from `Microsoft-Windows-CAPI2/Operational`
     /// events, in time order (every chain, whatever it was for).
     pub chains: Vec<ChainBuild>,
+    /// `dsregcmd /status`, section by section (device state and details, tenant, user, SSO/PRT,
+    /// diagnostics and test lines, proxies), when the input was its output.
+    pub dsregcmd: Option<DsregStatus>,
 }
 
 /// Reads a file of any supported kind, like [`read`]; the report then says it is "from" `path`
@@ -241,7 +259,8 @@ fn read_input(input: Input<'_>) -> Result<Logs, ReadError> {
             Input::Owned(b) => b,
         });
     }
-    let text = decode_text(bytes).ok_or(ReadError::UnknownFormat)?;
+    let decoded = text::decode(bytes).ok_or(ReadError::UnknownFormat)?;
+    let text = decoded.text;
     let trimmed = text.trim_start();
     if trimmed.starts_with('<') {
         let mut events = events::Events::default();
@@ -255,32 +274,15 @@ fn read_input(input: Input<'_>) -> Result<Logs, ReadError> {
             ..logs(LogSource::WevtutilXml, events.relevant, events.seen, 0)
         });
     }
-    let status = dsregcmd::parse(&text).ok_or(ReadError::UnknownFormat)?;
+    let mut status = dsregcmd::parse(&text).ok_or(ReadError::UnknownFormat)?;
+    status.typed.encoding = decoded.encoding;
+    status.typed.replaced = decoded.replaced;
     Ok(Logs {
         join_state: status.state,
         error_phase: status.error_phase,
+        dsregcmd: Some(status.typed),
         ..logs(LogSource::Dsregcmd, status.events, status.lines, 0)
     })
-}
-
-/// UTF-8 (borrowed, not copied), or UTF-16 LE with a byte-order mark (what PowerShell redirection
-/// writes), decoded without an intermediate copy.
-fn decode_text(bytes: &[u8]) -> Option<Cow<'_, str>> {
-    if let Some(rest) = bytes.strip_prefix(&[0xFF, 0xFE]) {
-        if rest.len() % 2 != 0 {
-            return None;
-        }
-        let units = rest
-            .chunks_exact(2)
-            .map(|c| u16::from_le_bytes([c[0], c[1]]));
-        let mut text = String::with_capacity(rest.len() / 2);
-        for c in char::decode_utf16(units) {
-            text.push(c.ok()?);
-        }
-        return Some(Cow::Owned(text));
-    }
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)).ok()?;
-    (!text.contains('\0')).then_some(Cow::Borrowed(text))
 }
 
 fn read_evtx(bytes: Vec<u8>) -> Result<Logs, ReadError> {
@@ -331,6 +333,7 @@ fn logs(source: LogSource, mut events: Vec<LoggedEvent>, read: usize, unreadable
         error_phase: None,
         origin: None,
         chains: Vec::new(),
+        dsregcmd: None,
     }
 }
 
@@ -415,6 +418,7 @@ impl Logs {
             joined.unreadable += part.unreadable;
             joined.join_state.extend(part.join_state);
             joined.error_phase = joined.error_phase.take().or(part.error_phase);
+            joined.dsregcmd = joined.dsregcmd.take().or(part.dsregcmd);
         }
         // Stable: what has no time (dsregcmd lines) keeps its order, after the rest.
         joined.events.sort_by_key(|e| (e.time.is_none(), e.time));

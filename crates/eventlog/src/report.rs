@@ -15,6 +15,7 @@ use wpj_core::{
 
 use crate::ChainBuild;
 use crate::capi2::{clock, stamp};
+use crate::dsregcmd::{DsregStatus, Topic};
 use crate::{Attempt, Logs};
 
 /// Events further apart than this belong to different attempts: one attempt's requests end within
@@ -799,6 +800,9 @@ pub(crate) fn build(logs: &Logs) -> Report {
             .clone()
             .with_evidence(Evidence::note(format!("join state: {}", state.join(", "))));
     }
+    if let Some(status) = &logs.dsregcmd {
+        add_explanations(&mut findings, status);
+    }
     let origin = kind_of_logs(logs);
     let target = domain.clone().unwrap_or_else(|| UNKNOWN_DOMAIN.to_owned());
     let started_at = OffsetDateTime::now_utc();
@@ -837,4 +841,44 @@ pub(crate) fn build(logs: &Logs) -> Report {
         f.evidence.insert(0, Evidence::note(which));
     }
     report(findings)
+}
+
+/// What `dsregcmd /status` says beyond its codes: facts as notes on the first finding, problems
+/// (no PRT on a joined device, a proxy the join does not use, a failed test whose code the
+/// catalogue does not know…) as warnings of their own, `dsregcmd-<topic>`.
+fn add_explanations(findings: &mut Vec<Finding>, status: &DsregStatus) {
+    let mut problems: Vec<Finding> = Vec::new();
+    for e in status.explain() {
+        if e.status == Status::Pass {
+            if let Some(first) = findings.first_mut() {
+                first
+                    .evidence
+                    .push(Evidence::note(format!("dsregcmd: {}", e.summary)));
+            }
+            continue;
+        }
+        let base = format!("dsregcmd-{}", e.topic.name());
+        let same = problems
+            .iter()
+            .filter(|f| f.check.as_str().starts_with(&base))
+            .count();
+        let id = if same == 0 {
+            base
+        } else {
+            format!("{base}-{}", same + 1)
+        };
+        let stage = match e.topic {
+            Topic::Prt | Topic::DeviceHealth => Stage::SignIn,
+            _ => Stage::Discovery,
+        };
+        let mut f = Finding::warn(CheckId::new(id), e.summary).with_stage(stage);
+        if let Some(failure) = e.failure {
+            f = f.with_failure(failure);
+        }
+        if let Some(fix) = e.remediation {
+            f = f.with_remediation(fix);
+        }
+        problems.push(f);
+    }
+    findings.extend(problems);
 }

@@ -203,3 +203,49 @@ fn every_shipped_sample_is_explained() {
         );
     }
 }
+
+#[test]
+fn dsregcmd_output_is_shown_section_by_section_and_in_json() {
+    let german = "crates/eventlog/tests/fixtures/dsregcmd-german-utf16le.txt";
+    let out = run(&[german]);
+    assert_eq!(out.status.code(), Some(0), "a warning, no failure");
+    let text = stdout(&out);
+    for expected in [
+        "dsregcmd /status (UTF-16LE), section by section:",
+        "  device state: AzureAdJoined YES, EnterpriseJoined NO, DomainJoined NO, Device Name BÜRO-PC-07",
+        "  tenant: TenantName Müller & Söhne GmbH, TenantId 0a9b8c7d-6e5f-4a3b-2c1d-0e9f8a7b6c5d",
+        "  SSO: AzureAdPrt NO, EnterprisePrt NO, Attempt Status 0xc000006d, Server Error Description AADSTS50126:",
+        "dsregcmd-prt  AzureAdPrt NO on an Entra joined device",
+    ] {
+        assert!(text.contains(expected), "{expected}\n{text}");
+    }
+    let failed = run(&["crates/eventlog/tests/fixtures/dsregcmd-hybrid-join-failed.txt"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stdout(&failed).contains(
+        "  tests: AD Connectivity Test PASS, AD Configuration Test PASS, DRS Discovery Test FAIL [0x801c0021/0x80072ee2], DRS Connectivity Test SKIPPED"
+    ));
+
+    let json = run(&[german, "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let d = &value["dsregcmd"];
+    assert_eq!(d["encoding"], "utf16-le");
+    assert_eq!(d["device_state"]["azure_ad_joined"], true);
+    assert_eq!(d["tenant"]["tenant_name"], "Müller & Söhne GmbH");
+    assert_eq!(d["device_details"]["tpm_protected"], false);
+    assert_eq!(d["tests"][0]["label"], "KeySignTest");
+    assert_eq!(d["tests"][0]["outcome"], "pass");
+    assert_eq!(d["tests"][0]["stage"], "device-key");
+    assert_eq!(d["sections"][0]["kind"], "device-state");
+    let prt = d["explanations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["topic"] == "prt")
+        .expect("the PRT explained");
+    assert_eq!(prt["status"], "warn");
+    assert_eq!(value["findings"][1]["check"], "dsregcmd-prt");
+    // Other inputs have no `dsregcmd` member.
+    let xml = run(&["examples/data/workplace-join-admin.xml", "--format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&xml.stdout).expect("JSON");
+    assert!(value.get("dsregcmd").is_none());
+}

@@ -38,6 +38,11 @@ const TEXT_FIXTURES: &[&str] = &[
     "truncated.xml",
     "dsregcmd-status.txt",
     "dsregcmd-status-german-partial.txt",
+    "dsregcmd-entra-joined-healthy.txt",
+    "dsregcmd-hybrid-join-failed.txt",
+    "dsregcmd-german-utf16le.txt",
+    "dsregcmd-german-cp850.txt",
+    "dsregcmd-truncated-utf16le.txt",
 ];
 
 /// The XML and text fixtures, plus a `dsregcmd` output as PowerShell redirection writes it
@@ -175,6 +180,13 @@ fn explain(logs: &Logs) {
         let _ = chain.failed_retrievals().count();
     }
     let _ = logs.registration_chains();
+    if let Some(status) = &logs.dsregcmd {
+        assert!(status.sections.len() <= wpj_eventlog::MAX_SECTIONS);
+        assert!(status.tests.len() <= wpj_eventlog::MAX_TESTS);
+        for e in status.explain() {
+            assert!(!e.summary.is_empty());
+        }
+    }
     let joined = Logs::join([logs.clone(), logs.clone()]).expect("two logs join");
     let _ = joined.report().to_string();
 }
