@@ -39,6 +39,7 @@ mod client;
 mod clock;
 mod document;
 mod entra;
+mod trouble;
 
 pub use check::{
     ContractCheck, Documents, ENTRA_DISCOVER_API_VERSION, MAX_REDIRECTS, node_contract,
@@ -48,3 +49,4 @@ pub use document::XML_NAMESPACE;
 pub use entra::{
     DEVICE_LOGIN_HOST, EntraSignInCheck, LOGIN_HOST, MEX_PATH, WINDOWS_TRANSPORT_PATH,
 };
+pub use trouble::{Trouble, sign_in_host, troubled_finding};
