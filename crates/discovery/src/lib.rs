@@ -39,6 +39,7 @@ mod client;
 mod clock;
 mod document;
 mod entra;
+mod service_error;
 mod trouble;
 
 pub use check::{
@@ -49,4 +50,5 @@ pub use document::XML_NAMESPACE;
 pub use entra::{
     DEVICE_LOGIN_HOST, EntraSignInCheck, LOGIN_HOST, MEX_PATH, WINDOWS_TRANSPORT_PATH,
 };
+pub use service_error::{ServiceError, retry_after};
 pub use trouble::{Trouble, sign_in_host, troubled_finding};

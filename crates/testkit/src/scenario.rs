@@ -163,6 +163,30 @@ impl Scenario {
                 },
             ),
             scenario(
+                "entra-discover-throttled",
+                "Entra ID: Microsoft's tenant discovery throttles (HTTP 429, Retry-After: 120); its DSREG code is unconfirmed",
+                Failure(F::HttpError),
+                LabSpec {
+                    contract: ContractFault::Throttled {
+                        status: 429,
+                        retry_after: Some(120),
+                    },
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
+                "entra-discover-busy",
+                "Entra ID: Microsoft's tenant discovery is busy (HTTP 503, Retry-After: 30): DSREG_SERVER_BUSY",
+                Failure(F::DsregServerBusy),
+                LabSpec {
+                    contract: ContractFault::Throttled {
+                        status: 503,
+                        retry_after: Some(30),
+                    },
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
                 "dns-stray-cname",
                 "AD FS: the answer also carries an unrelated CNAME to enterpriseregistration.windows.net",
                 Healthy,
