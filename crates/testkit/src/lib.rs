@@ -29,6 +29,7 @@ pub mod fuzz;
 pub mod hostile;
 pub mod http;
 pub mod https;
+pub mod inspection;
 pub mod lab;
 pub mod latency;
 pub mod memory;
