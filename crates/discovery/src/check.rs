@@ -13,6 +13,7 @@ use wpj_tls::{CapturedChain, Reachable, TlsCheck, inspection_config, verifying_c
 use crate::client::{Response, get, request_problem};
 use crate::clock::{self, CLOCK_SKEW_TOLERANCE};
 use crate::document::{Judgement, Parsed, judge, parse};
+use crate::inspection::{INSPECTION_REMEDIATION, issuer_of, through_proxy, warn_of_inspection};
 use crate::service_error::{ServiceError, retry_after};
 
 /// More redirects than this is a failure (0x80072F7C), as for WinHTTP's default policy.
@@ -165,7 +166,7 @@ impl Check for ContractCheck {
         });
         let nodes = match setup {
             Ok(Clients::Nodes(nodes)) => nodes,
-            Ok(Clients::Entra(cloud)) => return entra(&cloud, settings, tls_ok).await,
+            Ok(Clients::Entra(cloud)) => return entra(&cloud, cx, tls_ok).await,
             Err(e) => return Finding::error(Self::ID, e.to_string()),
         };
         let accepts: &[Option<&'static str>] = if settings.check_xml {
@@ -212,7 +213,8 @@ pub const ENTRA_DISCOVER_API_VERSION: &str = "1.7";
 
 /// Microsoft Entra ID: the verdict comes from Microsoft's tenant discovery as a Windows 10+ device
 /// calls it; the 1.0 contract under `/<domain>/` (what older clients use) is supporting evidence.
-async fn entra(cloud: &HttpsClient, settings: &wpj_core::Settings, tls_ok: bool) -> Finding {
+async fn entra(cloud: &HttpsClient, cx: &Context, tls_ok: bool) -> Finding {
+    let settings = cx.settings();
     let target = &settings.target;
     let service = Some(ServiceKind::Entra);
     let discover_url = settings.https_url(
@@ -232,7 +234,7 @@ async fn entra(cloud: &HttpsClient, settings: &wpj_core::Settings, tls_ok: bool)
     let (mut discover, contract) = tokio::join!(
         walk(
             cloud,
-            discover_url,
+            discover_url.clone(),
             Some("application/json"),
             ENTRA_DISCOVER_API_VERSION,
             target,
@@ -264,8 +266,45 @@ async fn entra(cloud: &HttpsClient, settings: &wpj_core::Settings, tls_ok: bool)
             problem.detail.push_str(&refused(refusal));
         }
     }
+    // Through a proxy: is it re-signing Microsoft's endpoint (compared with what the TLS step
+    // saw directly)?
+    let mut inspected = Vec::new();
+    if tls_ok {
+        let direct = cx
+            .output::<CapturedChain>()
+            .and_then(|chain| chain.served.first())
+            .and_then(|leaf| issuer_of(leaf));
+        let net = Net::for_run(cx).ok();
+        let seen = match &net {
+            Some(net) => {
+                through_proxy(
+                    net,
+                    ENTRA_REGISTRATION_HOST,
+                    &discover_url,
+                    direct.as_deref(),
+                )
+                .await
+            }
+            None => None,
+        };
+        match seen {
+            Some(seen) if !seen.trusted => discover.result = Err(seen.problem()),
+            Some(seen) => inspected.push(seen.trusted_warning()),
+            None => {}
+        }
+    }
     let throttled = error_status.is_some_and(|s| s == 429 || s == 503);
-    let mut finding = compose(std::slice::from_ref(&discover), tls_ok);
+    let mut finding =
+        warn_of_inspection(compose(std::slice::from_ref(&discover), tls_ok), &inspected);
+    if finding.status == Status::Fail
+        && discover
+            .result
+            .as_ref()
+            .err()
+            .is_some_and(|p| p.failure == JoinFailure::InvalidCa)
+    {
+        finding.remediation = Some(INSPECTION_REMEDIATION.to_owned());
+    }
     if throttled && finding.status == Status::Fail {
         finding.remediation = Some(THROTTLED_REMEDIATION.to_owned());
     }

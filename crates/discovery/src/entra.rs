@@ -14,6 +14,7 @@ use wpj_tls::verifying_config;
 
 use crate::check::ContractCheck;
 use crate::client::get;
+use crate::inspection::{Inspection, through_proxy, warn_of_inspection};
 use crate::trouble::{Trouble, sign_in_host, troubled_finding};
 
 /// Microsoft Entra ID's sign-in host.
@@ -82,12 +83,35 @@ impl Check for EntraSignInCheck {
         let mut seen = Vec::new();
         let mut problems: Vec<Trouble> = Vec::new();
         let mut warnings = Vec::new();
-        let hosts =
-            join_all([LOGIN_HOST, DEVICE_LOGIN_HOST].map(|h| host_chain(cx, h, None))).await;
+        let microsoft = [LOGIN_HOST, DEVICE_LOGIN_HOST];
+        let hosts = join_all(microsoft.map(|h| host_chain(cx, h, None))).await;
+        let mut direct_issuers = Vec::new();
         for result in hosts {
             match result {
-                Ok(line) => seen.push(line),
-                Err(p) => problems.push(p),
+                Ok((line, issuer)) => {
+                    seen.push(line);
+                    direct_issuers.push(issuer);
+                }
+                Err(p) => {
+                    problems.push(p);
+                    direct_issuers.push(None);
+                }
+            }
+        }
+        let inspecting = match Net::for_run(cx) {
+            Ok(net) => inspections(&net, settings, &microsoft, &direct_issuers).await,
+            Err(e) => {
+                problems.push(e.into());
+                Vec::new()
+            }
+        };
+        let mut inspected = Vec::new();
+        for inspection in inspecting {
+            if inspection.trusted {
+                inspected.push(inspection.trusted_warning());
+            } else {
+                // What a device behind the proxy meets first, whatever else fails after it.
+                problems.insert(0, Trouble::Device(inspection.problem()));
             }
         }
         let mut evidence = Vec::new();
@@ -113,7 +137,7 @@ impl Check for EntraSignInCheck {
                 .await;
             }
         }
-        let mut finding = if let Some(failing) = troubled_finding(Self::ID, &problems) {
+        let finding = if let Some(failing) = troubled_finding(Self::ID, &problems) {
             failing
         } else if warnings.is_empty() {
             Finding::pass(Self::ID, seen.join("; "))
@@ -124,6 +148,7 @@ impl Check for EntraSignInCheck {
             )
             .with_remediation("Publish the federation service in every DNS view devices use.")
         };
+        let mut finding = warn_of_inspection(finding, &inspected);
         finding.evidence.extend(evidence);
         if finding.status == Status::Fail {
             finding.remediation = Some(
@@ -156,14 +181,35 @@ fn view_names(settings: &Settings) -> Vec<String> {
 }
 
 /// Resolves `host` (in the first view, or in `view`), handshakes with it, judges its chain for
-/// its name and checks the chain's revocation: `Ok` with one line, or the failure.
-async fn host_chain(cx: &Context, host: &str, view: Option<usize>) -> Result<String, Trouble> {
+/// its name and checks the chain's revocation: `Ok` with one line and the issuer of its
+/// certificate, or the failure.
+async fn host_chain(
+    cx: &Context,
+    host: &str,
+    view: Option<usize>,
+) -> Result<(String, Option<String>), Trouble> {
     let address = resolve(cx, host, view).await?;
     let node = sign_in_host(address, host, cx).await?;
-    let issuer = node.leaf.map_or_else(String::new, |c| {
-        format!(", certificate issued by {}", c.issuer)
+    let issuer = node.leaf.map(|c| c.issuer);
+    let by = issuer
+        .as_ref()
+        .map_or_else(String::new, |i| format!(", certificate issued by {i}"));
+    Ok((format!("{host} ({address}) reachable{by}"), issuer))
+}
+
+/// For each of `hosts` the run's proxy carries, whether it re-signs it (compared with the issuer
+/// the host presented directly, in the same order).
+async fn inspections(
+    net: &Net,
+    settings: &Settings,
+    hosts: &[&str],
+    direct_issuers: &[Option<String>],
+) -> Vec<Inspection> {
+    let looks = hosts.iter().zip(direct_issuers).map(|(host, issuer)| {
+        let url = settings.https_url(host, "/");
+        async move { through_proxy(net, host, &url, issuer.as_deref()).await }
     });
-    Ok(format!("{host} ({address}) reachable{issuer}"))
+    join_all(looks).await.into_iter().flatten().collect()
 }
 
 /// The first address of `host` in `view` (the run's first view when `None`), on the run's port.
@@ -269,7 +315,7 @@ async fn federation(
         return;
     }
     match host_chain(cx, sts, Some(resolved[0].0)).await {
-        Ok(line) => seen.push(line),
+        Ok((line, _)) => seen.push(line),
         Err(p) => {
             problems.push(p);
             return;

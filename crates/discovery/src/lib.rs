@@ -39,6 +39,7 @@ mod client;
 mod clock;
 mod document;
 mod entra;
+mod inspection;
 mod service_error;
 mod trouble;
 
@@ -49,6 +50,10 @@ pub use clock::{CLOCK_SKEW_TOLERANCE, parse_http_date};
 pub use document::XML_NAMESPACE;
 pub use entra::{
     DEVICE_LOGIN_HOST, EntraSignInCheck, LOGIN_HOST, MEX_PATH, WINDOWS_TRANSPORT_PATH,
+};
+pub use inspection::{
+    INSPECTION_REMEDIATION, INSPECTION_SOURCE, Inspection, issuer_of, through_proxy,
+    warn_of_inspection,
 };
 pub use service_error::{ServiceError, retry_after};
 pub use trouble::{Trouble, sign_in_host, troubled_finding};
