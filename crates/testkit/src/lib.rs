@@ -41,5 +41,7 @@ pub mod web;
 
 pub use discovery::EntraRealm;
 pub use hostile::Hostile;
-pub use lab::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked};
+pub use lab::{
+    CorporateRoot, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked,
+};
 pub use scenario::{Expected, Scenario};

@@ -27,7 +27,7 @@ pub use entra::{ENTRA_REGISTRATION_HOST, MICROSOFT_LOGIN_HOSTS};
 pub use error::LabError;
 pub(crate) use pki_routes::pki_routes;
 pub(crate) use settings::settings_for;
-pub use spec::{CrlFault, ExternalView, Flavour, LabSpec, NodeSpec, Revoked};
+pub use spec::{CorporateRoot, CrlFault, ExternalView, Flavour, LabSpec, NodeSpec, Revoked};
 pub use zones::{BLOCKED_IP, PROXY_IP};
 
 /// A running lab. Every server stops when it is dropped.
@@ -45,6 +45,8 @@ pub struct Lab {
     _web: Vec<WebServer>,
     _relays: Vec<DelayRelay>,
     _black_holes: Vec<BlackHole>,
+    /// The TLS-inspecting proxy the lab is reached through, when its spec asks for one.
+    inspecting: Option<crate::proxy::ForwardProxy>,
     /// Ports that must refuse connections for the lab's life (held, so no other server takes them).
     _closed: Vec<tokio::net::TcpSocket>,
 }
