@@ -381,7 +381,7 @@ const THROTTLED_REMEDIATION: &str = "Wait as long as the service asks (Retry-Aft
     many devices behind one proxy address) and check the Microsoft 365 service health.";
 
 /// What an error answer of Microsoft's tenant discovery adds: the service's error code and
-/// message (what `dsregcmd /status` shows as "Server ErrorCode" and "Server Message"), and for a
+/// message (what `dsregcmd /status` shows as `Server ErrorCode` and `Server Message`), and for a
 /// throttling answer, when to ask again and what a device logs.
 fn refused(answer: &Response) -> String {
     let mut said = String::new();

@@ -1,5 +1,5 @@
 //! What a registration service says when it refuses a request: its JSON error (the code and
-//! message `dsregcmd /status` shows as "Server ErrorCode" and "Server Message") and its
+//! message `dsregcmd /status` shows as `Server ErrorCode` and `Server Message`) and its
 //! `Retry-After`, when it throttles.
 
 use std::fmt;
@@ -15,9 +15,9 @@ const KEPT_CHARS: usize = 200;
 /// regard to case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ServiceError {
-    /// The error code (dsregcmd: "Server ErrorCode").
+    /// The error code (dsregcmd: `Server ErrorCode`).
     pub code: String,
-    /// The message (dsregcmd: "Server Message"), if any.
+    /// The message (dsregcmd: `Server Message`), if any.
     pub message: Option<String>,
 }
 

@@ -12,7 +12,7 @@ use wpj_testkit::pki::{ISSUING_CERT_PATH, ISSUING_CRL_PATH, ROOT_CRL_PATH};
 use wpj_testkit::proxy::{ForwardProxy, ProxiedRequest};
 use wpj_testkit::{Lab, LabSpec};
 
-use crate::clients::{LOCALHOST, client_config, contract_url, http_client, lab, trust_root};
+use crate::clients::{LOCALHOST, client_config, contract_url, http_client, lab};
 
 /// The TLS error behind a request's failure, looked for along its sources (and inside I/O errors,
 /// whose `source` skips the error they wrap).
