@@ -223,7 +223,7 @@ async fn an_inspecting_proxy_whose_root_devices_trust_breaks_device_authenticati
     for said in [
         re_signs(&proxy, "login.microsoftonline.com"),
         re_signs(&proxy, "device.login.microsoftonline.com"),
-        "Microsoft asks that device.login.microsoftonline.com be excluded from TLS inspection"
+        "devices that trust that root get through, but Microsoft asks that device.login.microsoftonline.com be excluded from TLS inspection"
             .to_owned(),
         "the code a device logs then is unconfirmed".to_owned(),
     ] {

@@ -289,7 +289,7 @@ async fn entra(cloud: &HttpsClient, cx: &Context, tls_ok: bool) -> Finding {
         };
         match seen {
             Some(seen) if !seen.trusted => discover.result = Err(seen.problem()),
-            Some(seen) => inspected.push(seen.trusted_warning()),
+            Some(seen) => inspected.push(seen),
             None => {}
         }
     }

@@ -108,7 +108,7 @@ impl Check for EntraSignInCheck {
         let mut inspected = Vec::new();
         for inspection in inspecting {
             if inspection.trusted {
-                inspected.push(inspection.trusted_warning());
+                inspected.push(inspection);
             } else {
                 // What a device behind the proxy meets first, whatever else fails after it.
                 problems.insert(0, Trouble::Device(inspection.problem()));

@@ -15,12 +15,10 @@ use rustls::DigitallySignedStruct;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use wpj_core::{Finding, JoinFailure, Problem, Status};
+use wpj_core::{Evidence, Finding, JoinFailure, Problem, Status};
 use wpj_net::{FetchError, Net};
 use wpj_tls::verifying_config;
 use x509_parser::prelude::{FromDer, X509Certificate};
-
-use crate::entra::DEVICE_LOGIN_HOST;
 
 /// Where Microsoft asks that TLS inspection be bypassed, and why (the prerequisites of Microsoft
 /// Entra hybrid join, network requirements): "ensure that traffic to
@@ -75,20 +73,13 @@ impl Inspection {
             ),
         )
     }
-
-    /// What still breaks for a device that trusts the corporate root.
-    #[must_use]
-    pub fn trusted_warning(&self) -> String {
-        format!(
-            "{}: devices that trust that root get through, but Microsoft asks that {DEVICE_LOGIN_HOST} \
-             be excluded from TLS inspection — through it, client certificate (device) \
-             authentication fails, and with it device registration, the primary refresh token and \
-             device-based Conditional Access ({INSPECTION_SOURCE}); the code a device logs then is \
-             unconfirmed",
-            self.describe()
-        )
-    }
 }
+
+/// What still breaks for a device that trusts a corporate root (said once, after the hosts).
+pub const TRUSTED_CONSEQUENCE: &str = "devices that trust that root get through, but Microsoft \
+    asks that device.login.microsoftonline.com be excluded from TLS inspection: through it, client \
+    certificate (device) authentication fails, and with it device registration, the primary \
+    refresh token and device-based Conditional Access; the code a device logs then is unconfirmed";
 
 /// What to do about a TLS-inspecting proxy.
 pub const INSPECTION_REMEDIATION: &str = "Exclude login.microsoftonline.com, \
@@ -140,14 +131,20 @@ pub fn issuer_of(der: &[u8]) -> Option<String> {
         .map(|(_, cert)| cert.issuer().to_string())
 }
 
-/// `finding` with `warnings` about inspecting proxies: a passing finding becomes a `Warn` (its
-/// failure and evidence kept), any other keeps its status and gains the words.
+/// `finding` with the inspecting proxies a device that trusts their root passes through: a
+/// passing finding becomes a `Warn` (its failure and evidence kept), any other keeps its status
+/// and gains the words; what still breaks is said once ([`TRUSTED_CONSEQUENCE`]), its source as
+/// evidence.
 #[must_use]
-pub fn warn_of_inspection(mut finding: Finding, warnings: &[String]) -> Finding {
-    if warnings.is_empty() {
+pub fn warn_of_inspection(mut finding: Finding, inspections: &[Inspection]) -> Finding {
+    if inspections.is_empty() {
         return finding;
     }
-    let said = warnings.join("; ");
+    let hosts: Vec<String> = inspections.iter().map(Inspection::describe).collect();
+    let said = format!("{}: {TRUSTED_CONSEQUENCE}", hosts.join("; "));
+    finding
+        .evidence
+        .push(Evidence::note(format!("source: {INSPECTION_SOURCE}")));
     if finding.status == Status::Pass {
         finding.status = Status::Warn;
     }

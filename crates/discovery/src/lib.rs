@@ -52,8 +52,8 @@ pub use entra::{
     DEVICE_LOGIN_HOST, EntraSignInCheck, LOGIN_HOST, MEX_PATH, WINDOWS_TRANSPORT_PATH,
 };
 pub use inspection::{
-    INSPECTION_REMEDIATION, INSPECTION_SOURCE, Inspection, issuer_of, through_proxy,
-    warn_of_inspection,
+    INSPECTION_REMEDIATION, INSPECTION_SOURCE, Inspection, TRUSTED_CONSEQUENCE, issuer_of,
+    through_proxy, warn_of_inspection,
 };
 pub use service_error::{ServiceError, retry_after};
 pub use trouble::{Trouble, sign_in_host, troubled_finding};
