@@ -19,10 +19,10 @@ use crate::federation::known_intermediates;
 /// A [`Stage::SignIn`] check: a failure here is what the user sees as "Can't connect to the
 /// service" (KB3045378), and becomes the verdict only when discovery itself gets through.
 /// Endpoints on several hosts, or outside the federation service, are a `Warn`. The chain's
-/// revocation is checked hard-fail, as for the registration name ([`wpj_discovery::sign_in_host`]: a revocation step this tool could not finish is its own
-/// `Error`, never a verdict);
-/// what needs credentials is not. Skipped for Microsoft Entra ID (its sign-in hosts are
-/// Microsoft's).
+/// revocation is checked hard-fail, as for the registration name ([`wpj_discovery::sign_in_host`];
+/// a revocation check this tool could not finish, like a request its byte budget stopped, makes
+/// the check an `Error`, never a verdict); what needs credentials is not. Skipped for Microsoft
+/// Entra ID (its sign-in hosts are Microsoft's).
 #[derive(Debug, Clone, Default)]
 pub struct SignInCheck;
 
