@@ -128,3 +128,103 @@ async fn windows_8_1_does_not_sign_in_at_microsoft() {
     let report = wpj::diagnose(settings).await;
     assert_eq!(step(&report, "entra-sign-in").status, Status::Skipped);
 }
+
+/// Diagnoses Microsoft's tenant discovery answering `status` (with `Retry-After: retry_after`
+/// seconds when given): the contract step's verdict, and the discover requests it made.
+async fn throttled(
+    status: u16,
+    retry_after: Option<u32>,
+) -> (wpj::Verdict, Vec<wpj::HttpExchange>) {
+    let spec = wpj_testkit::LabSpec {
+        contract: wpj_testkit::https::ContractFault::Throttled {
+            status,
+            retry_after,
+        },
+        ..wpj_testkit::LabSpec::entra()
+    };
+    let lab = wpj_testkit::Lab::start(spec).await.expect("lab starts");
+    let report = wpj::diagnose(quick(&lab)).await;
+    let v = report.verdict().expect("verdict").clone();
+    assert_eq!(v.check, "contract");
+    assert_eq!(v.stage, Stage::Discovery);
+    let discover = crate::support::exchanges(step(&report, "contract"))
+        .into_iter()
+        .filter(|h| h.url.ends_with("/fabrikam.test/discover?api-version=1.7"))
+        .cloned()
+        .collect();
+    (v, discover)
+}
+
+fn retry_after_header(h: &wpj::HttpExchange) -> Option<&str> {
+    h.headers
+        .iter()
+        .find(|(n, _)| n == "retry-after")
+        .map(|(_, v)| v.as_str())
+}
+
+#[tokio::test]
+async fn throttled_tenant_discovery_is_asked_once_and_shows_retry_after() {
+    let (v, discover) = throttled(429, Some(120)).await;
+    // No DSREG code is documented for 429: an HTTP error, said to be unconfirmed.
+    assert_eq!(v.failure, JoinFailure::HttpError);
+    assert_eq!(v.client, Some(wpj::Client::Windows10));
+    assert_eq!(discover.len(), 1, "asked once, never retried: {discover:?}");
+    assert_eq!(discover[0].status, Some(429));
+    assert_eq!(retry_after_header(&discover[0]), Some("120"));
+    for said in [
+        "it asks to be asked again in 120 s (Retry-After)",
+        "this tool asked once and does not retry",
+        "the service's error code is \"TooManyRequests\"",
+        "for HTTP 429 is unconfirmed",
+    ] {
+        assert!(v.summary.contains(said), "{said}: {}", v.summary);
+    }
+    assert!(
+        v.remediation
+            .starts_with("Wait as long as the service asks"),
+        "{}",
+        v.remediation
+    );
+}
+
+#[tokio::test]
+async fn throttled_tenant_discovery_without_retry_after_says_so() {
+    let (v, discover) = throttled(429, None).await;
+    assert_eq!(v.failure, JoinFailure::HttpError);
+    assert_eq!(discover.len(), 1, "{discover:?}");
+    assert_eq!(retry_after_header(&discover[0]), None);
+    assert!(
+        v.summary.contains("it gives no Retry-After"),
+        "{}",
+        v.summary
+    );
+}
+
+#[tokio::test]
+async fn busy_tenant_discovery_is_dsreg_server_busy() {
+    let (v, discover) = throttled(503, Some(30)).await;
+    assert_eq!(v.failure, JoinFailure::DsregServerBusy);
+    assert_eq!(v.hresult.map(|h| h.0), Some(0x801C_0025));
+    assert_eq!(discover.len(), 1, "{discover:?}");
+    assert!(
+        v.summary.contains("asked again in 30 s (Retry-After)"),
+        "{}",
+        v.summary
+    );
+    assert!(!v.summary.contains("unconfirmed"), "{}", v.summary);
+}
+
+#[tokio::test]
+async fn the_error_code_of_a_discover_answer_is_shown() {
+    let lab = lab("entra-discover-error").await;
+    let report = wpj::diagnose(quick(&lab)).await;
+    let v = report.verdict().expect("verdict");
+    assert_eq!(v.failure, JoinFailure::DsregTenantNotFound);
+    assert!(
+        v.summary.contains("the service's error code is \"DirectoryError\" (\"The domain fabrikam.test is not a verified domain of any tenant (lab fault).\")"),
+        "{}",
+        v.summary
+    );
+    // Not a throttling answer: nothing about retrying.
+    assert!(!v.summary.contains("Retry-After"), "{}", v.summary);
+}

@@ -273,3 +273,70 @@ async fn escape_sequences_in_the_certificate_subject_never_reach_the_terminal() 
 async fn escape_sequences_in_a_crl_url_never_reach_the_terminal() {
     escapes_are_neutralised("hostile-escape-crl-url").await;
 }
+
+/// Runs `check` as a run whose byte budget is `budget`, after `dependencies` (findings of another
+/// run of the same lab).
+async fn with_budget(
+    settings: wpj::Settings,
+    budget: u64,
+    check: &dyn wpj::Check,
+    dependencies: Vec<std::sync::Arc<wpj::Finding>>,
+) -> wpj::Finding {
+    let run = wpj::Context::new(settings);
+    let limits = wpj_net::Limits {
+        run_budget: budget,
+        ..wpj_net::Limits::default()
+    };
+    wpj_net::Net::for_run_with(&run, limits).expect("the run's network layer");
+    check.run(&run.for_check(dependencies, None)).await
+}
+
+/// The budget's own words, as every request it stops says them.
+fn budget_words(budget: u64) -> String {
+    format!("not read: this run has already read its budget of {budget} bytes")
+}
+
+#[tokio::test]
+async fn entra_sign_in_stopped_by_the_run_budget_is_the_tools_error() {
+    let lab = crate::support::lab("healthy-entra").await;
+    let mut settings = crate::support::quick(&lab);
+    settings.mode = wpj::Mode::Entra;
+    let f = with_budget(settings, 0, &wpj::discovery::EntraSignInCheck, vec![]).await;
+    // The sign-in hosts' CRLs and the user realm were not read: nothing a device meets.
+    assert_eq!(f.status, Status::Error, "{f:?}");
+    assert_eq!(f.failure, None);
+    assert!(
+        f.summary.starts_with("not judged, a limit of this tool: "),
+        "{}",
+        f.summary
+    );
+    assert!(f.summary.contains(&budget_words(0)), "{}", f.summary);
+    let realm = crate::support::exchanges(&f)
+        .into_iter()
+        .find(|x| x.url.contains("/common/UserRealm/"))
+        .expect("the user realm was asked");
+    assert_eq!(realm.error.as_deref(), Some(budget_words(0).as_str()));
+}
+
+#[tokio::test]
+async fn adfs_sign_in_stopped_by_the_run_budget_is_the_tools_error() {
+    let lab = crate::support::lab("healthy-onprem").await;
+    let settings = crate::support::quick(&lab);
+    // The discovery steps of an ordinary run name the federation service; the sign-in step then
+    // runs with nothing left to read.
+    let report = wpj::diagnose(settings.clone()).await;
+    assert!(report.verdict().is_none(), "{report}");
+    let dependencies = ["dns", "contract"]
+        .map(|id| std::sync::Arc::new(step(&report, id).clone()))
+        .to_vec();
+    let f = with_budget(settings, 0, &wpj::adfs::SignInCheck, dependencies).await;
+    assert_eq!(f.status, Status::Error, "{f:?}");
+    assert_eq!(f.failure, None);
+    // The CRLs of the federation service's chain were not read: its revocation is not known.
+    assert!(
+        f.summary
+            .contains("a CRL was not read because this run's byte budget was spent"),
+        "{}",
+        f.summary
+    );
+}

@@ -115,3 +115,142 @@ async fn proxy_credentials_are_never_printed() {
         "the path names the proxy, redacted: {json}"
     );
 }
+
+/// Diagnoses the healthy Entra ID lab through a TLS-inspecting proxy, its corporate root trusted
+/// by the run (a device that has it) or not.
+async fn through_inspecting_proxy(
+    trust_corporate_root: bool,
+    no_proxy: &str,
+) -> (ForwardProxy, Report) {
+    let lab = lab("healthy-entra").await;
+    let proxy = lab.inspecting_proxy().await.expect("proxy starts");
+    let mut settings = quick(&lab);
+    settings.proxy = Some(proxy.url());
+    settings.no_proxy = Some(no_proxy.to_owned());
+    if trust_corporate_root {
+        let root = proxy.inspector().expect("inspecting").root_pem();
+        settings.trust.extra_pem.push(root.into_bytes());
+    }
+    let report = wpj::diagnose(settings).await;
+    (proxy, report)
+}
+
+/// The words every recognition of the lab's inspecting proxy says for `host`.
+fn re_signs(proxy: &ForwardProxy, host: &str) -> String {
+    format!(
+        "a TLS-inspecting proxy (proxy {}) re-signs {host} with O=wpj testkit, CN=wpj Lab Issuing CA \
+         (TLS inspection) instead of O=wpj testkit, CN=wpj Lab Issuing CA (fabrikam.test); the \
+         device needs that root in its store or a bypass for these hosts",
+        proxy.url()
+    )
+}
+
+#[tokio::test]
+async fn an_inspecting_proxy_whose_root_devices_lack_is_0x80072f0d() {
+    let (proxy, report) = through_inspecting_proxy(false, "").await;
+    let v = report.verdict().expect("verdict");
+    assert_eq!(v.check, "contract");
+    assert_eq!(v.failure, wpj::JoinFailure::InvalidCa);
+    assert_eq!(v.hresult.map(|h| h.0), Some(0x8007_2F0D));
+    assert_eq!(
+        v.outer.map(|h| h.0),
+        Some(0x801C_0021),
+        "dsregcmd: 0x801c0021/0x80072f0d"
+    );
+    assert!(
+        v.summary
+            .contains(&re_signs(&proxy, "enterpriseregistration.windows.net")),
+        "{}",
+        v.summary
+    );
+    assert!(
+        v.remediation
+            .starts_with("Exclude login.microsoftonline.com"),
+        "{}",
+        v.remediation
+    );
+    assert!(asked(
+        &proxy.requests(),
+        "CONNECT",
+        "enterpriseregistration.windows.net"
+    ));
+}
+
+#[tokio::test]
+async fn bypassing_inspection_for_discovery_alone_fails_at_sign_in() {
+    let (proxy, report) =
+        through_inspecting_proxy(false, "enterpriseregistration.windows.net").await;
+    assert_eq!(step(&report, "contract").status, Status::Pass, "{report}");
+    let v = report.verdict().expect("verdict");
+    assert_eq!(v.check, "entra-sign-in");
+    assert_eq!(v.stage, wpj::Stage::SignIn);
+    assert_eq!(v.failure, wpj::JoinFailure::InvalidCa);
+    for host in [
+        "login.microsoftonline.com",
+        "device.login.microsoftonline.com",
+    ] {
+        assert!(v.summary.contains(&re_signs(&proxy, host)), "{}", v.summary);
+    }
+    assert!(
+        !asked(
+            &proxy.requests(),
+            "CONNECT",
+            "enterpriseregistration.windows.net"
+        ),
+        "NO_PROXY: {:?}",
+        proxy.requests()
+    );
+}
+
+#[tokio::test]
+async fn an_inspecting_proxy_whose_root_devices_trust_breaks_device_authentication() {
+    let (proxy, report) = through_inspecting_proxy(true, "").await;
+    // Windows accepts the corporate chain: no verdict, but every re-signed host is named, and
+    // what breaks behind device.login.microsoftonline.com is said (its code unconfirmed).
+    assert!(report.verdict().is_none(), "{report}");
+    let contract = step(&report, "contract");
+    assert_eq!(contract.status, Status::Warn, "{contract:?}");
+    assert!(
+        contract
+            .summary
+            .contains(&re_signs(&proxy, "enterpriseregistration.windows.net")),
+        "{}",
+        contract.summary
+    );
+    let sign_in = step(&report, "entra-sign-in");
+    assert_eq!(sign_in.status, Status::Warn, "{sign_in:?}");
+    assert_eq!(sign_in.failure, None);
+    for said in [
+        re_signs(&proxy, "login.microsoftonline.com"),
+        re_signs(&proxy, "device.login.microsoftonline.com"),
+        "devices that trust that root get through, but Microsoft asks that device.login.microsoftonline.com be excluded from TLS inspection"
+            .to_owned(),
+        "the code a device logs then is unconfirmed".to_owned(),
+    ] {
+        assert!(
+            sign_in.summary.contains(&said),
+            "{said}: {}",
+            sign_in.summary
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_proxy_that_tunnels_and_no_proxy_at_all_are_never_called_inspection() {
+    let lab = lab("healthy-entra").await;
+    let (proxy, tunnelled) = through_proxy(&lab, "").await;
+    assert!(asked(
+        &proxy.requests(),
+        "CONNECT",
+        "login.microsoftonline.com"
+    ));
+    let direct = wpj::diagnose(quick(&lab)).await;
+    for report in [&tunnelled, &direct] {
+        assert!(report.verdict().is_none(), "{report}");
+        assert!(!report.has_failures(), "{report}");
+        let json = serde_json::to_string(report).unwrap();
+        assert!(!json.contains("TLS-inspecting"), "{json}");
+        assert_eq!(step(report, "contract").status, Status::Pass);
+        assert_eq!(step(report, "entra-sign-in").status, Status::Pass);
+    }
+}

@@ -4,9 +4,9 @@ use std::net::SocketAddr;
 
 use async_trait::async_trait;
 use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Problem, Stage, Status};
-use wpj_discovery::ContractCheck;
+use wpj_discovery::{ContractCheck, Trouble, sign_in_host, troubled_finding};
 use wpj_net::{Net, Url, host_of};
-use wpj_tls::{validate_host, verifying_config};
+use wpj_tls::verifying_config;
 
 use crate::federation::known_intermediates;
 
@@ -19,9 +19,10 @@ use crate::federation::known_intermediates;
 /// A [`Stage::SignIn`] check: a failure here is what the user sees as "Can't connect to the
 /// service" (KB3045378), and becomes the verdict only when discovery itself gets through.
 /// Endpoints on several hosts, or outside the federation service, are a `Warn`. The chain's
-/// revocation is checked hard-fail, as for the registration name ([`wpj_tls::validate_host`]);
-/// what needs credentials is not. Skipped for Microsoft Entra ID (its sign-in hosts are
-/// Microsoft's).
+/// revocation is checked hard-fail, as for the registration name ([`wpj_discovery::sign_in_host`];
+/// a revocation check this tool could not finish, like a request its byte budget stopped, makes
+/// the check an `Error`, never a verdict); what needs credentials is not. Skipped for Microsoft
+/// Entra ID (its sign-in hosts are Microsoft's).
 #[derive(Debug, Clone, Default)]
 pub struct SignInCheck;
 
@@ -49,11 +50,11 @@ fn hosts(doc: &wpj_core::DiscoveryDocument) -> Vec<(String, String)> {
     out
 }
 
-/// What one sign-in host does for a device: `Ok(summary)` or the failure and why.
-async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, Problem> {
+/// What one sign-in host does for a device: `Ok(summary)`, the failure and why, or the tool's own
+/// trouble.
+async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, Trouble> {
     let settings = cx.settings();
-    let own_trouble = |e: wpj_net::NetError| Problem::new(JoinFailure::UnknownError, e.to_string());
-    let net = Net::for_run(cx).map_err(own_trouble)?;
+    let net = Net::for_run(cx)?;
     let ips = net.resolver().lookup(name).await.map_err(|lookup| {
         Problem::new(
             JoinFailure::NameNotResolved,
@@ -72,22 +73,23 @@ async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, Problem>
     }
     let port = url.port().unwrap_or(443);
     let address = SocketAddr::new(ips[0], port);
-    let node = validate_host(address, name, cx).await?;
+    let node = sign_in_host(address, name, cx).await?;
     let mut intermediates = known_intermediates(cx);
     intermediates.extend(node.chain.intermediates());
     let client = net
         .https(verifying_config(net.trust(), &intermediates))
-        .build()
-        .map_err(own_trouble)?;
+        .build()?;
     let reply = client.get_status(url.as_str()).await;
     let status = match (&reply.error, reply.status) {
         (None, Some(status)) => status,
-        (Some(e), _) => return Err(Problem::new(e.failure(), format!("{url}: {e}"))),
+        (Some(e), _) if e.is_own_limit() => return Err(Trouble::Own(format!("{url}: {e}"))),
+        (Some(e), _) => return Err(Problem::new(e.failure(), format!("{url}: {e}")).into()),
         (None, None) => {
             return Err(Problem::new(
                 JoinFailure::InvalidServerResponse,
                 format!("{url}: no answer"),
-            ));
+            )
+            .into());
         }
     };
     if status >= 500 {
@@ -97,7 +99,8 @@ async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, Problem>
                 "{url} answers HTTP {status}: the federation service does not run behind this name \
                  (on the proxy: the AD FS service or its publication)"
             ),
-        ));
+        )
+        .into());
     }
     let expiry = node.leaf.map_or_else(String::new, |c| {
         format!(", valid until {}", c.not_after.date())
@@ -147,7 +150,7 @@ impl Check for SignInCheck {
                 Err(problem) => failed.push(problem),
             }
         }
-        let finding = if let Some(failing) = Finding::from_problems(Self::ID, &failed) {
+        let finding = if let Some(failing) = troubled_finding(Self::ID, &failed) {
             failing
         } else if hosts.len() > 1 {
             let names: Vec<&str> = hosts.iter().map(|(h, _)| h.as_str()).collect();

@@ -13,6 +13,8 @@ use wpj_tls::{CapturedChain, Reachable, TlsCheck, inspection_config, verifying_c
 use crate::client::{Response, get, request_problem};
 use crate::clock::{self, CLOCK_SKEW_TOLERANCE};
 use crate::document::{Judgement, Parsed, judge, parse};
+use crate::inspection::{INSPECTION_REMEDIATION, issuer_of, through_proxy, warn_of_inspection};
+use crate::service_error::{ServiceError, retry_after};
 
 /// More redirects than this is a failure (0x80072F7C), as for WinHTTP's default policy.
 pub const MAX_REDIRECTS: usize = 5;
@@ -29,8 +31,9 @@ pub const MAX_REDIRECTS: usize = 5;
 /// - Microsoft Entra ID (DNS leads to `enterpriseregistration.windows.net`, or the mode says so):
 ///   the verdict comes from Microsoft's tenant discovery as Windows 10+ calls it,
 ///   `https://enterpriseregistration.windows.net/<domain>/discover?api-version=1.7` with the dsreg
-///   headers (503 → `DSREG_SERVER_BUSY`, 400/404 → `DSREG_TENANT_NOT_FOUND`, inferred); the 1.0
-///   contract under `/<domain>/` is kept as evidence.
+///   headers (503 → `DSREG_SERVER_BUSY`, 400/404 → `DSREG_TENANT_NOT_FOUND`, inferred; 429 an
+///   HTTP error, its DSREG code unconfirmed; the service's JSON error code and `Retry-After`
+///   shown, never retried); the 1.0 contract under `/<domain>/` is kept as evidence.
 /// - 200 with something that is not a discovery document (a proxy's or captive portal's HTML page,
 ///   an oversized body) → 0x8007000D with an excerpt; a document missing required MS-DVRD members or
 ///   with non-https endpoints → 0x8007000D; odd hosts or versions → `Warn`.
@@ -100,6 +103,8 @@ struct Outcome {
     /// Why the request was not made or not read, when this tool's own limits stopped it (the run's
     /// byte budget): no device meets that, so it is never a verdict.
     own_limit: Option<String>,
+    /// The last answer, when it was an error status (its body and `Retry-After` say why).
+    refusal: Option<Response>,
 }
 
 #[async_trait]
@@ -161,7 +166,7 @@ impl Check for ContractCheck {
         });
         let nodes = match setup {
             Ok(Clients::Nodes(nodes)) => nodes,
-            Ok(Clients::Entra(cloud)) => return entra(&cloud, settings, tls_ok).await,
+            Ok(Clients::Entra(cloud)) => return entra(&cloud, cx, tls_ok).await,
             Err(e) => return Finding::error(Self::ID, e.to_string()),
         };
         let accepts: &[Option<&'static str>] = if settings.check_xml {
@@ -208,7 +213,8 @@ pub const ENTRA_DISCOVER_API_VERSION: &str = "1.7";
 
 /// Microsoft Entra ID: the verdict comes from Microsoft's tenant discovery as a Windows 10+ device
 /// calls it; the 1.0 contract under `/<domain>/` (what older clients use) is supporting evidence.
-async fn entra(cloud: &HttpsClient, settings: &wpj_core::Settings, tls_ok: bool) -> Finding {
+async fn entra(cloud: &HttpsClient, cx: &Context, tls_ok: bool) -> Finding {
+    let settings = cx.settings();
     let target = &settings.target;
     let service = Some(ServiceKind::Entra);
     let discover_url = settings.https_url(
@@ -228,7 +234,7 @@ async fn entra(cloud: &HttpsClient, settings: &wpj_core::Settings, tls_ok: bool)
     let (mut discover, contract) = tokio::join!(
         walk(
             cloud,
-            discover_url,
+            discover_url.clone(),
             Some("application/json"),
             ENTRA_DISCOVER_API_VERSION,
             target,
@@ -256,8 +262,52 @@ async fn entra(cloud: &HttpsClient, settings: &wpj_core::Settings, tls_ok: bool)
             target.suffix(),
             problem.failure.code()
         );
+        if let Some(refusal) = &discover.refusal {
+            problem.detail.push_str(&refused(refusal));
+        }
     }
-    let mut finding = compose(std::slice::from_ref(&discover), tls_ok);
+    // Through a proxy: is it re-signing Microsoft's endpoint (compared with what the TLS step
+    // saw directly)?
+    let mut inspected = Vec::new();
+    if tls_ok {
+        let direct = cx
+            .output::<CapturedChain>()
+            .and_then(|chain| chain.served.first())
+            .and_then(|leaf| issuer_of(leaf));
+        let net = Net::for_run(cx).ok();
+        let seen = match &net {
+            Some(net) => {
+                through_proxy(
+                    net,
+                    ENTRA_REGISTRATION_HOST,
+                    &discover_url,
+                    direct.as_deref(),
+                )
+                .await
+            }
+            None => None,
+        };
+        match seen {
+            Some(seen) if !seen.trusted => discover.result = Err(seen.problem()),
+            Some(seen) => inspected.push(seen),
+            None => {}
+        }
+    }
+    let throttled = error_status.is_some_and(|s| s == 429 || s == 503);
+    let mut finding =
+        warn_of_inspection(compose(std::slice::from_ref(&discover), tls_ok), &inspected);
+    if finding.status == Status::Fail
+        && discover
+            .result
+            .as_ref()
+            .err()
+            .is_some_and(|p| p.failure == JoinFailure::InvalidCa)
+    {
+        finding.remediation = Some(INSPECTION_REMEDIATION.to_owned());
+    }
+    if throttled && finding.status == Status::Fail {
+        finding.remediation = Some(THROTTLED_REMEDIATION.to_owned());
+    }
     let said = match &contract.result {
         Ok(_) => "the 1.0 contract Windows 8.1 asks for answers with a document".to_owned(),
         Err(problem) => format!("the 1.0 contract Windows 8.1 asks for: {problem}"),
@@ -309,15 +359,63 @@ fn judge_clock<'a>(
 
 /// What a Windows 10+ device logs when Microsoft's tenant discovery answers `status`.
 ///
-/// 503 is `DSREG_SERVER_BUSY` (REFERENCE §2); a 400/404 means the service does not know the domain as
-/// a verified domain of any tenant, which the client reports as `DSREG_TENANT_NOT_FOUND` (inferred:
-/// the mapping of the service's error answers to client codes is not publicly documented).
+/// 503 is `DSREG_SERVER_BUSY` 0x801C0025 ("HTTP 503 from DRS server", Troubleshoot Microsoft Entra
+/// hybrid joined devices, HTTP errors); a 400/404 means the service does not know the domain as a
+/// verified domain of any tenant, which the client reports as `DSREG_TENANT_NOT_FOUND` (inferred:
+/// the mapping of the service's error answers to client codes is not publicly documented). 429
+/// (throttling) has no documented DSREG code: it stays an HTTP error, marked unconfirmed. The
+/// JSON error the service sends (`ErrorCode`, `Message`) is what the device records as its server
+/// error code and message; it is shown, not mapped to a code of its own.
 fn entra_error(status: u16) -> JoinFailure {
     match status {
         503 => JoinFailure::DsregServerBusy,
         400 | 404 => JoinFailure::DsregTenantNotFound,
         _ => JoinFailure::HttpError,
     }
+}
+
+/// What to do when Microsoft's tenant discovery throttles or is busy.
+const THROTTLED_REMEDIATION: &str = "Wait as long as the service asks (Retry-After) and \
+    diagnose again; devices retry at their next registration attempt. If it persists, look for \
+    what else calls enterpriseregistration.windows.net from the same egress address (scripts, \
+    many devices behind one proxy address) and check the Microsoft 365 service health.";
+
+/// What an error answer of Microsoft's tenant discovery adds: the service's error code and
+/// message (what `dsregcmd /status` shows as `Server ErrorCode` and `Server Message`), and for a
+/// throttling answer, when to ask again and what a device logs.
+fn refused(answer: &Response) -> String {
+    let mut said = String::new();
+    if let Some(error) = ServiceError::parse(&answer.body) {
+        let _ = write!(said, "; {error}");
+    }
+    if !matches!(answer.status, 429 | 503) {
+        return said;
+    }
+    let wait = answer
+        .retry_after
+        .as_deref()
+        .map(|v| (v, retry_after(v, time::OffsetDateTime::now_utc())));
+    match wait {
+        Some((_, Some(wait))) => {
+            let _ = write!(
+                said,
+                "; it asks to be asked again in {} s (Retry-After)",
+                wait.as_secs()
+            );
+        }
+        Some((value, None)) => {
+            let _ = write!(said, "; its Retry-After ({value:?}) is not usable");
+        }
+        None => said.push_str("; it gives no Retry-After"),
+    }
+    said.push_str(": the service is throttling or busy; this tool asked once and does not retry");
+    if answer.status == 429 {
+        said.push_str(
+            ". Microsoft documents DSREG_SERVER_BUSY (0x801C0025) for HTTP 503 only: the code a \
+             Windows 10/11 device logs for HTTP 429 is unconfirmed",
+        );
+    }
+    said
 }
 
 /// Follows one request through its redirects to a judged answer.
@@ -338,6 +436,7 @@ async fn walk(
         other_host: None,
         result: Err(Problem::new(JoinFailure::UnknownError, String::new())),
         own_limit: None,
+        refusal: None,
     };
     let start_host = host_of(&start);
     let mut seen = vec![start.clone()];
@@ -373,6 +472,9 @@ async fn walk(
             }
         }
         out.result = answer(&url, &response, api_version, target, service);
+        if response.status >= 400 {
+            out.refusal = Some(response);
+        }
         return out;
     }
 }

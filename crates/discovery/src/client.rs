@@ -7,12 +7,13 @@ use wpj_net::{FetchError, HttpsClient, Reply};
 /// How much of a body evidence keeps.
 const EXCERPT: usize = 300;
 /// The response headers evidence keeps.
-const KEPT_HEADERS: [&str; 5] = [
+const KEPT_HEADERS: [&str; 6] = [
     "content-type",
     "content-length",
     "location",
     "server",
     "date",
+    "retry-after",
 ];
 
 /// A complete response.
@@ -21,6 +22,8 @@ pub(crate) struct Response {
     pub(crate) status: u16,
     pub(crate) content_type: Option<String>,
     pub(crate) location: Option<String>,
+    /// When a throttling service asks to be asked again.
+    pub(crate) retry_after: Option<String>,
     pub(crate) body: Vec<u8>,
 }
 
@@ -40,6 +43,7 @@ pub(crate) async fn get(
             status,
             content_type: reply.header("content-type").map(str::to_owned),
             location: reply.header("location").map(str::to_owned),
+            retry_after: reply.header("retry-after").map(str::to_owned),
             body: reply.body,
         }),
     };

@@ -10,10 +10,12 @@ use wpj_core::{
     ResolverView, Resolvers, ServiceKind, Settings, Stage, Status,
 };
 use wpj_net::{HttpsClient, Net};
-use wpj_tls::{validate_host, verifying_config};
+use wpj_tls::verifying_config;
 
 use crate::check::ContractCheck;
-use crate::client::{get, request_problem};
+use crate::client::get;
+use crate::inspection::{Inspection, through_proxy, warn_of_inspection};
+use crate::trouble::{Trouble, sign_in_host, troubled_finding};
 
 /// Microsoft Entra ID's sign-in host.
 pub const LOGIN_HOST: &str = "login.microsoftonline.com";
@@ -79,14 +81,37 @@ impl Check for EntraSignInCheck {
             );
         }
         let mut seen = Vec::new();
-        let mut problems: Vec<Problem> = Vec::new();
+        let mut problems: Vec<Trouble> = Vec::new();
         let mut warnings = Vec::new();
-        let hosts =
-            join_all([LOGIN_HOST, DEVICE_LOGIN_HOST].map(|h| host_chain(cx, h, None))).await;
+        let microsoft = [LOGIN_HOST, DEVICE_LOGIN_HOST];
+        let hosts = join_all(microsoft.map(|h| host_chain(cx, h, None))).await;
+        let mut direct_issuers = Vec::new();
         for result in hosts {
             match result {
-                Ok(line) => seen.push(line),
-                Err(p) => problems.push(p),
+                Ok((line, issuer)) => {
+                    seen.push(line);
+                    direct_issuers.push(issuer);
+                }
+                Err(p) => {
+                    problems.push(p);
+                    direct_issuers.push(None);
+                }
+            }
+        }
+        let inspecting = match Net::for_run(cx) {
+            Ok(net) => inspections(&net, settings, &microsoft, &direct_issuers).await,
+            Err(e) => {
+                problems.push(e.into());
+                Vec::new()
+            }
+        };
+        let mut inspected = Vec::new();
+        for inspection in inspecting {
+            if inspection.trusted {
+                inspected.push(inspection);
+            } else {
+                // What a device behind the proxy meets first, whatever else fails after it.
+                problems.insert(0, Trouble::Device(inspection.problem()));
             }
         }
         let mut evidence = Vec::new();
@@ -112,7 +137,7 @@ impl Check for EntraSignInCheck {
                 .await;
             }
         }
-        let mut finding = if let Some(failing) = Finding::from_problems(Self::ID, &problems) {
+        let finding = if let Some(failing) = troubled_finding(Self::ID, &problems) {
             failing
         } else if warnings.is_empty() {
             Finding::pass(Self::ID, seen.join("; "))
@@ -123,6 +148,7 @@ impl Check for EntraSignInCheck {
             )
             .with_remediation("Publish the federation service in every DNS view devices use.")
         };
+        let mut finding = warn_of_inspection(finding, &inspected);
         finding.evidence.extend(evidence);
         if finding.status == Status::Fail {
             finding.remediation = Some(
@@ -155,20 +181,41 @@ fn view_names(settings: &Settings) -> Vec<String> {
 }
 
 /// Resolves `host` (in the first view, or in `view`), handshakes with it, judges its chain for
-/// its name and checks the chain's revocation: `Ok` with one line, or the failure.
-async fn host_chain(cx: &Context, host: &str, view: Option<usize>) -> Result<String, Problem> {
+/// its name and checks the chain's revocation: `Ok` with one line and the issuer of its
+/// certificate, or the failure.
+async fn host_chain(
+    cx: &Context,
+    host: &str,
+    view: Option<usize>,
+) -> Result<(String, Option<String>), Trouble> {
     let address = resolve(cx, host, view).await?;
-    let node = validate_host(address, host, cx).await?;
-    let issuer = node.leaf.map_or_else(String::new, |c| {
-        format!(", certificate issued by {}", c.issuer)
+    let node = sign_in_host(address, host, cx).await?;
+    let issuer = node.leaf.map(|c| c.issuer);
+    let by = issuer
+        .as_ref()
+        .map_or_else(String::new, |i| format!(", certificate issued by {i}"));
+    Ok((format!("{host} ({address}) reachable{by}"), issuer))
+}
+
+/// For each of `hosts` the run's proxy carries, whether it re-signs it (compared with the issuer
+/// the host presented directly, in the same order).
+async fn inspections(
+    net: &Net,
+    settings: &Settings,
+    hosts: &[&str],
+    direct_issuers: &[Option<String>],
+) -> Vec<Inspection> {
+    let looks = hosts.iter().zip(direct_issuers).map(|(host, issuer)| {
+        let url = settings.https_url(host, "/");
+        async move { through_proxy(net, host, &url, issuer.as_deref()).await }
     });
-    Ok(format!("{host} ({address}) reachable{issuer}"))
+    join_all(looks).await.into_iter().flatten().collect()
 }
 
 /// The first address of `host` in `view` (the run's first view when `None`), on the run's port.
-async fn resolve(cx: &Context, host: &str, view: Option<usize>) -> Result<SocketAddr, Problem> {
+async fn resolve(cx: &Context, host: &str, view: Option<usize>) -> Result<SocketAddr, Trouble> {
     let settings = cx.settings();
-    let net = run_net(cx)?;
+    let net = Net::for_run(cx)?;
     let resolver = match view.and_then(|v| view_of(settings, v)) {
         None => net.resolver().clone(),
         Some(v) => net.resolver_in(&v),
@@ -182,26 +229,21 @@ async fn resolve(cx: &Context, host: &str, view: Option<usize>) -> Result<Socket
     Ok(SocketAddr::new(ips[0], settings.port))
 }
 
-/// The run's network layer; the tool's own trouble when it cannot be set up.
-fn run_net(cx: &Context) -> Result<std::sync::Arc<Net>, Problem> {
-    Net::for_run(cx).map_err(|e| Problem::new(JoinFailure::UnknownError, e.to_string()))
-}
-
 /// A verifying HTTP client for `host` at `address` (resolved through the run's DNS when `None`).
 fn client_for(
     cx: &Context,
     host: &str,
     address: Option<SocketAddr>,
-) -> Result<HttpsClient, Problem> {
-    let net = run_net(cx)?;
-    net.https(verifying_config(net.trust(), &[]))
+) -> Result<HttpsClient, Trouble> {
+    let net = Net::for_run(cx)?;
+    Ok(net
+        .https(verifying_config(net.trust(), &[]))
         .pinned(host, address.as_slice())
-        .build()
-        .map_err(|e| Problem::new(JoinFailure::UnknownError, e.to_string()))
+        .build()?)
 }
 
 /// Asks the user realm about the target's domain.
-async fn user_realm(cx: &Context, evidence: &mut Vec<Evidence>) -> Result<Realm, Problem> {
+async fn user_realm(cx: &Context, evidence: &mut Vec<Evidence>) -> Result<Realm, Trouble> {
     let settings = cx.settings();
     let upn = if settings.target.input().contains('@') && !settings.target.input().contains("://") {
         settings.target.input().to_owned()
@@ -215,12 +257,12 @@ async fn user_realm(cx: &Context, evidence: &mut Vec<Evidence>) -> Result<Realm,
     let client = client_for(cx, LOGIN_HOST, None)?;
     let (exchange, result) = get(&client, &url, Some("application/json")).await;
     evidence.push(Evidence::Http(exchange));
-    let response = result.map_err(|e| request_problem(&e, &url))?;
+    let response = result.map_err(|e| Trouble::of_request(&e, &url))?;
     let realm_failed = |why: String| {
-        Problem::new(
+        Trouble::Device(Problem::new(
             JoinFailure::DsregUserRealmDiscoveryFailed,
             format!("user realm discovery for {upn}: {why}"),
-        )
+        ))
     };
     if response.status != 200 {
         return Err(realm_failed(format!("HTTP {}", response.status)));
@@ -248,7 +290,7 @@ async fn federation(
     cx: &Context,
     sts: &str,
     seen: &mut Vec<String>,
-    problems: &mut Vec<Problem>,
+    problems: &mut Vec<Trouble>,
     warnings: &mut Vec<String>,
     evidence: &mut Vec<Evidence>,
 ) {
@@ -258,18 +300,22 @@ async fn federation(
     for (i, name) in views.iter().enumerate() {
         match resolve(cx, sts, Some(i)).await {
             Ok(address) => resolved.push((i, name, address)),
+            Err(own @ Trouble::Own(_)) => {
+                problems.push(own);
+                return;
+            }
             Err(p) => warnings.push(format!("in the {name} view {p}")),
         }
     }
     if resolved.is_empty() {
-        problems.push(Problem::new(
+        problems.push(Trouble::Device(Problem::new(
             JoinFailure::NameNotResolved,
             format!("the federation service {sts} does not resolve in any view"),
-        ));
+        )));
         return;
     }
     match host_chain(cx, sts, Some(resolved[0].0)).await {
-        Ok(line) => seen.push(line),
+        Ok((line, _)) => seen.push(line),
         Err(p) => {
             problems.push(p);
             return;
@@ -293,15 +339,15 @@ async fn federation(
             let (exchange, result) = get(&client, &url, None).await;
             evidence.push(Evidence::Http(exchange));
             match result {
-                Err(e) => problems.push(request_problem(&e, &url)),
-                Ok(r) if path == MEX_PATH && r.status != 200 => problems.push(Problem::new(
+                Err(e) => problems.push(Trouble::of_request(&e, &url)),
+                Ok(r) if path == MEX_PATH && r.status != 200 => problems.push(Trouble::Device(Problem::new(
                     JoinFailure::HttpError,
                     format!("{url} answers HTTP {} in the {view} view: hybrid join reads the WS-Trust metadata there", r.status),
-                )),
-                Ok(r) if r.status >= 500 || r.status == 404 => problems.push(Problem::new(
+                ))),
+                Ok(r) if r.status >= 500 || r.status == 404 => problems.push(Trouble::Device(Problem::new(
                     JoinFailure::HttpError,
                     format!("{url} answers HTTP {} in the {view} view: computers authenticate there for hybrid join", r.status),
-                )),
+                ))),
                 Ok(r) => seen.push(format!("{url} answers HTTP {} in the {view} view", r.status)),
             }
         }

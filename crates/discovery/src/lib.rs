@@ -39,6 +39,9 @@ mod client;
 mod clock;
 mod document;
 mod entra;
+mod inspection;
+mod service_error;
+mod trouble;
 
 pub use check::{
     ContractCheck, Documents, ENTRA_DISCOVER_API_VERSION, MAX_REDIRECTS, node_contract,
@@ -48,3 +51,9 @@ pub use document::XML_NAMESPACE;
 pub use entra::{
     DEVICE_LOGIN_HOST, EntraSignInCheck, LOGIN_HOST, MEX_PATH, WINDOWS_TRANSPORT_PATH,
 };
+pub use inspection::{
+    INSPECTION_REMEDIATION, INSPECTION_SOURCE, Inspection, TRUSTED_CONSEQUENCE, issuer_of,
+    through_proxy, warn_of_inspection,
+};
+pub use service_error::{ServiceError, retry_after};
+pub use trouble::{Trouble, sign_in_host, troubled_finding};

@@ -71,11 +71,21 @@ impl Net {
     /// # Errors
     /// When the settings give nothing to trust, no DNS server, or an unusable proxy URL.
     pub fn for_run(cx: &Context) -> Result<Arc<Self>, NetError> {
+        Self::for_run_with(cx, Limits::default())
+    }
+
+    /// As [`Net::for_run`], made with `limits` if no check of the run made it yet (an embedding
+    /// tool sets its own caps and budget so before it runs the checks; the tests exhaust a tiny
+    /// budget so). When the run's layer already exists, it is returned as it is.
+    ///
+    /// # Errors
+    /// As [`Net::for_run`].
+    pub fn for_run_with(cx: &Context, limits: Limits) -> Result<Arc<Self>, NetError> {
         cx.run_shared::<NetSlot>()
             .0
             .get_or_init(|| {
                 let resolver = HostResolver::for_run(cx)?;
-                Self::with_resolver(cx.settings(), resolver, Limits::default()).map(Arc::new)
+                Self::with_resolver(cx.settings(), resolver, limits).map(Arc::new)
             })
             .clone()
     }

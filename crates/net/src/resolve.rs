@@ -53,17 +53,34 @@ pub fn root_cause(e: &(dyn StdError + 'static)) -> String {
     root.to_string()
 }
 
-/// What a reqwest error means, in the library's terms. `timeout` is the bound that was set.
-pub(crate) fn classify(e: &reqwest::Error, timeout: Duration) -> FetchError {
-    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+/// A DNS or TLS failure behind `e`, looked for along its sources and inside the I/O errors on the
+/// way (whose `source` skips the error they wrap: a TLS failure through a proxy's tunnel arrives
+/// so, and is a TLS failure for the device as much as a direct one).
+fn named_cause(e: &(dyn StdError + 'static)) -> Option<FetchError> {
+    let mut source = Some(e);
     while let Some(s) = source {
         if let Some(dns) = s.downcast_ref::<DnsFailure>() {
-            return FetchError::Dns(Box::new(dns.0.clone()));
+            return Some(FetchError::Dns(Box::new(dns.0.clone())));
         }
         if let Some(tls) = s.downcast_ref::<rustls::Error>() {
-            return FetchError::Tls(tls.to_string());
+            return Some(FetchError::Tls(tls.to_string()));
+        }
+        if let Some(found) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+            .and_then(|inner| named_cause(inner))
+        {
+            return Some(found);
         }
         source = s.source();
+    }
+    None
+}
+
+/// What a reqwest error means, in the library's terms. `timeout` is the bound that was set.
+pub(crate) fn classify(e: &reqwest::Error, timeout: Duration) -> FetchError {
+    if let Some(found) = named_cause(e) {
+        return found;
     }
     if e.is_builder() {
         FetchError::BadUrl(root_cause(e))

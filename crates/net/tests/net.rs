@@ -139,3 +139,24 @@ async fn settings_that_reach_nothing_are_typed_errors() {
     assert!(matches!(err, wpj_net::NetError::Proxy { .. }), "{err:?}");
     assert!(!err.to_string().contains("s3cret"), "{err}");
 }
+
+#[tokio::test]
+async fn a_certificate_refused_through_a_proxys_tunnel_is_a_tls_failure() {
+    // A chain the run does not trust, presented inside a CONNECT tunnel: the TLS error arrives
+    // wrapped in I/O errors, and is still a TLS failure (not "cannot connect").
+    let lab = lab().await;
+    let proxy = lab.inspecting_proxy().await.expect("proxy starts");
+    let mut s = settings(&lab);
+    s.proxy = Some(proxy.url());
+    s.no_proxy = Some(String::new());
+    let net = Net::new(&s, Limits::default()).unwrap();
+    let client = net.https(net.trust().client_config()).build().unwrap();
+    let url = format!("https://{}:{}/", lab.registration_name(), lab.https_port());
+    let reply = client.get_status(&url).await;
+    assert!(
+        matches!(&reply.error, Some(FetchError::Tls(why)) if why.contains("UnknownIssuer")),
+        "{:?}",
+        reply.error
+    );
+    assert_eq!(reply.path, format!("proxy {}", proxy.url()));
+}

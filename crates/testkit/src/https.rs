@@ -63,6 +63,15 @@ pub enum ContractFault {
     IncompleteDocument,
     /// The document, with a `Date` header this many minutes from the lab's clock.
     ClockSkew(i64),
+    /// The service throttles: this status (429 or 503) with a JSON error body, and a
+    /// `Retry-After` header of this many seconds when given (to the contract and to Microsoft's
+    /// tenant discovery alike).
+    Throttled {
+        /// 429 Too Many Requests, or 503 Service Unavailable.
+        status: u16,
+        /// The `Retry-After` header's seconds, if any.
+        retry_after: Option<u32>,
+    },
 }
 
 /// The captive portal's page.
@@ -81,6 +90,9 @@ xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\" name=\"SecurityTokenService\"></
 /// What the federation service's passive endpoint (`/adfs/ls`) answers without a sign-in request.
 pub const ADFS_SIGN_IN_HTML: &str = "<!DOCTYPE html><html><head><title>Sign In</title></head>\
 <body><p>An error occurred: no sign-in request.</p></body></html>";
+
+/// The `ErrorCode` of the JSON body a throttled answer carries ([`ContractFault::Throttled`]).
+pub const THROTTLED_ERROR_CODE: &str = "TooManyRequests";
 
 /// Size of the oversized body.
 pub const OVERSIZED_BODY_LEN: usize = 4 * 1024 * 1024;
@@ -129,11 +141,17 @@ impl Site {
             "/enrollmentserver/contract" => self.contract(request, &same_host),
             p if p == cloud_path => self.contract(request, &same_host),
             p if p == format!("/{}/discover", self.domain) => {
-                let status = match self.contract {
-                    ContractFault::Status(status) => status,
-                    _ => 200,
+                let response = match self.contract {
+                    ContractFault::Status(status) => {
+                        entra_discover_response(request, &self.domain, status)
+                    }
+                    ContractFault::Throttled {
+                        status,
+                        retry_after,
+                    } => throttled(status, retry_after),
+                    _ => entra_discover_response(request, &self.domain, 200),
                 };
-                Route::Respond(entra_discover_response(request, &self.domain, status))
+                Route::Respond(response)
             }
             "/adfs/enrollmentserver/contract" => {
                 Route::Respond(contract_response(request, &self.service))
@@ -182,6 +200,10 @@ impl Site {
                 contract_response(request, &self.service).dated(time::Duration::minutes(minutes)),
             ),
             ContractFault::Status(status) => Route::Respond(Response::text(status, "lab fault")),
+            ContractFault::Throttled {
+                status,
+                retry_after,
+            } => Route::Respond(throttled(status, retry_after)),
             ContractFault::CaptivePortal => {
                 Route::ok("text/html; charset=utf-8", CAPTIVE_PORTAL_HTML)
             }
@@ -228,6 +250,24 @@ impl Site {
             }
         }
     }
+}
+
+/// A throttled answer: `status` with a JSON error naming the throttling, and `Retry-After` when
+/// given.
+fn throttled(status: u16, retry_after: Option<u32>) -> Response {
+    let mut response = Response::new(
+        status,
+        "application/json; charset=utf-8",
+        format!(
+            "{{\"ErrorCode\":\"{THROTTLED_ERROR_CODE}\",\"Message\":\"Too many requests (lab fault).\"}}"
+        ),
+    );
+    if let Some(seconds) = retry_after {
+        response
+            .headers
+            .push(("Retry-After".to_owned(), seconds.to_string()));
+    }
+    response
 }
 
 fn openid_configuration(service: &Service) -> String {

@@ -29,6 +29,7 @@ pub mod fuzz;
 pub mod hostile;
 pub mod http;
 pub mod https;
+pub mod inspection;
 pub mod lab;
 pub mod latency;
 pub mod legacy;
@@ -44,6 +45,7 @@ pub mod web;
 pub use discovery::EntraRealm;
 pub use hostile::Hostile;
 pub use lab::{
-    ChainShape, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked,
+    ChainShape, CorporateRoot, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec,
+    Revoked,
 };
 pub use scenario::{Expected, Scenario};

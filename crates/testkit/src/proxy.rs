@@ -3,7 +3,8 @@
 //!
 //! [`ConnectProxy`] tunnels every `CONNECT` to one fixed address. [`ForwardProxy`] is a forward
 //! proxy as clients meet them: it routes by host name, tunnels `CONNECT` (`https://` URLs) and
-//! relays plain-HTTP requests sent in absolute form (`http://` URLs).
+//! relays plain-HTTP requests sent in absolute form (`http://` URLs);
+//! [`ForwardProxy::start_inspecting`] makes one that inspects TLS ([`crate::inspection`]).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -15,6 +16,7 @@ use tokio::io::{AsyncWriteExt, copy_bidirectional};
 use tokio::net::{TcpListener, TcpStream};
 
 use crate::http::{Request, Response, read_head, read_request, read_request_and_rest};
+use crate::inspection::Inspector;
 use crate::server::{TaskGuard, serve};
 
 /// How long [`ForwardProxy`] waits for a connection to an upstream server.
@@ -125,6 +127,7 @@ pub struct ProxiedRequest {
 pub struct ForwardProxy {
     addr: SocketAddr,
     requests: Arc<Mutex<Vec<ProxiedRequest>>>,
+    inspector: Option<Arc<Inspector>>,
     _task: TaskGuard,
 }
 
@@ -133,6 +136,32 @@ impl ForwardProxy {
     /// it is sent to; the port comes from the request.
     pub async fn start(routes: HashMap<String, IpAddr>) -> std::io::Result<Self> {
         let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+        Self::serve_on(listener, routes, None)
+    }
+
+    /// Starts a TLS-inspecting proxy on loopback: as [`ForwardProxy::start`], except that every
+    /// `CONNECT` is answered by the proxy itself with a certificate it mints for the host under
+    /// its own corporate CA ([`Inspector`]), and relayed to the real server over TLS that trusts
+    /// `upstream_roots`. Plain-HTTP requests for its CA's CRLs ([`crate::inspection::INSPECTION_CRL_HOST`] at the
+    /// proxy's port) are answered by the proxy.
+    ///
+    /// # Errors
+    /// When the listener cannot be bound or the corporate CA cannot be minted.
+    pub async fn start_inspecting(
+        routes: HashMap<String, IpAddr>,
+        upstream_roots: &[rustls_pki_types::CertificateDer<'static>],
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0)).await?;
+        let port = listener.local_addr()?.port();
+        let inspector = Inspector::new(upstream_roots, port).map_err(std::io::Error::other)?;
+        Self::serve_on(listener, routes, Some(Arc::new(inspector)))
+    }
+
+    fn serve_on(
+        listener: TcpListener,
+        routes: HashMap<String, IpAddr>,
+        inspector: Option<Arc<Inspector>>,
+    ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let routes: Arc<HashMap<String, IpAddr>> = Arc::new(
             routes
@@ -142,19 +171,32 @@ impl ForwardProxy {
         );
         let requests = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&requests);
+        let inspecting = inspector.clone();
         let task = serve(listener, move |client, _| {
             let routes = Arc::clone(&routes);
             let seen = Arc::clone(&seen);
+            let inspector = inspecting.clone();
             async move {
-                let _ =
-                    tokio::time::timeout(CONNECTION_LIMIT, forward(client, &routes, &seen)).await;
+                let _ = tokio::time::timeout(
+                    CONNECTION_LIMIT,
+                    forward(client, &routes, &seen, inspector.as_deref()),
+                )
+                .await;
             }
         });
         Ok(Self {
             addr,
             requests,
+            inspector,
             _task: task,
         })
+    }
+
+    /// The corporate CA of a TLS-inspecting proxy ([`ForwardProxy::start_inspecting`]); `None`
+    /// for a proxy that tunnels.
+    #[must_use]
+    pub fn inspector(&self) -> Option<&Inspector> {
+        self.inspector.as_deref()
     }
 
     /// The proxy's address.
@@ -184,6 +226,7 @@ async fn forward(
     mut client: TcpStream,
     routes: &HashMap<String, IpAddr>,
     seen: &Mutex<Vec<ProxiedRequest>>,
+    inspector: Option<&Inspector>,
 ) {
     let Some((request, early)) = read_request_and_rest(&mut client).await else {
         return;
@@ -211,6 +254,11 @@ async fn forward(
             .await;
         return;
     }
+    if let Some(crl) = inspector.and_then(|i| i.own_crl(&proxied.host, proxied.port, &proxied.path))
+    {
+        let _ = crl.write_to(&mut client).await;
+        return;
+    }
     let Some(ip) = routes.get(&proxied.host) else {
         let _ = Response::text(502, "unknown host")
             .write_to(&mut client)
@@ -229,9 +277,15 @@ async fn forward(
         if client
             .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
             .await
-            .is_ok()
-            && upstream.write_all(&early).await.is_ok()
+            .is_err()
         {
+            return;
+        }
+        if let Some(inspector) = inspector {
+            inspector
+                .intercept(client, early, upstream, &proxied.host)
+                .await;
+        } else if upstream.write_all(&early).await.is_ok() {
             let _ = copy_bidirectional(&mut client, &mut upstream).await;
         }
     } else {

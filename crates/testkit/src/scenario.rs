@@ -9,7 +9,7 @@ use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::hostile::Hostile;
 use crate::https::{ContractFault, TlsFault};
-use crate::lab::{ChainShape, CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
+use crate::lab::{ChainShape, CorporateRoot, CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
 use crate::legacy::{LEGACY_DOMAIN, LegacyChain};
 use crate::pki::Validity;
 
@@ -573,6 +573,48 @@ impl Scenario {
                 "the AD FS token-signing certificate expires in 10 days",
                 Warning,
                 with(|s| s.token_signing_days_left = 10),
+            ),
+            scenario(
+                "entra-discover-throttled",
+                "Entra ID: Microsoft's tenant discovery throttles (HTTP 429, Retry-After: 120); its DSREG code is unconfirmed",
+                Failure(F::HttpError),
+                LabSpec {
+                    contract: ContractFault::Throttled {
+                        status: 429,
+                        retry_after: Some(120),
+                    },
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
+                "entra-discover-busy",
+                "Entra ID: Microsoft's tenant discovery is busy (HTTP 503, Retry-After: 30): DSREG_SERVER_BUSY",
+                Failure(F::DsregServerBusy),
+                LabSpec {
+                    contract: ContractFault::Throttled {
+                        status: 503,
+                        retry_after: Some(30),
+                    },
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
+                "entra-tls-inspection",
+                "Entra ID through a TLS-inspecting proxy that re-signs Microsoft's hosts with a corporate root the devices lack",
+                Failure(F::InvalidCa),
+                LabSpec {
+                    inspecting_proxy: Some(CorporateRoot::NotTrusted),
+                    ..LabSpec::entra()
+                },
+            ),
+            scenario(
+                "entra-tls-inspection-trusted",
+                "Entra ID through a TLS-inspecting proxy whose corporate root the devices trust: discovery passes, device authentication at device.login.microsoftonline.com breaks",
+                Warning,
+                LabSpec {
+                    inspecting_proxy: Some(CorporateRoot::Trusted),
+                    ..LabSpec::entra()
+                },
             ),
         ];
         all.extend(crate::ocsp_scenarios::ocsp_scenarios());

@@ -29,7 +29,8 @@ pub use error::LabError;
 pub(crate) use pki_routes::pki_routes;
 pub(crate) use settings::settings_for;
 pub use spec::{
-    ChainShape, CrlFault, ExternalView, Flavour, LDAP_CDP_URL, LabSpec, LdapCdp, NodeSpec, Revoked,
+    ChainShape, CorporateRoot, CrlFault, ExternalView, Flavour, LDAP_CDP_URL, LabSpec, LdapCdp,
+    NodeSpec, Revoked,
 };
 pub use zones::{BLOCKED_IP, PROXY_IP};
 
@@ -50,6 +51,8 @@ pub struct Lab {
     ocsp_url: Option<String>,
     _relays: Vec<DelayRelay>,
     _black_holes: Vec<BlackHole>,
+    /// The TLS-inspecting proxy the lab is reached through, when its spec asks for one.
+    inspecting: Option<crate::proxy::ForwardProxy>,
     /// Ports that must refuse connections for the lab's life (held, so no other server takes them).
     _closed: Vec<tokio::net::TcpSocket>,
 }

@@ -2,7 +2,7 @@
 
 use wpj_core::{Mode, ResolverView, Resolvers, Settings, Target, TrustRoots};
 
-use super::Lab;
+use super::{CorporateRoot, Lab};
 
 impl Lab {
     /// Settings that point a diagnosis at this lab: its DNS views, its root only, its port.
@@ -11,13 +11,32 @@ impl Lab {
         let target = Target::parse(&self.spec.domain).unwrap_or_else(|e| {
             unreachable!("lab domains are valid: {e}");
         });
-        settings_for(
+        let mut settings = settings_for(
             target,
             self.views(),
             &self.trust_root_pem,
             self.https_port,
             self.probe_port,
-        )
+        );
+        if let Some(proxy) = &self.inspecting {
+            settings.proxy = Some(proxy.url());
+            settings.no_proxy = Some(String::new());
+            if let (Some(CorporateRoot::Trusted), Some(inspector)) =
+                (self.spec.inspecting_proxy, proxy.inspector())
+            {
+                settings
+                    .trust
+                    .extra_pem
+                    .push(inspector.root_pem().into_bytes());
+            }
+        }
+        settings
+    }
+
+    /// The TLS-inspecting proxy the lab is reached through ([`crate::LabSpec::inspecting_proxy`]).
+    #[must_use]
+    pub fn lab_proxy(&self) -> Option<&crate::proxy::ForwardProxy> {
+        self.inspecting.as_ref()
     }
 }
 

@@ -23,6 +23,15 @@ pub enum Flavour {
     Entra,
 }
 
+/// Whether the devices of a lab behind a TLS-inspecting proxy have the proxy's corporate root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorporateRoot {
+    /// Deployed to the devices (the run trusts it).
+    Trusted,
+    /// Not deployed (the run trusts only the lab's own root).
+    NotTrusted,
+}
+
 /// What the external DNS view answers (split horizon).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExternalView {
@@ -189,6 +198,10 @@ pub struct LabSpec {
     /// Entra ID labs: Microsoft's sign-in hosts resolve to an address where nothing listens
     /// (a firewall that refuses them).
     pub login_blocked: bool,
+    /// The lab is reached through a TLS-inspecting proxy ([`Lab::inspecting_proxy`](super::Lab)),
+    /// which the lab's settings name as the run's proxy; its corporate root is trusted by them
+    /// or not.
+    pub inspecting_proxy: Option<CorporateRoot>,
     /// The DNS answer for the registration name also carries an unrelated CNAME
     /// (`stray.<domain>` → `enterpriseregistration.windows.net`) outside the queried chain.
     pub stray_cname: bool,
@@ -235,6 +248,7 @@ impl Default for LabSpec {
             sts_in_dns: true,
             realm: EntraRealm::Managed,
             login_blocked: false,
+            inspecting_proxy: None,
             latency: None,
             hostile: Hostile::None,
             ocsp: None,

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::net::TcpListener;
 
@@ -259,7 +259,7 @@ impl Lab {
         } else {
             pki.root.pem()
         };
-        Ok(Self {
+        let mut lab = Self {
             spec,
             views,
             https_port,
@@ -267,14 +267,20 @@ impl Lab {
             pki_base_url,
             pki,
             trust_root_pem,
-            startup: started.elapsed(),
+            startup: Duration::ZERO,
             _https: https,
             web,
             ocsp,
             ocsp_url,
             _relays: relays,
             _black_holes: black_holes,
+            inspecting: None,
             _closed: closed,
-        })
+        };
+        if lab.spec.inspecting_proxy.is_some() {
+            lab.inspecting = Some(lab.inspecting_proxy().await?);
+        }
+        lab.startup = started.elapsed();
+        Ok(lab)
     }
 }

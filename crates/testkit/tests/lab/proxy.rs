@@ -327,3 +327,154 @@ async fn plain_requests_are_forwarded_in_origin_form_with_host_kept_and_bodies_r
         )]
     );
 }
+
+/// A rustls client configuration (ring) trusting only `root`.
+fn trusting(
+    root: &rustls_pki_types::CertificateDer<'static>,
+) -> std::sync::Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root.clone()).expect("root");
+    std::sync::Arc::new(
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth(),
+    )
+}
+
+/// Through `proxy`, by hand: `CONNECT host:port`, TLS as `host` with `config`, `GET path`. The
+/// certificate the tunnel presented and the response, or the TLS error.
+async fn through_tunnel(
+    proxy: &ForwardProxy,
+    config: std::sync::Arc<rustls::ClientConfig>,
+    host: &str,
+    port: u16,
+    path: &str,
+) -> Result<(rustls_pki_types::CertificateDer<'static>, String), std::io::Error> {
+    let mut tcp = tokio::net::TcpStream::connect(proxy.addr()).await?;
+    tcp.write_all(
+        format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n").as_bytes(),
+    )
+    .await?;
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0u8; 1];
+        tcp.read_exact(&mut byte).await?;
+        head.push(byte[0]);
+    }
+    assert!(
+        head.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
+    let name = rustls_pki_types::ServerName::try_from(host.to_owned()).expect("name");
+    let mut tls = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await?;
+    let leaf = tls.get_ref().1.peer_certificates().expect("a chain")[0]
+        .clone()
+        .into_owned();
+    tls.write_all(
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+    .await?;
+    let mut response = Vec::new();
+    let _ = tls.read_to_end(&mut response).await;
+    Ok((leaf, String::from_utf8_lossy(&response).into_owned()))
+}
+
+#[tokio::test]
+async fn an_inspecting_proxy_re_signs_each_host_with_its_corporate_ca_and_relays() {
+    let lab = Lab::start(LabSpec::entra()).await.unwrap();
+    let proxy = lab.inspecting_proxy().await.unwrap();
+    let inspector = proxy.inspector().expect("an inspecting proxy");
+    let corporate = trusting(inspector.root());
+    let host = "login.microsoftonline.com";
+    let realm = "/common/UserRealm/?user=alice@fabrikam.test&api-version=1.0";
+    // Trusting the corporate root: the answer is the real server's, the certificate the proxy's.
+    let (leaf, response) = through_tunnel(&proxy, corporate, host, lab.https_port(), realm)
+        .await
+        .expect("accepted with the corporate root");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        response.contains("\"NameSpaceType\":\"Managed\""),
+        "relayed from the lab's server: {response}"
+    );
+    let (_, cert) = x509_parser::parse_x509_certificate(&leaf).unwrap();
+    assert_eq!(
+        cert.issuer().to_string(),
+        "O=wpj testkit, CN=wpj Lab Issuing CA (TLS inspection)"
+    );
+    let names: Vec<String> = cert
+        .subject_alternative_name()
+        .unwrap()
+        .unwrap()
+        .value
+        .general_names
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(names, [format!("DNSName({host})")]);
+    // Trusting only the lab's (Microsoft's) root: the proxy's certificate is refused.
+    let err = through_tunnel(&proxy, client_config(&lab), host, lab.https_port(), realm)
+        .await
+        .unwrap_err();
+    assert!(
+        rustls_error(&err).is_some_and(|e| matches!(
+            e,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer)
+        )),
+        "{err:?}"
+    );
+    // The corporate CA's CRL, named in what it mints, is served by the proxy itself.
+    let crl_url = cert
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            x509_parser::extensions::ParsedExtension::CRLDistributionPoints(points) => points
+                .points
+                .first()
+                .and_then(|p| match &p.distribution_point {
+                    Some(x509_parser::extensions::DistributionPointName::FullName(names)) => {
+                        names.first().map(|n| match n {
+                            x509_parser::extensions::GeneralName::URI(u) => (*u).to_owned(),
+                            other => other.to_string(),
+                        })
+                    }
+                    _ => None,
+                }),
+            _ => None,
+        })
+        .expect("a CRL distribution point");
+    assert_eq!(
+        crl_url,
+        format!(
+            "http://{}:{}{ISSUING_CRL_PATH}",
+            wpj_testkit::inspection::INSPECTION_CRL_HOST,
+            proxy.addr().port()
+        )
+    );
+    let crl = proxied_client(&lab, &proxy)
+        .get(&crl_url)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crl.status(), 200);
+    let der = crl.bytes().await.unwrap();
+    assert!(x509_parser::parse_x509_crl(&der).is_ok());
+    let connects: Vec<_> = proxy
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "CONNECT")
+        .collect();
+    assert_eq!(
+        connects,
+        [
+            request("CONNECT", host, lab.https_port(), ""),
+            request("CONNECT", host, lab.https_port(), "")
+        ]
+    );
+}

@@ -393,3 +393,63 @@ async fn raw_http_garbage_is_ignored_without_harm() {
         200
     );
 }
+
+/// Throttled tenant discovery: the status, `Retry-After` when scripted, and a JSON error naming
+/// the throttling, to a client that asks as dsreg does.
+#[tokio::test]
+async fn throttled_tenant_discovery_says_when_to_ask_again() {
+    for (name, status, retry_after) in [
+        ("entra-discover-throttled", 429, Some("120")),
+        ("entra-discover-busy", 503, Some("30")),
+    ] {
+        let lab = lab(name).await;
+        let url = format!(
+            "https://{}:{}/fabrikam.test/discover?api-version=1.7",
+            wpj_testkit::lab::ENTRA_REGISTRATION_HOST,
+            lab.https_port()
+        );
+        let resp = http_client(&lab, LOCALHOST)
+            .get(&url)
+            .header("Accept", "application/json")
+            .header("ocp-adrs-client-name", "dsreg")
+            .header("ocp-adrs-client-version", "10")
+            .send()
+            .await
+            .expect("discover");
+        assert_eq!(resp.status(), status, "{name}");
+        assert_eq!(
+            resp.headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap()),
+            retry_after,
+            "{name}"
+        );
+        let error: serde_json::Value =
+            serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
+        assert_eq!(
+            error["ErrorCode"],
+            wpj_testkit::https::THROTTLED_ERROR_CODE,
+            "{name}"
+        );
+    }
+    // Without Retry-After.
+    let lab = wpj_testkit::Lab::start(wpj_testkit::LabSpec {
+        contract: wpj_testkit::https::ContractFault::Throttled {
+            status: 429,
+            retry_after: None,
+        },
+        ..wpj_testkit::LabSpec::entra()
+    })
+    .await
+    .unwrap();
+    let resp = http_client(&lab, LOCALHOST)
+        .get(contract_url(&lab, "1.0").replace(
+            &format!("enterpriseregistration.{}", lab.domain()),
+            wpj_testkit::lab::ENTRA_REGISTRATION_HOST,
+        ))
+        .send()
+        .await
+        .expect("contract");
+    assert_eq!(resp.status(), 429, "the contract throttles too");
+    assert!(resp.headers().get("retry-after").is_none());
+}
