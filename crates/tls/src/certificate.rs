@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use wpj_core::{CertificateInfo, CertificateSource};
-use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// OID of the AIA caIssuers access method.
@@ -65,22 +65,17 @@ impl<'a> Parsed<'a> {
 
     /// CRL distribution point URLs (every scheme).
     pub(crate) fn crl_urls(&self) -> Vec<String> {
-        let mut urls = Vec::new();
-        for ext in self.cert.extensions() {
-            if let ParsedExtension::CRLDistributionPoints(points) = ext.parsed_extension() {
-                for point in points.iter() {
-                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point
-                    {
-                        for name in names {
-                            if let GeneralName::URI(uri) = name {
-                                urls.push((*uri).to_owned());
-                            }
-                        }
-                    }
+        self.cert
+            .extensions()
+            .iter()
+            .filter_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::CRLDistributionPoints(points) => {
+                    Some(crate::crl::distribution_point_urls(points))
                 }
-            }
-        }
-        urls
+                _ => None,
+            })
+            .flatten()
+            .collect()
     }
 
     fn aia(&self, method: &str) -> Vec<String> {

@@ -1,0 +1,170 @@
+//! What one complete CRL, and the delta CRL that updates it, say about one certificate.
+//!
+//! Every CRL is read (version 1 or 2), checked to come from the certificate's issuer, its
+//! signature verified with the issuer's key, and its scope checked — in that order, so a CRL out
+//! of scope with a bad signature is reported as a bad signature, never believed. A delta CRL is
+//! combined with its complete CRL only under RFC 5280 §5.2.4's conditions.
+
+use time::OffsetDateTime;
+use wpj_core::{CrlOutcome, RevocationStatus};
+use x509_parser::num_bigint::BigUint;
+use x509_parser::prelude::X509Certificate;
+
+use super::list::{CERTIFICATE_HOLD, Crl, Entry, REMOVE_FROM_CRL, ReadError, reason_name};
+use super::scope::covers;
+use super::signature::verify;
+use super::urls::certificate_freshest_urls;
+
+/// The certificate whose status is asked, and its issuer's certificate.
+#[derive(Debug)]
+pub(crate) struct Asked<'a> {
+    /// The certificate.
+    pub(crate) cert: &'a X509Certificate<'a>,
+    /// Its issuer.
+    pub(crate) issuer: &'a X509Certificate<'a>,
+    /// The certificate's CRL distribution point URLs.
+    pub(crate) cdps: &'a [String],
+}
+
+/// What a complete (base) CRL says, and what is needed to combine a delta with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Complete {
+    /// The certificate's entry, if listed.
+    pub(crate) entry: Option<Entry>,
+    /// Its cRLNumber.
+    number: Option<BigUint>,
+    /// Its issuingDistributionPoint, DER (a delta must have the same scope).
+    scope: Option<Vec<u8>>,
+    /// Where its delta CRLs are: the CRL's `FreshestCRL`, else the certificate's (both are where
+    /// `CryptoAPI` looks: `CryptGetObjectUrl`'s `URL_OID_CRL_FRESHEST_CRL` and
+    /// `URL_OID_CERTIFICATE_FRESHEST_CRL`). Empty: no delta CRLs.
+    pub(crate) freshest: Vec<String>,
+}
+
+impl Complete {
+    /// Whether a delta CRL must be read before the answer is definitive: the CA publishes deltas,
+    /// and the complete CRL does not already revoke the certificate for good (a certificate on
+    /// hold may be released by a delta's removeFromCRL entry).
+    #[must_use]
+    pub(crate) fn needs_delta(&self) -> bool {
+        !self.freshest.is_empty()
+            && self
+                .entry
+                .is_none_or(|e| e.reason == Some(CERTIFICATE_HOLD))
+    }
+
+    /// The status from this CRL and, when one was read, its delta's entry for the certificate
+    /// (`Some(None)`: the delta does not list it). A delta entry replaces the complete CRL's; one
+    /// with reason removeFromCRL un-revokes.
+    #[must_use]
+    pub(crate) fn status(&self, delta: Option<Option<Entry>>) -> RevocationStatus {
+        let entry = match delta {
+            Some(Some(d)) => Some(d),
+            _ => self.entry,
+        };
+        match entry {
+            None => RevocationStatus::Good,
+            Some(e) if e.reason == Some(REMOVE_FROM_CRL) => RevocationStatus::Good,
+            Some(e) => RevocationStatus::Revoked {
+                revoked_at: Some(e.revoked_at),
+                reason: e.reason.map(reason_name),
+            },
+        }
+    }
+}
+
+fn not_a_crl(e: &ReadError) -> CrlOutcome {
+    CrlOutcome::NotACrl(e.to_string())
+}
+
+/// Reads `der`, checks its issuer and signature (always) and its scope; returns it and the
+/// certificate's entry.
+fn read<'d>(der: &'d [u8], asked: &Asked<'_>) -> Result<(Crl<'d>, Option<Entry>), CrlOutcome> {
+    let crl = Crl::from_der(der).map_err(|e| not_a_crl(&e))?;
+    if crl.issuer != asked.cert.issuer().as_raw() {
+        return Err(CrlOutcome::WrongIssuer);
+    }
+    verify(&crl, asked.issuer)?;
+    covers(&crl, asked.cert, asked.cdps).map_err(CrlOutcome::NotInScope)?;
+    let entry = crl
+        .find(asked.cert.raw_serial())
+        .map_err(|e| not_a_crl(&e))?;
+    Ok((crl, entry))
+}
+
+/// Judges the complete CRL `der` downloaded from one of the certificate's CDP URLs.
+pub(crate) fn read_complete(
+    der: &[u8],
+    asked: &Asked<'_>,
+    now: OffsetDateTime,
+) -> Result<Complete, CrlOutcome> {
+    let (crl, entry) = read(der, asked)?;
+    if crl.delta_base().is_some() {
+        return Err(CrlOutcome::DeltaMismatch(
+            "a delta CRL is published where the complete CRL should be".to_owned(),
+        ));
+    }
+    // A revocation is believed even from a CRL past its nextUpdate (it cannot be undone, except
+    // from hold); a clean bill of health is not.
+    let revoked_for_good = entry.is_some_and(|e| e.reason != Some(CERTIFICATE_HOLD));
+    if !revoked_for_good && let Some(next) = crl.next_update.filter(|next| *next < now) {
+        return Err(CrlOutcome::Expired { next_update: next });
+    }
+    let mut freshest = crl.freshest_urls();
+    if freshest.is_empty() {
+        freshest = certificate_freshest_urls(asked.cert);
+    }
+    Ok(Complete {
+        entry,
+        number: crl.number(),
+        scope: crl.issuing_distribution_point().map(|e| e.value.to_vec()),
+        freshest,
+    })
+}
+
+/// Judges the delta CRL `der` against `complete`: the certificate's entry in it, if any.
+///
+/// RFC 5280 §5.2.4: combinable only if both have the same issuer and scope, the complete CRL's
+/// number is at least the delta's BaseCRLNumber, and below the delta's own number. A delta past its
+/// nextUpdate is not used (no definitive answer), whatever it lists.
+pub(crate) fn read_delta(
+    der: &[u8],
+    asked: &Asked<'_>,
+    complete: &Complete,
+    now: OffsetDateTime,
+) -> Result<Option<Entry>, CrlOutcome> {
+    let mismatch = |why: String| Err(CrlOutcome::DeltaMismatch(why));
+    let (crl, entry) = read(der, asked)?;
+    let base = match crl.delta_base() {
+        None => return mismatch("it has no deltaCRLIndicator: it is a complete CRL".to_owned()),
+        Some(None) => return mismatch("its deltaCRLIndicator is unreadable".to_owned()),
+        Some(Some(base)) => base,
+    };
+    let Some(number) = &complete.number else {
+        return mismatch("the complete CRL has no CRL number".to_owned());
+    };
+    if base > *number {
+        return mismatch(format!(
+            "it updates complete CRL number {base}, newer than the complete CRL read (number {number})"
+        ));
+    }
+    match crl.number() {
+        Some(own) if own > *number => {}
+        Some(own) => {
+            return mismatch(format!(
+                "its CRL number {own} is not above the complete CRL's {number}"
+            ));
+        }
+        None => return mismatch("it has no CRL number".to_owned()),
+    }
+    let scope = crl.issuing_distribution_point().map(|e| e.value.to_vec());
+    if scope != complete.scope {
+        return mismatch(
+            "its issuing distribution point differs from the complete CRL's".to_owned(),
+        );
+    }
+    if let Some(next) = crl.next_update.filter(|next| *next < now) {
+        return Err(CrlOutcome::Expired { next_update: next });
+    }
+    Ok(entry)
+}
