@@ -23,7 +23,7 @@ use wpj_testkit::discovery::{
 use wpj_testkit::fuzz::{config, mutate, mutation, runtime};
 use wpj_testkit::http::{Response, http_date, read_request};
 use wpj_testkit::https::{CAPTIVE_PORTAL_HTML, server_config};
-use wpj_testkit::pki::{LeafSpec, Pki, PkiSpec, Validity};
+use wpj_testkit::pki::{CrlExtras, LeafSpec, Pki, PkiSpec, Validity};
 use wpj_testkit::server::{TaskGuard, serve};
 use wpj_tls::inspection_config;
 
@@ -54,6 +54,7 @@ static SERVER: LazyLock<Server> = LazyLock::new(|| {
                 server_auth: true,
                 subject: None,
                 crl_paths: Vec::new(),
+                crl_extras: CrlExtras::default(),
             },
         })
         .expect("PKI");

@@ -40,5 +40,8 @@ pub mod web;
 
 pub use discovery::EntraRealm;
 pub use hostile::Hostile;
-pub use lab::{CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked};
+pub use lab::{
+    CrlFault, CrlForm, Delta, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec, Revoked,
+    Scope,
+};
 pub use scenario::{Expected, Scenario};

@@ -18,7 +18,8 @@ use wpj_core::{Context, JoinFailure, ResolverView, Resolvers, Settings, Status, 
 use wpj_testkit::fuzz::{Mutation, config, mutate, mutation, runtime};
 use wpj_testkit::http::{Response, read_request};
 use wpj_testkit::pki::{
-    CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity, crl_with_entries,
+    CrlExtras, CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity,
+    crl_with_entries,
 };
 use wpj_testkit::server::{TaskGuard, serve};
 use wpj_tls::{check_path, crl_times};
@@ -54,6 +55,7 @@ static LAB: LazyLock<CrlLab> = LazyLock::new(|| {
                 server_auth: true,
                 subject: None,
                 crl_paths: Vec::new(),
+                crl_extras: CrlExtras::default(),
             },
         })
         .expect("PKI");

@@ -19,7 +19,7 @@ use wpj_core::ResolverView;
 use crate::dns::DnsServer;
 use crate::https::HttpsServer;
 use crate::latency::DelayRelay;
-use crate::pki::{ISSUING_CRL_PATH, Pki, ROOT_CRL_PATH};
+use crate::pki::{ISSUING_CRL_PATH, ISSUING_DELTA_CRL_PATH, Pki, ROOT_CRL_PATH};
 use crate::server::BlackHole;
 use crate::web::WebServer;
 
@@ -27,7 +27,9 @@ pub use entra::{ENTRA_REGISTRATION_HOST, MICROSOFT_LOGIN_HOSTS};
 pub use error::LabError;
 pub(crate) use pki_routes::pki_routes;
 pub(crate) use settings::settings_for;
-pub use spec::{CrlFault, ExternalView, Flavour, LabSpec, NodeSpec, Revoked};
+pub use spec::{
+    CrlFault, CrlForm, Delta, ExternalView, Flavour, LabSpec, NodeSpec, Revoked, Scope,
+};
 pub use zones::{BLOCKED_IP, PROXY_IP};
 
 /// A running lab. Every server stops when it is dropped.
@@ -138,6 +140,12 @@ impl Lab {
     #[must_use]
     pub fn issuing_crl_url(&self) -> String {
         format!("{}{ISSUING_CRL_PATH}", self.pki_base_url)
+    }
+
+    /// The issuing CA's delta CRL URL (named by `FreshestCRL` in [`CrlForm::Delta`] labs).
+    #[must_use]
+    pub fn issuing_delta_crl_url(&self) -> String {
+        format!("{}{ISSUING_DELTA_CRL_PATH}", self.pki_base_url)
     }
 
     /// The root's CRL URL (the intermediate's CDP).

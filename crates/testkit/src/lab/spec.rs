@@ -7,7 +7,7 @@ use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::hostile::{CRL_FLOOD_URLS, ESCAPES, ESCAPES_ASCII, Hostile};
 use crate::https::{ContractFault, TlsFault};
-use crate::pki::{LeafSpec, Validity};
+use crate::pki::{CrlExtras, ISSUING_DELTA_CRL_PATH, LdapCdp, LeafSpec, Validity};
 
 use super::ENTRA_REGISTRATION_HOST;
 
@@ -67,6 +67,52 @@ pub enum CrlFault {
     /// A valid CRL listing this many (unrelated) revoked serials.
     Large(usize),
 }
+
+/// The form of the issuing CA's CRL (the one the leaf's CDP names): what a CA publishes beyond
+/// one complete version-2 CRL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CrlForm {
+    /// One complete version-2 CRL.
+    #[default]
+    Complete,
+    /// A version-1 CRL (no version field, no extensions), as old CAs publish.
+    Version1,
+    /// A complete CRL (number 5) whose `FreshestCRL` names a delta CRL (number 6, base 5), as
+    /// AD CS publishes them, with the delta in this state.
+    Delta(Delta),
+    /// The complete CRL carries an issuing distribution point.
+    Scoped(Scope),
+}
+
+/// The delta CRL of a [`CrlForm::Delta`] lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delta {
+    /// Fresh, listing nothing.
+    Fresh,
+    /// Fresh, listing the leaf (revoked after the complete CRL was issued).
+    RevokesLeaf,
+    /// The complete CRL lists the leaf on hold; the delta releases it (removeFromCRL).
+    ReleasesHeldLeaf,
+    /// Its URL answers 404.
+    Unreachable,
+    /// Past its nextUpdate.
+    Stale,
+    /// Lists the leaf; only the leaf's own `FreshestCRL` extension names it (the complete CRL has
+    /// none).
+    RevokesLeafNamedByCertificate,
+}
+
+/// The issuing distribution point of a [`CrlForm::Scoped`] lab's complete CRL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The leaf's own distribution point (the CRL covers it).
+    ThisPoint,
+    /// Another distribution point (a partition the leaf is not in): the CRL says nothing about it.
+    OtherPoint,
+}
+
+/// The path of the distribution point an out-of-scope CRL claims to be.
+pub(crate) const OTHER_PARTITION_PATH: &str = "/pki/issuing-partition-2.crl";
 
 /// One node of the registration service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +174,10 @@ pub struct LabSpec {
     pub revoked: Revoked,
     /// How the issuing CRL is served.
     pub crl: CrlFault,
+    /// What the issuing CA publishes: version 1, delta CRLs, a scoped CRL.
+    pub crl_form: CrlForm,
+    /// An `ldap://` CRL distribution point in the leaf.
+    pub ldap_cdp: LdapCdp,
     /// The nodes (at least one).
     pub nodes: Vec<NodeSpec>,
     /// Days until the AD FS token-signing certificate expires.
@@ -175,6 +225,8 @@ impl Default for LabSpec {
             untrusted_root: false,
             revoked: Revoked::Nothing,
             crl: CrlFault::None,
+            crl_form: CrlForm::Complete,
+            ldap_cdp: LdapCdp::None,
             nodes: vec![NodeSpec::healthy(Ipv4Addr::LOCALHOST)],
             token_signing_days_left: 300,
             probe: true,
@@ -244,6 +296,15 @@ pub(super) fn leaf_spec(spec: &LabSpec) -> LeafSpec {
             Hostile::CrlFlood => (0..CRL_FLOOD_URLS).map(flood_crl_path).collect(),
             Hostile::EscapeCrlUrl => vec![format!("/pki/{ESCAPES_ASCII}.crl")],
             _ => Vec::new(),
+        },
+        crl_extras: CrlExtras {
+            ldap: spec.ldap_cdp,
+            freshest_paths: if spec.crl_form == CrlForm::Delta(Delta::RevokesLeafNamedByCertificate)
+            {
+                vec![ISSUING_DELTA_CRL_PATH.to_owned()]
+            } else {
+                Vec::new()
+            },
         },
     }
 }
