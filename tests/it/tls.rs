@@ -26,7 +26,7 @@ async fn diagnose(settings: Settings) -> Report {
     Runner::new().run(&plan, settings).await
 }
 
-async fn diagnose_scenario(name: &str) -> Report {
+pub(crate) async fn diagnose_scenario(name: &str) -> Report {
     let lab = lab(name).await;
     diagnose(quick(&lab)).await
 }
@@ -80,7 +80,7 @@ fn problem_failures(f: &Finding) -> Vec<(usize, JoinFailure)> {
     problems(f).into_iter().map(|(p, f, _)| (p, f)).collect()
 }
 
-fn revocations(f: &Finding) -> Vec<&wpj::RevocationInfo> {
+pub(crate) fn revocations(f: &Finding) -> Vec<&wpj::RevocationInfo> {
     f.evidence
         .iter()
         .filter_map(|e| match e {
