@@ -168,3 +168,261 @@ pub(crate) fn read_delta(
     }
     Ok(entry)
 }
+
+#[cfg(test)]
+mod tests {
+    use rcgen::CrlScope;
+    use wpj_testkit::pki::{CrlSpec, Idp, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity};
+
+    use super::*;
+    use crate::certificate::Parsed;
+
+    fn pki() -> Pki {
+        Pki::generate(&PkiSpec {
+            domain: "contoso.test".into(),
+            pki_base_url: "http://pki.contoso.test".into(),
+            leaf: LeafSpec {
+                names: vec!["enterpriseregistration.contoso.test".into()],
+                validity: Validity::Current,
+                cdp: true,
+                aia: false,
+                server_auth: true,
+                subject: None,
+                crl_paths: Vec::new(),
+                crl_extras: wpj_testkit::pki::CrlExtras::default(),
+            },
+        })
+        .unwrap()
+    }
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    /// Runs `f` with the leaf (or, `intermediate`, the intermediate) as the asked certificate.
+    fn asking<T>(pki: &Pki, intermediate: bool, f: impl FnOnce(&Asked<'_>) -> T) -> T {
+        let (cert, issuer) = if intermediate {
+            (pki.intermediate.der(), pki.root.der())
+        } else {
+            (&pki.leaf, pki.intermediate.der())
+        };
+        let (cert, issuer) = (Parsed::new(cert).unwrap(), Parsed::new(issuer).unwrap());
+        let cdps = cert.crl_urls();
+        f(&Asked {
+            cert: &cert.cert,
+            issuer: &issuer.cert,
+            cdps: &cdps,
+        })
+    }
+
+    fn issuing(pki: &Pki, spec: &CrlSpec) -> Vec<u8> {
+        pki.crl(&pki.intermediate, spec).unwrap()
+    }
+
+    fn complete_crl(pki: &Pki) -> Complete {
+        let der = issuing(
+            pki,
+            &CrlSpec {
+                number: Some(5),
+                freshest: vec!["http://pki.contoso.test/pki/issuing+.crl".into()],
+                ..CrlSpec::default()
+            },
+        );
+        asking(pki, false, |a| read_complete(&der, a, now())).unwrap()
+    }
+
+    fn delta(pki: &Pki, spec: CrlSpec) -> Result<Option<Entry>, CrlOutcome> {
+        let base = complete_crl(pki);
+        let der = issuing(pki, &spec);
+        asking(pki, false, |a| read_delta(&der, a, &base, now()))
+    }
+
+    fn mismatch(outcome: Result<Option<Entry>, CrlOutcome>, words: &str) {
+        match outcome {
+            Err(CrlOutcome::DeltaMismatch(why)) => assert!(why.contains(words), "{why}"),
+            other => panic!("expected a mismatch about {words:?}, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_delta_listing_the_leaf_revokes_it() {
+        let pki = pki();
+        let base = complete_crl(&pki);
+        assert!(base.needs_delta() && base.entry.is_none());
+        let entry = delta(
+            &pki,
+            CrlSpec {
+                number: Some(6),
+                delta_of: Some(5),
+                revoked: vec![LEAF_SERIAL],
+                ..CrlSpec::default()
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            base.status(Some(entry)),
+            RevocationStatus::Revoked { reason: Some(r), .. } if r == "KeyCompromise"
+        ));
+        assert_eq!(base.status(Some(None)), RevocationStatus::Good);
+    }
+
+    #[test]
+    fn rfc_5280_conditions_for_combining() {
+        let pki = pki();
+        let spec = |number, base| CrlSpec {
+            number: Some(number),
+            delta_of: base,
+            ..CrlSpec::default()
+        };
+        // The delta builds on complete CRL 7: the complete CRL read (5) is older than that.
+        mismatch(
+            delta(&pki, spec(8, Some(7))),
+            "newer than the complete CRL read",
+        );
+        // A base number at or below 5 is fine, as long as the delta itself is newer than 5.
+        assert_eq!(delta(&pki, spec(6, Some(4))), Ok(None));
+        mismatch(delta(&pki, spec(5, Some(4))), "not above");
+        mismatch(delta(&pki, spec(6, None)), "no deltaCRLIndicator");
+        let scoped = CrlSpec {
+            idp: Some(Idp {
+                url: "http://pki.contoso.test/pki/issuing.crl".into(),
+                only: None,
+            }),
+            ..spec(6, Some(5))
+        };
+        mismatch(delta(&pki, scoped), "issuing distribution point differs");
+    }
+
+    #[test]
+    fn a_delta_is_verified_and_must_be_current() {
+        let pki = pki();
+        let good = CrlSpec {
+            number: Some(6),
+            delta_of: Some(5),
+            ..CrlSpec::default()
+        };
+        let forged = CrlSpec {
+            wrong_key: true,
+            ..good.clone()
+        };
+        assert_eq!(delta(&pki, forged), Err(CrlOutcome::BadSignature));
+        let stale = CrlSpec {
+            stale: true,
+            ..good
+        };
+        assert!(matches!(
+            delta(&pki, stale),
+            Err(CrlOutcome::Expired { .. })
+        ));
+    }
+
+    #[test]
+    fn a_delta_where_the_complete_crl_should_be_is_not_used() {
+        let pki = pki();
+        let der = issuing(
+            &pki,
+            &CrlSpec {
+                number: Some(6),
+                delta_of: Some(5),
+                ..CrlSpec::default()
+            },
+        );
+        let outcome = asking(&pki, false, |a| read_complete(&der, a, now()));
+        assert!(
+            matches!(outcome, Err(CrlOutcome::DeltaMismatch(_))),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn hold_is_revoked_until_a_delta_releases_it() {
+        let pki = pki();
+        let der = issuing(
+            &pki,
+            &CrlSpec {
+                held: vec![LEAF_SERIAL],
+                ..CrlSpec::default()
+            },
+        );
+        let base = asking(&pki, false, |a| read_complete(&der, a, now())).unwrap();
+        assert!(!base.needs_delta(), "no FreshestCRL: no delta to wait for");
+        assert!(matches!(
+            base.status(None),
+            RevocationStatus::Revoked { reason: Some(r), .. } if r == "CertificateHold"
+        ));
+        let removed = Entry {
+            revoked_at: now(),
+            reason: Some(super::super::list::REMOVE_FROM_CRL),
+        };
+        assert_eq!(base.status(Some(Some(removed))), RevocationStatus::Good);
+    }
+
+    #[test]
+    fn scope_by_certificate_kind_and_distribution_point() {
+        let pki = pki();
+        let scoped = |url: &str, only| CrlSpec {
+            idp: Some(Idp {
+                url: url.into(),
+                only,
+            }),
+            ..CrlSpec::default()
+        };
+        let leaf_cdp = "http://pki.contoso.test/pki/issuing.crl";
+        let judge = |spec: &CrlSpec| {
+            let der = issuing(&pki, spec);
+            asking(&pki, false, |a| read_complete(&der, a, now())).map(|c| c.entry)
+        };
+        assert_eq!(judge(&scoped(leaf_cdp, None)), Ok(None));
+        assert_eq!(
+            judge(&scoped(leaf_cdp, Some(CrlScope::UserCertsOnly))),
+            Ok(None)
+        );
+        assert!(matches!(
+            judge(&scoped(leaf_cdp, Some(CrlScope::CaCertsOnly))),
+            Err(CrlOutcome::NotInScope(why)) if why.contains("only CA certificates")
+        ));
+        assert!(matches!(
+            judge(&scoped("http://pki.contoso.test/pki/other.crl", None)),
+            Err(CrlOutcome::NotInScope(_))
+        ));
+        // The intermediate against a root CRL for end entities only.
+        let root_crl = pki
+            .crl(
+                &pki.root,
+                &scoped(
+                    "http://pki.contoso.test/pki/root.crl",
+                    Some(CrlScope::UserCertsOnly),
+                ),
+            )
+            .unwrap();
+        let outcome = asking(&pki, true, |a| read_complete(&root_crl, a, now()));
+        assert!(
+            matches!(&outcome, Err(CrlOutcome::NotInScope(why)) if why.contains("CA certificate")),
+            "{outcome:?}"
+        );
+    }
+
+    #[test]
+    fn issuer_and_version_1() {
+        let pki = pki();
+        let root_crl = pki.crl(&pki.root, &CrlSpec::default()).unwrap();
+        let outcome = asking(&pki, false, |a| read_complete(&root_crl, a, now()));
+        assert_eq!(outcome, Err(CrlOutcome::WrongIssuer));
+
+        let v1 = issuing(
+            &pki,
+            &CrlSpec {
+                version1: true,
+                revoked: vec![LEAF_SERIAL],
+                ..CrlSpec::default()
+            },
+        );
+        let base = asking(&pki, false, |a| read_complete(&v1, a, now())).unwrap();
+        assert!(matches!(
+            base.status(None),
+            RevocationStatus::Revoked { reason: None, .. }
+        ));
+        // webpki, for comparison, refuses it.
+        assert!(webpki::BorrowedCertRevocationList::from_der(&v1).is_err());
+    }
+}
