@@ -6,7 +6,7 @@
 use wpj::{CrlFetch, CrlOutcome, JoinFailure, RevocationInfo, RevocationStatus, Status};
 
 use crate::support::step;
-use crate::tls::{diagnose_scenario, revocations};
+use crate::tls::{Cause, diagnose_scenario, revocations};
 
 /// The revocation step of `scenario`: its failure, and what it says about the server certificate.
 async fn leaf(scenario: &str) -> (Option<JoinFailure>, Status, RevocationInfo) {
@@ -64,7 +64,7 @@ async fn a_delta_crl_is_fetched_and_combined_with_its_complete_crl() {
         assert_eq!(deltas(&info).len(), 1, "{scenario}: {info:?}");
     }
 
-    // On hold in the complete CRL, released by the delta's removeFromCRL entry.
+    // On hold in the complete CRL, released by the delta's `removeFromCRL` entry.
     let (failure, status, info) = leaf("crl-delta-unhold").await;
     assert_eq!((failure, status), (None, Status::Pass), "{info:?}");
     assert_eq!(info.status, RevocationStatus::Good);
@@ -75,7 +75,7 @@ async fn a_delta_that_cannot_be_used_leaves_the_status_unknown() {
     let unreachable =
         |o: &CrlOutcome| matches!(o, CrlOutcome::Unreachable(why) if why.contains("HTTP 404"));
     let stale = |o: &CrlOutcome| matches!(o, CrlOutcome::Expired { .. });
-    let cases: [(&str, &dyn Fn(&CrlOutcome) -> bool); 2] = [
+    let cases: [(&str, Cause<'_>); 2] = [
         ("crl-delta-unreachable", &unreachable),
         ("crl-delta-stale", &stale),
     ];

@@ -217,9 +217,9 @@ pub enum CrlOutcome {
     WrongIssuer,
     /// Its signature does not verify with the issuer's key.
     BadSignature,
-    /// Its nextUpdate has passed: the CA has not published a fresh one.
+    /// Its `nextUpdate` has passed: the CA has not published a fresh one.
     Expired {
-        /// The passed nextUpdate.
+        /// The passed `nextUpdate`.
         next_update: OffsetDateTime,
     },
     /// The certificate or its issuer could not be read to check it (why).
@@ -342,9 +342,9 @@ impl<'de> Deserialize<'de> for CrlOutcome {
 /// How one CRL download went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrlFetch {
-    /// The CDP URL (for a delta CRL: the FreshestCRL URL).
+    /// The CDP URL (for a delta CRL: the `FreshestCRL` URL).
     pub url: String,
-    /// A delta CRL, fetched through the FreshestCRL extension of the complete CRL or of the
+    /// A delta CRL, fetched through the `FreshestCRL` extension of the complete CRL or of the
     /// certificate (absent from JSON when false).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub delta: bool,
@@ -352,10 +352,10 @@ pub struct CrlFetch {
     pub outcome: CrlOutcome,
     /// Size of the body.
     pub bytes: Option<usize>,
-    /// The CRL's thisUpdate.
+    /// The CRL's `thisUpdate`.
     #[serde(with = "time::serde::rfc3339::option")]
     pub this_update: Option<OffsetDateTime>,
-    /// The CRL's nextUpdate: a device with a cached copy keeps working until then.
+    /// The CRL's `nextUpdate`: a device with a cached copy keeps working until then.
     #[serde(with = "time::serde::rfc3339::option")]
     pub next_update: Option<OffsetDateTime>,
     /// How long the download took.

@@ -16,14 +16,14 @@ use wpj_net::Net;
 use crate::certificate::Parsed;
 use crate::tls_check::{CapturedChain, TlsCheck};
 
-/// A CRL whose nextUpdate is closer than this is reported: cached copies run out soon.
+/// A CRL whose `nextUpdate` is closer than this is reported: cached copies run out soon.
 pub const EXPIRY_WARNING: Duration = Duration::from_secs(24 * 3600);
 
 /// Checks revocation of every non-root certificate in the chain through its CRL distribution
 /// points: revoked anywhere → 0x80072F8A (KB3045383) naming the certificate; unknown anywhere
 /// (CDP unreachable, timed out, HTTP error, not a CRL, bad signature, expired CRL, no CDP, only
 /// `ldap://`) → 0x80072F19 (KB3045384), because Windows treats an unknown status as a failure.
-/// Each CRL's thisUpdate/nextUpdate is reported; a CRL that expires within a day is a `Warn`.
+/// Each CRL's `thisUpdate`/`nextUpdate` is reported; a CRL that expires within a day is a `Warn`.
 ///
 /// It runs even when the TLS step failed, as long as a chain was captured: a name mismatch and a
 /// revoked certificate are both worth knowing.

@@ -60,9 +60,9 @@ pub enum CrlFault {
     Garbage,
     /// A CRL signed by a key that is not the CA's.
     BadSignature,
-    /// A CRL past its nextUpdate.
+    /// A CRL past its `nextUpdate`.
     Stale,
-    /// A valid CRL whose nextUpdate is two hours away.
+    /// A valid CRL whose `nextUpdate` is two hours away.
     ExpiringSoon,
     /// A valid CRL listing this many (unrelated) revoked serials.
     Large(usize),
@@ -91,11 +91,11 @@ pub enum Delta {
     Fresh,
     /// Fresh, listing the leaf (revoked after the complete CRL was issued).
     RevokesLeaf,
-    /// The complete CRL lists the leaf on hold; the delta releases it (removeFromCRL).
+    /// The complete CRL lists the leaf on hold; the delta releases it (`removeFromCRL`).
     ReleasesHeldLeaf,
     /// Its URL answers 404.
     Unreachable,
-    /// Past its nextUpdate.
+    /// Past its `nextUpdate`.
     Stale,
     /// Lists the leaf; only the leaf's own `FreshestCRL` extension names it (the complete CRL has
     /// none).

@@ -1,6 +1,6 @@
 //! CRL forms rcgen does not make: version 1 (no version field, no extensions), delta CRLs
-//! (deltaCRLIndicator, RFC 5280 §5.2.4) and `FreshestCRL` (§5.2.6). rcgen's CRL is re-encoded at
-//! DER level — fields dropped or extensions added to its tbsCertList — and the new tbsCertList is
+//! (`deltaCRLIndicator`, RFC 5280 §5.2.4) and `FreshestCRL` (§5.2.6). rcgen's CRL is re-encoded at
+//! DER level — fields dropped or extensions added to its `tbsCertList` — and the new `tbsCertList` is
 //! signed again with the CA's key, so the result is a correctly signed CRL of that CA.
 
 use rcgen::SigningKey;
@@ -19,7 +19,7 @@ pub(super) const FRESHEST_CRL_ARCS: [u64; 4] = [2, 5, 29, 46];
 pub(super) struct Reshape {
     /// Drop the version field and every extension (CRL and entries must have none).
     pub(super) version1: bool,
-    /// Extensions (each a whole `Extension` DER) added to crlExtensions.
+    /// Extensions (each a whole `Extension` DER) added to `crlExtensions`.
     pub(super) extensions: Vec<Vec<u8>>,
 }
 
@@ -115,7 +115,7 @@ fn integer(value: u64) -> Vec<u8> {
     der_tlv(0x02, &content)
 }
 
-/// The deltaCRLIndicator extension (critical): this CRL updates complete CRL number `base`.
+/// The `deltaCRLIndicator` extension (critical): this CRL updates complete CRL number `base`.
 pub(super) fn delta_crl_indicator(base: u64) -> Vec<u8> {
     const CRITICAL: [u8; 3] = [0x01, 0x01, 0xFF];
     der_tlv(
@@ -135,7 +135,7 @@ pub(super) fn distribution_points(urls: &[String]) -> Vec<u8> {
     let points: Vec<u8> = urls
         .iter()
         .flat_map(|url| {
-            // DistributionPoint { distributionPoint [0] { fullName [0] { [6] URI } } }
+            // `DistributionPoint` { distributionPoint [0] { fullName [0] { [6] URI } } }
             der_tlv(
                 0x30,
                 &der_tlv(0xA0, &der_tlv(0xA0, &der_tlv(0x86, url.as_bytes()))),

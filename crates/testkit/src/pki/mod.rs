@@ -136,24 +136,25 @@ impl Authority {
 
 /// How a CRL is issued.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[allow(clippy::struct_excessive_bools)] // each flag is one independent property
 pub struct CrlSpec {
     /// Serials to list as revoked (key compromise, revoked an hour ago).
     pub revoked: Vec<u64>,
     /// Extra filler entries, to make a large CRL.
     pub filler: usize,
-    /// Past its nextUpdate.
+    /// Past its `nextUpdate`.
     pub stale: bool,
-    /// nextUpdate two hours from now (cached copies run out soon).
+    /// `nextUpdate` two hours from now (cached copies run out soon).
     pub expiring: bool,
     /// Signed by a key that is not the CA's.
     pub wrong_key: bool,
-    /// Its cRLNumber (`None`: 1).
+    /// Its `cRLNumber` (`None`: 1).
     pub number: Option<u64>,
-    /// Serials listed on hold (reason certificateHold).
+    /// Serials listed on hold (reason `certificateHold`).
     pub held: Vec<u64>,
-    /// Serials listed with reason removeFromCRL (in a delta CRL: released from hold).
+    /// Serials listed with reason `removeFromCRL` (in a delta CRL: released from hold).
     pub removed: Vec<u64>,
-    /// A delta CRL updating complete CRL number `n` (a critical deltaCRLIndicator).
+    /// A delta CRL updating complete CRL number `n` (a critical `deltaCRLIndicator`).
     pub delta_of: Option<u64>,
     /// A `FreshestCRL` extension naming these URLs (where the delta CRLs are).
     pub freshest: Vec<String>,

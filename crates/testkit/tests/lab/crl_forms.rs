@@ -75,7 +75,7 @@ fn number(crl: &CertificateRevocationList<'_>) -> u64 {
 fn leaf_reason(crl: &CertificateRevocationList<'_>) -> Option<u8> {
     crl.iter_revoked_certificates()
         .find(|r| r.raw_serial() == &LEAF_SERIAL.to_be_bytes()[6..])
-        .and_then(|r| r.reason_code())
+        .and_then(x509_parser::revocation_list::RevokedCertificate::reason_code)
         .map(|(_, code)| code.0)
 }
 

@@ -118,7 +118,7 @@ pub(crate) async fn judge_download(
             {
                 Ok(entry) => {
                     records.push(fetch);
-                    return (Ok(complete.status(Some(entry))), records);
+                    return (Ok(complete.status(entry)), records);
                 }
                 Err(why) => fetch.outcome = why,
             }

@@ -31,9 +31,9 @@ pub(crate) struct Asked<'a> {
 pub(crate) struct Complete {
     /// The certificate's entry, if listed.
     pub(crate) entry: Option<Entry>,
-    /// Its cRLNumber.
+    /// Its `cRLNumber`.
     number: Option<BigUint>,
-    /// Its issuingDistributionPoint, DER (a delta must have the same scope).
+    /// Its `issuingDistributionPoint`, DER (a delta must have the same scope).
     scope: Option<Vec<u8>>,
     /// Where its delta CRLs are: the CRL's `FreshestCRL`, else the certificate's (both are where
     /// `CryptoAPI` looks: `CryptGetObjectUrl`'s `URL_OID_CRL_FRESHEST_CRL` and
@@ -44,7 +44,7 @@ pub(crate) struct Complete {
 impl Complete {
     /// Whether a delta CRL must be read before the answer is definitive: the CA publishes deltas,
     /// and the complete CRL does not already revoke the certificate for good (a certificate on
-    /// hold may be released by a delta's removeFromCRL entry).
+    /// hold may be released by a delta's `removeFromCRL` entry).
     #[must_use]
     pub(crate) fn needs_delta(&self) -> bool {
         !self.freshest.is_empty()
@@ -53,16 +53,12 @@ impl Complete {
                 .is_none_or(|e| e.reason == Some(CERTIFICATE_HOLD))
     }
 
-    /// The status from this CRL and, when one was read, its delta's entry for the certificate
-    /// (`Some(None)`: the delta does not list it). A delta entry replaces the complete CRL's; one
-    /// with reason removeFromCRL un-revokes.
+    /// The status from this CRL and the certificate's entry in its delta CRL, if a delta was read
+    /// and lists it. A delta entry replaces the complete CRL's; one with reason `removeFromCRL`
+    /// un-revokes.
     #[must_use]
-    pub(crate) fn status(&self, delta: Option<Option<Entry>>) -> RevocationStatus {
-        let entry = match delta {
-            Some(Some(d)) => Some(d),
-            _ => self.entry,
-        };
-        match entry {
+    pub(crate) fn status(&self, delta_entry: Option<Entry>) -> RevocationStatus {
+        match delta_entry.or(self.entry) {
             None => RevocationStatus::Good,
             Some(e) if e.reason == Some(REMOVE_FROM_CRL) => RevocationStatus::Good,
             Some(e) => RevocationStatus::Revoked {
@@ -99,12 +95,12 @@ pub(crate) fn read_complete(
     now: OffsetDateTime,
 ) -> Result<Complete, CrlOutcome> {
     let (crl, entry) = read(der, asked)?;
-    if crl.delta_base().is_some() {
+    if !matches!(crl.delta_base(), Ok(None)) {
         return Err(CrlOutcome::DeltaMismatch(
             "a delta CRL is published where the complete CRL should be".to_owned(),
         ));
     }
-    // A revocation is believed even from a CRL past its nextUpdate (it cannot be undone, except
+    // A revocation is believed even from a CRL past its `nextUpdate` (it cannot be undone, except
     // from hold); a clean bill of health is not.
     let revoked_for_good = entry.is_some_and(|e| e.reason != Some(CERTIFICATE_HOLD));
     if !revoked_for_good && let Some(next) = crl.next_update.filter(|next| *next < now) {
@@ -125,8 +121,8 @@ pub(crate) fn read_complete(
 /// Judges the delta CRL `der` against `complete`: the certificate's entry in it, if any.
 ///
 /// RFC 5280 §5.2.4: combinable only if both have the same issuer and scope, the complete CRL's
-/// number is at least the delta's BaseCRLNumber, and below the delta's own number. A delta past its
-/// nextUpdate is not used (no definitive answer), whatever it lists.
+/// number is at least the delta's `BaseCRLNumber`, and below the delta's own number. A delta past its
+/// `nextUpdate` is not used (no definitive answer), whatever it lists.
 pub(crate) fn read_delta(
     der: &[u8],
     asked: &Asked<'_>,
@@ -136,9 +132,11 @@ pub(crate) fn read_delta(
     let mismatch = |why: String| Err(CrlOutcome::DeltaMismatch(why));
     let (crl, entry) = read(der, asked)?;
     let base = match crl.delta_base() {
-        None => return mismatch("it has no deltaCRLIndicator: it is a complete CRL".to_owned()),
-        Some(None) => return mismatch("its deltaCRLIndicator is unreadable".to_owned()),
-        Some(Some(base)) => base,
+        Ok(Some(base)) => base,
+        Ok(None) => {
+            return mismatch("it has no deltaCRLIndicator: it is a complete CRL".to_owned());
+        }
+        Err(e) => return Err(not_a_crl(&e)),
     };
     let Some(number) = &complete.number else {
         return mismatch("the complete CRL has no CRL number".to_owned());
@@ -231,9 +229,9 @@ mod tests {
         asking(pki, false, |a| read_complete(&der, a, now())).unwrap()
     }
 
-    fn delta(pki: &Pki, spec: CrlSpec) -> Result<Option<Entry>, CrlOutcome> {
+    fn delta(pki: &Pki, spec: &CrlSpec) -> Result<Option<Entry>, CrlOutcome> {
         let base = complete_crl(pki);
-        let der = issuing(pki, &spec);
+        let der = issuing(pki, spec);
         asking(pki, false, |a| read_delta(&der, a, &base, now()))
     }
 
@@ -251,7 +249,7 @@ mod tests {
         assert!(base.needs_delta() && base.entry.is_none());
         let entry = delta(
             &pki,
-            CrlSpec {
+            &CrlSpec {
                 number: Some(6),
                 delta_of: Some(5),
                 revoked: vec![LEAF_SERIAL],
@@ -260,10 +258,10 @@ mod tests {
         )
         .unwrap();
         assert!(matches!(
-            base.status(Some(entry)),
+            base.status(entry),
             RevocationStatus::Revoked { reason: Some(r), .. } if r == "KeyCompromise"
         ));
-        assert_eq!(base.status(Some(None)), RevocationStatus::Good);
+        assert_eq!(base.status(None), RevocationStatus::Good);
     }
 
     #[test]
@@ -276,13 +274,13 @@ mod tests {
         };
         // The delta builds on complete CRL 7: the complete CRL read (5) is older than that.
         mismatch(
-            delta(&pki, spec(8, Some(7))),
+            delta(&pki, &spec(8, Some(7))),
             "newer than the complete CRL read",
         );
         // A base number at or below 5 is fine, as long as the delta itself is newer than 5.
-        assert_eq!(delta(&pki, spec(6, Some(4))), Ok(None));
-        mismatch(delta(&pki, spec(5, Some(4))), "not above");
-        mismatch(delta(&pki, spec(6, None)), "no deltaCRLIndicator");
+        assert_eq!(delta(&pki, &spec(6, Some(4))), Ok(None));
+        mismatch(delta(&pki, &spec(5, Some(4))), "not above");
+        mismatch(delta(&pki, &spec(6, None)), "no deltaCRLIndicator");
         let scoped = CrlSpec {
             idp: Some(Idp {
                 url: "http://pki.contoso.test/pki/issuing.crl".into(),
@@ -290,7 +288,7 @@ mod tests {
             }),
             ..spec(6, Some(5))
         };
-        mismatch(delta(&pki, scoped), "issuing distribution point differs");
+        mismatch(delta(&pki, &scoped), "issuing distribution point differs");
     }
 
     #[test]
@@ -305,13 +303,13 @@ mod tests {
             wrong_key: true,
             ..good.clone()
         };
-        assert_eq!(delta(&pki, forged), Err(CrlOutcome::BadSignature));
+        assert_eq!(delta(&pki, &forged), Err(CrlOutcome::BadSignature));
         let stale = CrlSpec {
             stale: true,
             ..good
         };
         assert!(matches!(
-            delta(&pki, stale),
+            delta(&pki, &stale),
             Err(CrlOutcome::Expired { .. })
         ));
     }
@@ -354,7 +352,7 @@ mod tests {
             revoked_at: now(),
             reason: Some(super::super::list::REMOVE_FROM_CRL),
         };
-        assert_eq!(base.status(Some(Some(removed))), RevocationStatus::Good);
+        assert_eq!(base.status(Some(removed)), RevocationStatus::Good);
     }
 
     #[test]

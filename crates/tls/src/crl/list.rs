@@ -50,18 +50,18 @@ pub(crate) enum ReadError {
 /// A certificate's entry in a CRL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Entry {
-    /// revocationDate.
+    /// `revocationDate`.
     pub(crate) revoked_at: OffsetDateTime,
-    /// The CRL entry's reasonCode (RFC 5280 §5.3.1), when it has one.
+    /// The CRL entry's `reasonCode` (RFC 5280 §5.3.1), when it has one.
     pub(crate) reason: Option<u8>,
 }
 
-/// reasonCode certificateHold.
+/// `reasonCode` `certificateHold`.
 pub(crate) const CERTIFICATE_HOLD: u8 = 6;
-/// reasonCode removeFromCRL (delta CRLs only).
+/// `reasonCode` `removeFromCRL` (delta CRLs only).
 pub(crate) const REMOVE_FROM_CRL: u8 = 8;
 
-/// The name of a reasonCode, as reports have always written it (`KeyCompromise`).
+/// The name of a `reasonCode`, as reports have always written it (`KeyCompromise`).
 #[must_use]
 pub(crate) fn reason_name(code: u8) -> String {
     let name = match code {
@@ -83,19 +83,19 @@ pub(crate) fn reason_name(code: u8) -> String {
 /// A CRL read from DER.
 #[derive(Debug)]
 pub(crate) struct Crl<'a> {
-    /// tbsCertList, tag and length included: the bytes the signature covers.
+    /// `tbsCertList`, tag and length included: the bytes the signature covers.
     pub(crate) signed: &'a [u8],
-    /// The content of signatureAlgorithm (the `AlgorithmIdentifier` without its tag and length).
+    /// The content of `signatureAlgorithm` (the `AlgorithmIdentifier` without its tag and length).
     pub(crate) signature_algorithm: &'a [u8],
-    /// signatureValue's bits.
+    /// `signatureValue`'s bits.
     pub(crate) signature: &'a [u8],
     /// The issuer `Name`, DER.
     pub(crate) issuer: &'a [u8],
-    /// nextUpdate, when given.
+    /// `nextUpdate`, when given.
     pub(crate) next_update: Option<OffsetDateTime>,
-    /// The content of revokedCertificates (empty when there are none).
+    /// The content of `revokedCertificates` (empty when there are none).
     entries: &'a [u8],
-    /// crlExtensions (none in a version-1 CRL).
+    /// `crlExtensions` (none in a version-1 CRL).
     extensions: Vec<X509Extension<'a>>,
 }
 
@@ -125,9 +125,8 @@ impl<'a> Crl<'a> {
         if parts.next().is_some() || parts.malformed() {
             return Err(ReadError::Malformed("CertificateList (extra fields)"));
         }
-        let signature = match signature.content.split_first() {
-            Some((0, bits)) => bits,
-            _ => return Err(ReadError::Malformed("signatureValue")),
+        let Some((0, signature)) = signature.content.split_first() else {
+            return Err(ReadError::Malformed("signatureValue"));
         };
 
         let mut fields = Elements::new(tbs.content).peekable();
@@ -176,7 +175,7 @@ impl<'a> Crl<'a> {
         self.extensions.iter().find(|e| e.oid.to_id_string() == oid)
     }
 
-    /// The cRLNumber, when it has one.
+    /// The `cRLNumber`, when it has one.
     pub(crate) fn number(&self) -> Option<BigUint> {
         match self.extension(CRL_NUMBER)?.parsed_extension() {
             ParsedExtension::CRLNumber(n) => Some(n.clone()),
@@ -184,23 +183,24 @@ impl<'a> Crl<'a> {
         }
     }
 
-    /// A delta CRL's BaseCRLNumber (its deltaCRLIndicator); `None` for a complete CRL.
-    /// `Some(None)`: the indicator is there but unreadable.
-    pub(crate) fn delta_base(&self) -> Option<Option<BigUint>> {
-        let ext = self.extension(DELTA_CRL_INDICATOR)?;
-        Some(
-            parse_der_integer(ext.value)
-                .ok()
-                .and_then(|(_, n)| n.as_biguint().ok()),
-        )
+    /// A delta CRL's `BaseCRLNumber` (its `deltaCRLIndicator`); `Ok(None)` for a complete CRL.
+    pub(crate) fn delta_base(&self) -> Result<Option<BigUint>, ReadError> {
+        let Some(ext) = self.extension(DELTA_CRL_INDICATOR) else {
+            return Ok(None);
+        };
+        parse_der_integer(ext.value)
+            .ok()
+            .and_then(|(_, n)| n.as_biguint().ok())
+            .map(Some)
+            .ok_or(ReadError::Malformed("deltaCRLIndicator"))
     }
 
-    /// The issuingDistributionPoint extension: its DER value, and the parsed form.
+    /// The `issuingDistributionPoint` extension: its DER value, and the parsed form.
     pub(crate) fn issuing_distribution_point(&self) -> Option<&X509Extension<'a>> {
         self.extension(ISSUING_DISTRIBUTION_POINT)
     }
 
-    /// The URLs of its FreshestCRL extension (where its delta CRLs are published), in order.
+    /// The URLs of its `FreshestCRL` extension (where its delta CRLs are published), in order.
     pub(crate) fn freshest_urls(&self) -> Vec<String> {
         self.extension(FRESHEST_CRL)
             .and_then(|e| CRLDistributionPoints::from_der(e.value).ok())

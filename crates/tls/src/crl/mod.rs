@@ -1,7 +1,7 @@
 //! CRLs as `CryptoAPI` reads them: what one CRL, and the delta CRL that updates it, say about one
 //! certificate.
 //!
-//! - `times`: a CRL's thisUpdate/nextUpdate without touching its entries.
+//! - `times`: a CRL's `thisUpdate`/`nextUpdate` without touching its entries.
 //! - `list`: the reader — version 1 and 2, entries walked only on lookup.
 //! - `signature`: every CRL's signature, with the issuer's key (in scope or not).
 //! - `scope`: the issuing distribution point: does the CRL cover the certificate?

@@ -1,4 +1,4 @@
-//! Whether a CRL covers a certificate: its issuingDistributionPoint (RFC 5280 §5.2.5), as Crypt32's
+//! Whether a CRL covers a certificate: its `issuingDistributionPoint` (RFC 5280 §5.2.5), as Crypt32's
 //! CRL partitioning uses it ("Crypt32 certificate revocation list (CRL) semantics",
 //! <https://learn.microsoft.com/windows/win32/seccrypto/certificate-revocation-list-semantics>).
 //! A CRL that does not cover the certificate says nothing about it, listed or not.

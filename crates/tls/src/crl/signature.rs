@@ -9,7 +9,7 @@ use super::list::Crl;
 use crate::signatures::ALGORITHMS;
 
 /// Checks that `crl` is signed by `issuer`'s key, with an algorithm webpki's ring provider knows,
-/// and that `issuer` may sign CRLs (keyUsage cRLSign, when it has a keyUsage).
+/// and that `issuer` may sign CRLs (`keyUsage` `cRLSign`, when it has a `keyUsage`).
 pub(crate) fn verify(crl: &Crl<'_>, issuer: &X509Certificate<'_>) -> Result<(), CrlOutcome> {
     if let Ok(Some(usage)) = issuer.key_usage()
         && !usage.value.crl_sign()

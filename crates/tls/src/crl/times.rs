@@ -1,4 +1,4 @@
-//! Reading a CRL's header (thisUpdate, nextUpdate) without touching its entries, so a CRL of a
+//! Reading a CRL's header (`thisUpdate`, `nextUpdate`) without touching its entries, so a CRL of a
 //! million entries costs no more than one of ten.
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
@@ -14,7 +14,7 @@ pub struct CrlTimes {
     pub next_update: Option<OffsetDateTime>,
 }
 
-/// thisUpdate and nextUpdate of a DER CRL; `None` when it is not one.
+/// `thisUpdate` and `nextUpdate` of a DER CRL; `None` when it is not one.
 #[must_use]
 pub fn crl_times(der: &[u8]) -> Option<CrlTimes> {
     let (tag, list, _) = element(der)?;
