@@ -247,6 +247,8 @@ catalogue! {
             causes: [
                 "the SSL certificate on AD FS or the proxy was revoked by its CA",
                 "an intermediate CA certificate in the chain was revoked",
+                "the certificate was revoked after the CA's last complete (base) CRL: only the \
+                    delta CRL its FreshestCRL extension names lists it, and Windows reads both",
             ],
             remediation: "Obtain a new certificate and install it on every AD FS node and every \
                 Web Application Proxy (Set-AdfsSslCertificate / \
@@ -271,10 +273,15 @@ catalogue! {
                 "the published CRL is expired, malformed or signed by the wrong key",
                 "the CDP is an internal-only (ldap:// or intranet) URL that external devices \
                     cannot reach",
+                "the CA publishes delta CRLs (FreshestCRL) and the delta CRL is unreachable, past \
+                    its nextUpdate, badly signed, or does not match its complete CRL's number: \
+                    Windows needs both",
+                "the CRL at the distribution point is another partition's: its issuing \
+                    distribution point does not cover the certificate, so it says nothing about it",
             ],
             remediation: "Make every CDP and OCSP URL in the chain reachable from the device \
                 (Windows treats an unknown revocation status as a hard failure) and publish fresh \
-                CRLs before their nextUpdate.",
+                CRLs, and delta CRLs where the CA issues them, before their nextUpdate.",
             source: "KB3045384; WinHTTP error list (winhttp.h)",
         },
         /// 0x80004005: unknown error.
