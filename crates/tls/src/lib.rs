@@ -47,7 +47,7 @@ mod validate;
 mod verifier;
 
 pub use connect::{ConnectCheck, Reachable};
-pub use crl::{CrlTimes, crl_times};
+pub use crl::{CrlEntry, CrlList, CrlReadError, CrlTimes, crl_times};
 pub use farm::{describe_certificate, mixed_certificates};
 pub use host::validate_host;
 pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path};

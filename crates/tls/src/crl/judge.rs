@@ -10,7 +10,9 @@ use wpj_core::{CrlOutcome, RevocationStatus};
 use x509_parser::num_bigint::BigUint;
 use x509_parser::prelude::X509Certificate;
 
-use super::list::{CERTIFICATE_HOLD, Crl, Entry, REMOVE_FROM_CRL, ReadError, reason_name};
+use super::list::{
+    CERTIFICATE_HOLD, CrlEntry, CrlList, CrlReadError, REMOVE_FROM_CRL, reason_name,
+};
 use super::scope::covers;
 use super::signature::verify;
 use super::urls::certificate_freshest_urls;
@@ -30,7 +32,7 @@ pub(crate) struct Asked<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Complete {
     /// The certificate's entry, if listed.
-    pub(crate) entry: Option<Entry>,
+    pub(crate) entry: Option<CrlEntry>,
     /// Its `cRLNumber`.
     number: Option<BigUint>,
     /// Its `issuingDistributionPoint`, DER (a delta must have the same scope).
@@ -57,7 +59,7 @@ impl Complete {
     /// and lists it. A delta entry replaces the complete CRL's; one with reason `removeFromCRL`
     /// un-revokes.
     #[must_use]
-    pub(crate) fn status(&self, delta_entry: Option<Entry>) -> RevocationStatus {
+    pub(crate) fn status(&self, delta_entry: Option<CrlEntry>) -> RevocationStatus {
         match delta_entry.or(self.entry) {
             None => RevocationStatus::Good,
             Some(e) if e.reason == Some(REMOVE_FROM_CRL) => RevocationStatus::Good,
@@ -69,14 +71,17 @@ impl Complete {
     }
 }
 
-fn not_a_crl(e: &ReadError) -> CrlOutcome {
+fn not_a_crl(e: &CrlReadError) -> CrlOutcome {
     CrlOutcome::NotACrl(e.to_string())
 }
 
 /// Reads `der`, checks its issuer and signature (always) and its scope; returns it and the
 /// certificate's entry.
-fn read<'d>(der: &'d [u8], asked: &Asked<'_>) -> Result<(Crl<'d>, Option<Entry>), CrlOutcome> {
-    let crl = Crl::from_der(der).map_err(|e| not_a_crl(&e))?;
+fn read<'d>(
+    der: &'d [u8],
+    asked: &Asked<'_>,
+) -> Result<(CrlList<'d>, Option<CrlEntry>), CrlOutcome> {
+    let crl = CrlList::from_der(der).map_err(|e| not_a_crl(&e))?;
     if crl.issuer != asked.cert.issuer().as_raw() {
         return Err(CrlOutcome::WrongIssuer);
     }
@@ -128,7 +133,7 @@ pub(crate) fn read_delta(
     asked: &Asked<'_>,
     complete: &Complete,
     now: OffsetDateTime,
-) -> Result<Option<Entry>, CrlOutcome> {
+) -> Result<Option<CrlEntry>, CrlOutcome> {
     let mismatch = |why: String| Err(CrlOutcome::DeltaMismatch(why));
     let (crl, entry) = read(der, asked)?;
     let base = match crl.delta_base() {
@@ -229,13 +234,13 @@ mod tests {
         asking(pki, false, |a| read_complete(&der, a, now())).unwrap()
     }
 
-    fn delta(pki: &Pki, spec: &CrlSpec) -> Result<Option<Entry>, CrlOutcome> {
+    fn delta(pki: &Pki, spec: &CrlSpec) -> Result<Option<CrlEntry>, CrlOutcome> {
         let base = complete_crl(pki);
         let der = issuing(pki, spec);
         asking(pki, false, |a| read_delta(&der, a, &base, now()))
     }
 
-    fn mismatch(outcome: Result<Option<Entry>, CrlOutcome>, words: &str) {
+    fn mismatch(outcome: Result<Option<CrlEntry>, CrlOutcome>, words: &str) {
         match outcome {
             Err(CrlOutcome::DeltaMismatch(why)) => assert!(why.contains(words), "{why}"),
             other => panic!("expected a mismatch about {words:?}, got {other:?}"),
@@ -348,7 +353,7 @@ mod tests {
             base.status(None),
             RevocationStatus::Revoked { reason: Some(r), .. } if r == "CertificateHold"
         ));
-        let removed = Entry {
+        let removed = CrlEntry {
             revoked_at: now(),
             reason: Some(super::super::list::REMOVE_FROM_CRL),
         };

@@ -32,7 +32,7 @@ pub(super) const FRESHEST_CRL: &str = "2.5.29.46";
 /// Why bytes are not a CRL this reader (and Windows) can use.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub(crate) enum ReadError {
+pub enum CrlReadError {
     /// The DER structure is broken where `what` should be.
     #[error("malformed {0}")]
     Malformed(&'static str),
@@ -49,11 +49,11 @@ pub(crate) enum ReadError {
 
 /// A certificate's entry in a CRL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Entry {
+pub struct CrlEntry {
     /// `revocationDate`.
-    pub(crate) revoked_at: OffsetDateTime,
+    pub revoked_at: OffsetDateTime,
     /// The CRL entry's `reasonCode` (RFC 5280 §5.3.1), when it has one.
-    pub(crate) reason: Option<u8>,
+    pub reason: Option<u8>,
 }
 
 /// `reasonCode` `certificateHold`.
@@ -80,9 +80,15 @@ pub(crate) fn reason_name(code: u8) -> String {
     name.to_owned()
 }
 
-/// A CRL read from DER.
+/// A CRL (version 1 or 2) read from DER: header and extensions decoded, entries walked on lookup.
+///
+/// ```
+/// let der = wpj_testkit::pki::crl_with_entries(3).unwrap();
+/// let crl = wpj_tls::CrlList::from_der(&der).unwrap();
+/// assert_eq!(crl.find(&[0x7F, 0xFF, 0xFF]).unwrap(), None);
+/// ```
 #[derive(Debug)]
-pub(crate) struct Crl<'a> {
+pub struct CrlList<'a> {
     /// `tbsCertList`, tag and length included: the bytes the signature covers.
     pub(crate) signed: &'a [u8],
     /// The content of `signatureAlgorithm` (the `AlgorithmIdentifier` without its tag and length).
@@ -99,34 +105,43 @@ pub(crate) struct Crl<'a> {
     extensions: Vec<X509Extension<'a>>,
 }
 
-fn time_of(t: Tlv<'_>) -> Result<OffsetDateTime, ReadError> {
+fn time_of(t: Tlv<'_>) -> Result<OffsetDateTime, CrlReadError> {
     ASN1Time::from_der(t.raw)
         .map(|(_, time)| time.to_datetime())
-        .map_err(|_| ReadError::Malformed("time"))
+        .map_err(|_| CrlReadError::Malformed("time"))
 }
 
-fn expect<'a>(found: Option<Tlv<'a>>, tag: u8, what: &'static str) -> Result<Tlv<'a>, ReadError> {
+fn expect<'a>(
+    found: Option<Tlv<'a>>,
+    tag: u8,
+    what: &'static str,
+) -> Result<Tlv<'a>, CrlReadError> {
     found
         .filter(|t| t.tag == tag)
-        .ok_or(ReadError::Malformed(what))
+        .ok_or(CrlReadError::Malformed(what))
 }
 
-impl<'a> Crl<'a> {
+impl<'a> CrlList<'a> {
     /// Reads `der`: a `CertificateList` (RFC 5280 §5.1) of version 1 or 2, nothing after it.
-    pub(crate) fn from_der(der: &'a [u8]) -> Result<Self, ReadError> {
+    /// Its signature is not checked here.
+    ///
+    /// # Errors
+    /// [`CrlReadError`] when `der` is not such a CRL, or uses a critical extension this reader
+    /// does not know.
+    pub fn from_der(der: &'a [u8]) -> Result<Self, CrlReadError> {
         let list = expect(tlv(der), SEQUENCE, "CertificateList")?;
         if !list.rest.is_empty() {
-            return Err(ReadError::Malformed("CertificateList (trailing data)"));
+            return Err(CrlReadError::Malformed("CertificateList (trailing data)"));
         }
         let mut parts = Elements::new(list.content);
         let tbs = expect(parts.next(), SEQUENCE, "tbsCertList")?;
         let algorithm = expect(parts.next(), SEQUENCE, "signatureAlgorithm")?;
         let signature = expect(parts.next(), BIT_STRING, "signatureValue")?;
         if parts.next().is_some() || parts.malformed() {
-            return Err(ReadError::Malformed("CertificateList (extra fields)"));
+            return Err(CrlReadError::Malformed("CertificateList (extra fields)"));
         }
         let Some((0, signature)) = signature.content.split_first() else {
-            return Err(ReadError::Malformed("signatureValue"));
+            return Err(CrlReadError::Malformed("signatureValue"));
         };
 
         let mut fields = Elements::new(tbs.content).peekable();
@@ -139,13 +154,13 @@ impl<'a> Crl<'a> {
                     let value = other.iter().fold(0u64, |acc, b| {
                         acc.saturating_mul(256).saturating_add(u64::from(*b))
                     });
-                    return Err(ReadError::Version(value.saturating_add(1)));
+                    return Err(CrlReadError::Version(value.saturating_add(1)));
                 }
             },
         }
         expect(fields.next(), SEQUENCE, "signature")?;
         let issuer = expect(fields.next(), SEQUENCE, "issuer")?.raw;
-        time_of(fields.next().ok_or(ReadError::Malformed("thisUpdate"))?)?;
+        time_of(fields.next().ok_or(CrlReadError::Malformed("thisUpdate"))?)?;
         let next_update = fields
             .next_if(|t| matches!(t.tag, UTC_TIME | GENERALIZED_TIME))
             .map(time_of)
@@ -158,7 +173,7 @@ impl<'a> Crl<'a> {
             Some(wrapper) => read_extensions(wrapper.content)?,
         };
         if fields.next().is_some() {
-            return Err(ReadError::Malformed("tbsCertList (unknown field)"));
+            return Err(CrlReadError::Malformed("tbsCertList (unknown field)"));
         }
         Ok(Self {
             signed: tbs.raw,
@@ -184,7 +199,7 @@ impl<'a> Crl<'a> {
     }
 
     /// A delta CRL's `BaseCRLNumber` (its `deltaCRLIndicator`); `Ok(None)` for a complete CRL.
-    pub(crate) fn delta_base(&self) -> Result<Option<BigUint>, ReadError> {
+    pub(crate) fn delta_base(&self) -> Result<Option<BigUint>, CrlReadError> {
         let Some(ext) = self.extension(DELTA_CRL_INDICATOR) else {
             return Ok(None);
         };
@@ -192,7 +207,7 @@ impl<'a> Crl<'a> {
             .ok()
             .and_then(|(_, n)| n.as_biguint().ok())
             .map(Some)
-            .ok_or(ReadError::Malformed("deltaCRLIndicator"))
+            .ok_or(CrlReadError::Malformed("deltaCRLIndicator"))
     }
 
     /// The `issuingDistributionPoint` extension: its DER value, and the parsed form.
@@ -207,32 +222,36 @@ impl<'a> Crl<'a> {
             .map_or_else(Vec::new, |(_, points)| distribution_point_urls(&points))
     }
 
-    /// The entry for the certificate whose serial (the INTEGER's content octets) is `serial`.
-    pub(crate) fn find(&self, serial: &[u8]) -> Result<Option<Entry>, ReadError> {
+    /// The entry for the certificate whose serial (the INTEGER's content octets) is `serial`:
+    /// one pass over the entries, none kept.
+    ///
+    /// # Errors
+    /// [`CrlReadError::Malformed`] when an entry up to the one found is damaged.
+    pub fn find(&self, serial: &[u8]) -> Result<Option<CrlEntry>, CrlReadError> {
         let mut walk = Elements::new(self.entries);
         for entry in walk.by_ref() {
             let number = tlv(entry.content)
                 .filter(|t| entry.tag == SEQUENCE && t.tag == INTEGER)
-                .ok_or(ReadError::Malformed("revokedCertificates entry"))?;
+                .ok_or(CrlReadError::Malformed("revokedCertificates entry"))?;
             if number.content != serial {
                 continue;
             }
             let (_, revoked) = RevokedCertificate::from_der(entry.raw)
-                .map_err(|_| ReadError::Malformed("revokedCertificates entry"))?;
-            return Ok(Some(Entry {
+                .map_err(|_| CrlReadError::Malformed("revokedCertificates entry"))?;
+            return Ok(Some(CrlEntry {
                 revoked_at: revoked.revocation_date.to_datetime(),
                 reason: revoked.reason_code().map(|(_, code)| code.0),
             }));
         }
         if walk.malformed() {
-            return Err(ReadError::Malformed("revokedCertificates"));
+            return Err(CrlReadError::Malformed("revokedCertificates"));
         }
         Ok(None)
     }
 }
 
 /// `[0] EXPLICIT Extensions`' content: a SEQUENCE of Extension.
-fn read_extensions(wrapper: &[u8]) -> Result<Vec<X509Extension<'_>>, ReadError> {
+fn read_extensions(wrapper: &[u8]) -> Result<Vec<X509Extension<'_>>, CrlReadError> {
     const KNOWN_CRITICAL: [&str; 5] = [
         CRL_NUMBER,
         DELTA_CRL_INDICATOR,
@@ -244,19 +263,19 @@ fn read_extensions(wrapper: &[u8]) -> Result<Vec<X509Extension<'_>>, ReadError> 
     let mut walk = Elements::new(seq.content);
     let mut out: Vec<X509Extension<'_>> = Vec::new();
     for ext in walk.by_ref() {
-        let (_, ext) =
-            X509Extension::from_der(ext.raw).map_err(|_| ReadError::Malformed("crlExtensions"))?;
+        let (_, ext) = X509Extension::from_der(ext.raw)
+            .map_err(|_| CrlReadError::Malformed("crlExtensions"))?;
         let oid = ext.oid.to_id_string();
         if out.iter().any(|e| e.oid == ext.oid) {
-            return Err(ReadError::DuplicateExtension(oid));
+            return Err(CrlReadError::DuplicateExtension(oid));
         }
         if ext.critical && !KNOWN_CRITICAL.contains(&oid.as_str()) {
-            return Err(ReadError::CriticalExtension(oid));
+            return Err(CrlReadError::CriticalExtension(oid));
         }
         out.push(ext);
     }
     if walk.malformed() {
-        return Err(ReadError::Malformed("crlExtensions"));
+        return Err(CrlReadError::Malformed("crlExtensions"));
     }
     Ok(out)
 }

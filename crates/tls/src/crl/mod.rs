@@ -18,5 +18,6 @@ mod times;
 mod urls;
 
 pub(crate) use check::{judge_download, record};
+pub use list::{CrlEntry, CrlList, CrlReadError};
 pub use times::{CrlTimes, crl_times};
 pub(crate) use urls::distribution_point_urls;

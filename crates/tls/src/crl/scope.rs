@@ -6,7 +6,7 @@
 use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
 use x509_parser::prelude::X509Certificate;
 
-use super::list::Crl;
+use super::list::CrlList;
 use super::urls::same_uri;
 
 /// `Ok` when `crl` covers `cert` (whose CRL distribution points are `cert_cdps`), else why not.
@@ -17,7 +17,7 @@ use super::urls::same_uri;
 /// reason); `indirectCRL` (entries for other issuers; `CryptoAPI`'s support for indirect CRLs is
 /// unconfirmed, so none is believed); a distribution point named relative to the issuer.
 pub(crate) fn covers(
-    crl: &Crl<'_>,
+    crl: &CrlList<'_>,
     cert: &X509Certificate<'_>,
     cert_cdps: &[String],
 ) -> Result<(), String> {

@@ -5,12 +5,12 @@ use wpj_core::CrlOutcome;
 use x509_parser::prelude::X509Certificate;
 
 use super::der::{BIT_STRING, Elements, SEQUENCE, tlv};
-use super::list::Crl;
+use super::list::CrlList;
 use crate::signatures::ALGORITHMS;
 
 /// Checks that `crl` is signed by `issuer`'s key, with an algorithm webpki's ring provider knows,
 /// and that `issuer` may sign CRLs (`keyUsage` `cRLSign`, when it has a `keyUsage`).
-pub(crate) fn verify(crl: &Crl<'_>, issuer: &X509Certificate<'_>) -> Result<(), CrlOutcome> {
+pub(crate) fn verify(crl: &CrlList<'_>, issuer: &X509Certificate<'_>) -> Result<(), CrlOutcome> {
     if let Ok(Some(usage)) = issuer.key_usage()
         && !usage.value.crl_sign()
     {
