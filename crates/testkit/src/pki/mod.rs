@@ -1,5 +1,5 @@
 //! A throw-away PKI made with rcgen at run time: root → intermediate → leaf, CRLs, and the ways they go wrong.
-//! CRL forms rcgen does not make (version 1, delta CRLs, `FreshestCRL`) come from [`forms`]' DER
+//! CRL forms rcgen does not make (version 1, delta CRLs, `FreshestCRL`) come from the `forms` module's DER
 //! re-encoding, signed with the CA's key.
 
 mod forms;
