@@ -158,7 +158,8 @@ async fn check_one(s: &Subject<'_>, net: &Net, now: OffsetDateTime) -> Revocatio
         }
         for record in std::iter::once(&fetch).chain(&deltas) {
             if !record.outcome.is_ok() {
-                reasons.push(format!("{}: {}", record.url, record.outcome));
+                let kind = if record.delta { "delta CRL " } else { "" };
+                reasons.push(format!("{kind}{}: {}", record.url, record.outcome));
             }
         }
         crls.push(fetch);

@@ -37,9 +37,13 @@ pub(crate) struct Complete {
     number: Option<BigUint>,
     /// Its `issuingDistributionPoint`, DER (a delta must have the same scope).
     scope: Option<Vec<u8>>,
-    /// Where its delta CRLs are: the CRL's `FreshestCRL`, else the certificate's (both are where
-    /// `CryptoAPI` looks: `CryptGetObjectUrl`'s `URL_OID_CRL_FRESHEST_CRL` and
-    /// `URL_OID_CERTIFICATE_FRESHEST_CRL`). Empty: no delta CRLs.
+    /// Where its delta CRLs are: the CRL's `FreshestCRL`, else the certificate's. Both are places
+    /// `CryptoAPI` reads (`CryptGetObjectUrl`'s `URL_OID_CRL_FRESHEST_CRL` and
+    /// `URL_OID_CERTIFICATE_FRESHEST_CRL`, <https://learn.microsoft.com/windows/win32/api/wincrypt/nf-wincrypt-cryptgetobjecturl>);
+    /// a base CRL carrying `FreshestCRL` makes Windows require a valid delta ("Can disabling Delta
+    /// CRL on a CA cause problems?", <https://mssec.wordpress.com/2014/02/04/can-disabling-delta-crl-on-a-ca-cause-problems/>).
+    /// Which of the two wins when both are present is unconfirmed; the CRL's comes first here.
+    /// Empty: no delta CRLs.
     pub(crate) freshest: Vec<String>,
 }
 
