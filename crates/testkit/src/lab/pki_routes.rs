@@ -38,10 +38,7 @@ fn shaped(spec: &LabSpec, pki: &Pki, mut crl: CrlSpec) -> CrlSpec {
                 Scope::ThisPoint => ISSUING_CRL_PATH,
                 Scope::OtherPoint => OTHER_PARTITION_PATH,
             };
-            crl.idp = Some(Idp {
-                url: pki.url_of(path),
-                only: None,
-            });
+            crl.idp = Some(Idp::of(pki.url_of(path)));
         }
     }
     crl

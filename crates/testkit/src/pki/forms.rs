@@ -5,10 +5,14 @@
 
 use rcgen::SigningKey;
 
-use super::der_tlv;
+use rcgen::CrlScope;
+
+use super::{Idp, der_tlv};
 
 /// id-ce-deltaCRLIndicator, DER.
 const DELTA_CRL_INDICATOR: [u8; 5] = [0x06, 0x03, 0x55, 0x1D, 0x1B];
+/// id-ce-issuingDistributionPoint, DER.
+const ISSUING_DISTRIBUTION_POINT: [u8; 5] = [0x06, 0x03, 0x55, 0x1D, 0x1C];
 /// id-ce-freshestCRL, DER.
 const FRESHEST_CRL: [u8; 5] = [0x06, 0x03, 0x55, 0x1D, 0x2E];
 /// id-ce-freshestCRL's arcs, for a certificate's custom extension.
@@ -124,6 +128,34 @@ pub(super) fn delta_crl_indicator(base: u64) -> Vec<u8> {
             &DELTA_CRL_INDICATOR[..],
             &CRITICAL,
             &der_tlv(0x04, &integer(base)),
+        ]
+        .concat(),
+    )
+}
+
+/// The `issuingDistributionPoint` extension (critical, RFC 5280 §5.2.5), with the fields rcgen
+/// does not write: `onlySomeReasons` (keyCompromise) and `indirectCRL`.
+pub(super) fn issuing_distribution_point(idp: &Idp) -> Vec<u8> {
+    const TRUE: [u8; 1] = [0xFF];
+    let mut fields = der_tlv(0xA0, &der_tlv(0xA0, &der_tlv(0x86, idp.url.as_bytes())));
+    match idp.only {
+        Some(CrlScope::UserCertsOnly) => fields.extend(der_tlv(0x81, &TRUE)),
+        Some(CrlScope::CaCertsOnly) => fields.extend(der_tlv(0x82, &TRUE)),
+        None => {}
+    }
+    if idp.key_compromise_only {
+        // ReasonFlags with keyCompromise (bit 1) alone: 6 unused bits, 0b0100_0000.
+        fields.extend(der_tlv(0x83, &[6, 0x40]));
+    }
+    if idp.indirect {
+        fields.extend(der_tlv(0x84, &TRUE));
+    }
+    der_tlv(
+        0x30,
+        &[
+            &ISSUING_DISTRIBUTION_POINT[..],
+            &[0x01, 0x01, 0xFF],
+            &der_tlv(0x04, &der_tlv(0x30, &fields)),
         ]
         .concat(),
     )

@@ -172,6 +172,23 @@ pub struct Idp {
     pub url: String,
     /// Only end-entity or only CA certificates (`None`: both).
     pub only: Option<CrlScope>,
+    /// `onlySomeReasons`: the CRL lists key compromises only.
+    pub key_compromise_only: bool,
+    /// `indirectCRL`: the CRL may list other issuers' certificates.
+    pub indirect: bool,
+}
+
+impl Idp {
+    /// The CRL of distribution point `url`, for every certificate and reason.
+    #[must_use]
+    pub fn of(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            only: None,
+            key_compromise_only: false,
+            indirect: false,
+        }
+    }
 }
 
 /// A minted PKI: root, intermediate, leaf (with its key), and a spare root nobody trusts.
@@ -319,12 +336,17 @@ impl Pki {
             this_update,
             next_update,
             crl_number: SerialNumber::from(spec.number.unwrap_or(1)),
-            issuing_distribution_point: spec.idp.as_ref().map(|idp| CrlIssuingDistributionPoint {
-                distribution_point: CrlDistributionPoint {
-                    uris: vec![idp.url.clone()],
-                },
-                scope: idp.only,
-            }),
+            // rcgen encodes the plain forms; `forms` the ones it cannot (reasons, indirect).
+            issuing_distribution_point: spec
+                .idp
+                .as_ref()
+                .filter(|idp| !idp.key_compromise_only && !idp.indirect)
+                .map(|idp| CrlIssuingDistributionPoint {
+                    distribution_point: CrlDistributionPoint {
+                        uris: vec![idp.url.clone()],
+                    },
+                    scope: idp.only,
+                }),
             revoked_certs,
             key_identifier_method: KeyIdMethod::Sha256,
         };
@@ -339,6 +361,15 @@ impl Pki {
             version1: spec.version1,
             extensions: Vec::new(),
         };
+        if let Some(idp) = spec
+            .idp
+            .as_ref()
+            .filter(|idp| idp.key_compromise_only || idp.indirect)
+        {
+            reshape
+                .extensions
+                .push(forms::issuing_distribution_point(idp));
+        }
         if let Some(base) = spec.delta_of {
             reshape.extensions.push(forms::delta_crl_indicator(base));
         }
@@ -442,20 +473,7 @@ fn mint_leaf(
 /// A correctly signed CRL of a fresh issuing CA listing `entries` revoked serials (none of them a
 /// leaf's): input for CRL benchmarks.
 pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
-    let pki = Pki::generate(&PkiSpec {
-        domain: "bench.test".into(),
-        pki_base_url: "http://pki.bench.test".into(),
-        leaf: LeafSpec {
-            names: vec!["enterpriseregistration.bench.test".into()],
-            validity: Validity::Current,
-            cdp: true,
-            aia: false,
-            server_auth: true,
-            subject: None,
-            crl_paths: Vec::new(),
-            crl_extras: CrlExtras::default(),
-        },
-    })?;
+    let pki = Pki::sample("bench.test")?;
     pki.crl(
         &pki.intermediate,
         &CrlSpec {
@@ -463,6 +481,28 @@ pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
             ..CrlSpec::default()
         },
     )
+}
+
+impl Pki {
+    /// A PKI for `domain` outside any lab: CRL/AIA host `http://pki.<domain>`, a current leaf
+    /// for `enterpriseregistration.<domain>` with a CDP and no AIA. For tests that judge
+    /// certificates and CRLs without servers.
+    pub fn sample(domain: &str) -> Result<Self, rcgen::Error> {
+        Self::generate(&PkiSpec {
+            domain: domain.to_owned(),
+            pki_base_url: format!("http://pki.{domain}"),
+            leaf: LeafSpec {
+                names: vec![format!("enterpriseregistration.{domain}")],
+                validity: Validity::Current,
+                cdp: true,
+                aia: false,
+                server_auth: true,
+                subject: None,
+                crl_paths: Vec::new(),
+                crl_extras: CrlExtras::default(),
+            },
+        })
+    }
 }
 
 fn dn(common_name: &str) -> DistinguishedName {

@@ -4,7 +4,7 @@
 
 use ring::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use time::OffsetDateTime;
-use wpj_testkit::pki::{LEAF_SERIAL, LdapCdp};
+use wpj_testkit::pki::{CrlSpec, Idp, LEAF_SERIAL, LdapCdp, Pki};
 use wpj_testkit::{Lab, LabSpec};
 use x509_parser::der_parser::der::parse_der_integer;
 use x509_parser::extensions::{
@@ -26,9 +26,9 @@ fn crl(der: &[u8]) -> CertificateRevocationList<'_> {
     crl
 }
 
-/// Whether `crl` is signed by the issuing CA's (P-256) key.
-fn signed_by_issuing_ca(lab: &Lab, crl: &CertificateRevocationList<'_>) -> bool {
-    let issuer = cert(lab.pki().intermediate.der());
+/// Whether `crl` is signed by the (P-256) key of the CA certificate `issuer`.
+fn signed_by(issuer: &[u8], crl: &CertificateRevocationList<'_>) -> bool {
+    let issuer = cert(issuer);
     let key = UnparsedPublicKey::new(
         &ECDSA_P256_SHA256_ASN1,
         issuer.public_key().subject_public_key.data.as_ref(),
@@ -38,6 +38,11 @@ fn signed_by_issuing_ca(lab: &Lab, crl: &CertificateRevocationList<'_>) -> bool 
         crl.signature_value.data.as_ref(),
     )
     .is_ok()
+}
+
+/// Whether `crl` is signed by the lab's issuing CA.
+fn signed_by_issuing_ca(lab: &Lab, crl: &CertificateRevocationList<'_>) -> bool {
+    signed_by(lab.pki().intermediate.der(), crl)
 }
 
 fn extension<'a>(
@@ -255,4 +260,37 @@ async fn ldap_distribution_points_come_first_or_alone() {
             assert_eq!(urls[1], lab.issuing_crl_url());
         }
     }
+}
+
+#[test]
+fn partial_and_indirect_scopes_are_encoded_as_rfc_5280_says() {
+    let lab_pki = Pki::sample("contoso.test").unwrap();
+    let der = lab_pki
+        .crl(
+            &lab_pki.intermediate,
+            &CrlSpec {
+                idp: Some(Idp {
+                    key_compromise_only: true,
+                    indirect: true,
+                    ..Idp::of("http://pki.contoso.test/pki/issuing.crl")
+                }),
+                ..CrlSpec::default()
+            },
+        )
+        .unwrap();
+    let list = crl(&der);
+    let ext = list
+        .extensions()
+        .iter()
+        .find(|e| e.oid.to_id_string() == "2.5.29.28")
+        .expect("an issuing distribution point");
+    assert!(ext.critical);
+    let ParsedExtension::IssuingDistributionPoint(idp) = ext.parsed_extension() else {
+        panic!("{:?}", ext.parsed_extension());
+    };
+    let reasons = idp.only_some_reasons.as_ref().expect("onlySomeReasons");
+    assert!(reasons.key_compromise() && !reasons.ca_compromise());
+    assert!(idp.indirect_crl);
+    assert!(!idp.only_contains_user_certs && !idp.only_contains_ca_certs);
+    assert!(signed_by(lab_pki.intermediate.der(), &list));
 }

@@ -179,27 +179,13 @@ pub(crate) fn read_delta(
 #[cfg(test)]
 mod tests {
     use rcgen::CrlScope;
-    use wpj_testkit::pki::{CrlSpec, Idp, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity};
+    use wpj_testkit::pki::{CrlSpec, Idp, LEAF_SERIAL, Pki};
 
     use super::*;
     use crate::certificate::Parsed;
 
     fn pki() -> Pki {
-        Pki::generate(&PkiSpec {
-            domain: "contoso.test".into(),
-            pki_base_url: "http://pki.contoso.test".into(),
-            leaf: LeafSpec {
-                names: vec!["enterpriseregistration.contoso.test".into()],
-                validity: Validity::Current,
-                cdp: true,
-                aia: false,
-                server_auth: true,
-                subject: None,
-                crl_paths: Vec::new(),
-                crl_extras: wpj_testkit::pki::CrlExtras::default(),
-            },
-        })
-        .unwrap()
+        Pki::sample("contoso.test").unwrap()
     }
 
     fn now() -> OffsetDateTime {
@@ -291,10 +277,7 @@ mod tests {
         mismatch(delta(&pki, &spec(5, Some(4))), "not above");
         mismatch(delta(&pki, &spec(6, None)), "no deltaCRLIndicator");
         let scoped = CrlSpec {
-            idp: Some(Idp {
-                url: "http://pki.contoso.test/pki/issuing.crl".into(),
-                only: None,
-            }),
+            idp: Some(Idp::of("http://pki.contoso.test/pki/issuing.crl")),
             ..spec(6, Some(5))
         };
         mismatch(delta(&pki, &scoped), "issuing distribution point differs");
@@ -369,8 +352,8 @@ mod tests {
         let pki = pki();
         let scoped = |url: &str, only| CrlSpec {
             idp: Some(Idp {
-                url: url.into(),
                 only,
+                ..Idp::of(url)
             }),
             ..CrlSpec::default()
         };
@@ -391,6 +374,22 @@ mod tests {
         assert!(matches!(
             judge(&scoped("http://pki.contoso.test/pki/other.crl", None)),
             Err(CrlOutcome::NotInScope(_))
+        ));
+        let partial = |key_compromise_only, indirect| CrlSpec {
+            idp: Some(Idp {
+                key_compromise_only,
+                indirect,
+                ..Idp::of(leaf_cdp)
+            }),
+            ..CrlSpec::default()
+        };
+        assert!(matches!(
+            judge(&partial(true, false)),
+            Err(CrlOutcome::NotInScope(why)) if why.contains("onlySomeReasons")
+        ));
+        assert!(matches!(
+            judge(&partial(false, true)),
+            Err(CrlOutcome::NotInScope(why)) if why.contains("indirect")
         ));
         // The intermediate against a root CRL for end entities only.
         let root_crl = pki
