@@ -11,8 +11,8 @@ use crate::{Outcome, progress};
 /// The `## CRLs` section.
 pub(crate) fn crl(sizes: &[usize], runs: usize) -> Outcome {
     let mut out = String::from("\n## CRLs\n\n");
-    out += "The same DER files: `crl_memory borrowed` (webpki's borrowed parse + one full-scan serial \
-            lookup, what the revocation step does) against `openssl crl -inform DER -noout -in FILE`. \
+    out += "The same DER files: `crl_memory wpj` (the revocation step's CRL reader, `wpj_tls::CrlList`: \
+            header parse + one full-scan serial lookup) against `openssl crl -inform DER -noout -in FILE`. \
             Process wall time, median; memory = peak RSS growth of the process (file read included) \
             for wpj, maxrss for openssl.\n\n";
     out += "| entries | file | wpj parse+lookup | wpj peak growth (× file) | openssl crl -noout | openssl maxrss | speed-up |\n|---|---|---|---|---|---|---|\n";
@@ -32,7 +32,7 @@ pub(crate) fn crl(sizes: &[usize], runs: usize) -> Outcome {
         for _ in 0..runs {
             let started = Instant::now();
             let output = Command::new(&crl_memory)
-                .arg("borrowed")
+                .arg("wpj")
                 .arg(&file)
                 .output()
                 .map_err(|e| format!("crl_memory: {e}"))?;
@@ -110,7 +110,7 @@ fn openssl_crl(file: &Path, runs: usize, gnu_time: bool) -> Result<(Stats, Strin
     Ok((Stats::of(samples), maxrss))
 }
 
-/// What `crl_memory borrowed FILE` measured.
+/// What `crl_memory wpj FILE` measured.
 struct CrlMemory {
     /// Parse + lookup, measured inside the process.
     parse: Duration,
@@ -120,7 +120,7 @@ struct CrlMemory {
 
 impl CrlMemory {
     /// `crl_memory` (an example of `wpj-tls`) has no JSON output: this reads its one line,
-    /// `borrowed: file N KiB, parse+lookup 12.3 ms, peak RSS growth N KiB (N KiB with the file
+    /// `wpj: file N KiB, parse+lookup 12.3 ms, peak RSS growth N KiB (N KiB with the file
     /// read), found=…`. The only program output the harness reads as text.
     fn read(line: &str) -> Result<Self, String> {
         let parse_ms: f64 = between(line, "parse+lookup ", " ms")

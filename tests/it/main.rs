@@ -11,6 +11,8 @@ mod adfs;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 #[path = "../../examples/common/mod.rs"]
 mod common;
+#[cfg(feature = "tls")]
+mod crl;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 mod demo;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]

@@ -27,7 +27,7 @@ pub(crate) async fn diagnose(settings: Settings) -> Report {
     Runner::new().run(&plan, settings).await
 }
 
-async fn diagnose_scenario(name: &str) -> Report {
+pub(crate) async fn diagnose_scenario(name: &str) -> Report {
     let lab = lab(name).await;
     diagnose(quick(&lab)).await
 }
@@ -495,7 +495,7 @@ async fn revoked_leaf_and_revoked_intermediate() {
 }
 
 /// Whether a CRL download ended as a fault's cause.
-type Cause<'c> = &'c dyn Fn(&CrlOutcome) -> bool;
+pub(crate) type Cause<'c> = &'c dyn Fn(&CrlOutcome) -> bool;
 
 #[tokio::test]
 async fn every_crl_fault_is_revocation_offline_with_its_cause() {

@@ -250,6 +250,8 @@ catalogue! {
                 "the certificate's OCSP responder (asked before any CRL, as CryptoAPI does) says \
                     revoked, or the server staples an OCSP response saying so: Windows believes \
                     the first definitive answer and does not look further",
+                "the certificate was revoked after the CA's last complete (base) CRL: only the \
+                    delta CRL its FreshestCRL extension names lists it, and Windows reads both",
             ],
             remediation: "Obtain a new certificate and install it on every AD FS node and every \
                 Web Application Proxy (Set-AdfsSslCertificate / \
@@ -280,10 +282,15 @@ catalogue! {
                     CRL distribution point gives one either",
                 "the only CRL distribution points are ldap:// URLs: unknown for devices outside \
                     the domain, which cannot read Active Directory",
+                "the CA publishes delta CRLs (FreshestCRL) and the delta CRL is unreachable, past \
+                    its nextUpdate, badly signed, or does not match its complete CRL's number: \
+                    Windows needs both",
+                "the CRL at the distribution point is another partition's: its issuing \
+                    distribution point does not cover the certificate, so it says nothing about it",
             ],
             remediation: "Make every CDP and OCSP URL in the chain reachable from the device \
                 (Windows treats an unknown revocation status as a hard failure) and publish fresh \
-                CRLs before their nextUpdate.",
+                CRLs, and delta CRLs where the CA issues them, before their nextUpdate.",
             source: "KB3045384; WinHTTP error list (winhttp.h)",
         },
         /// 0x80004005: unknown error.

@@ -218,9 +218,9 @@ pub enum CrlOutcome {
     WrongIssuer,
     /// Its signature does not verify with the issuer's key.
     BadSignature,
-    /// Its nextUpdate has passed: the CA has not published a fresh one.
+    /// Its `nextUpdate` has passed: the CA has not published a fresh one.
     Expired {
-        /// The passed nextUpdate.
+        /// The passed `nextUpdate`.
         next_update: OffsetDateTime,
     },
     /// The certificate or its issuer could not be read to check it (why).
@@ -228,6 +228,16 @@ pub enum CrlOutcome {
     /// Not read because of this tool's own limits (the run's byte budget): says nothing about what
     /// a device would get.
     NotRead(String),
+    /// Correctly signed, but its issuing distribution point does not cover the certificate (another
+    /// distribution point, only user or only CA certificates, only some reasons, an indirect CRL):
+    /// it says nothing about it (why).
+    NotInScope(String),
+    /// A delta CRL that cannot be combined with its base CRL (RFC 5280 §5.2.4: not a delta, another
+    /// scope, a base CRL number the complete CRL does not reach, or not newer than it) (why).
+    DeltaMismatch(String),
+    /// The complete CRL itself was fine, but its delta CRL could not be used (see the delta's own
+    /// record): without both, Windows has no definitive answer.
+    DeltaUnusable,
 }
 
 impl CrlOutcome {
@@ -244,6 +254,9 @@ const BAD_SIGNATURE: &str = "bad signature (the CRL is not signed by the certifi
 const EXPIRED: &str = "expired CRL (nextUpdate ";
 const UNVERIFIABLE: &str = "could not be verified (";
 const NOT_READ: &str = "this tool's limit (";
+const NOT_IN_SCOPE: &str = "not in scope (";
+const DELTA_MISMATCH: &str = "delta CRL does not match its base CRL (";
+const DELTA_UNUSABLE: &str = "its delta CRL could not be used";
 
 impl fmt::Display for CrlOutcome {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -260,6 +273,9 @@ impl fmt::Display for CrlOutcome {
             ),
             Self::Unverifiable(why) => write!(f, "{UNVERIFIABLE}{why})"),
             Self::NotRead(why) => write!(f, "{NOT_READ}{why})"),
+            Self::NotInScope(why) => write!(f, "{NOT_IN_SCOPE}{why})"),
+            Self::DeltaMismatch(why) => write!(f, "{DELTA_MISMATCH}{why})"),
+            Self::DeltaUnusable => f.write_str(DELTA_UNUSABLE),
         }
     }
 }
@@ -277,6 +293,12 @@ impl CrlOutcome {
             Self::WrongIssuer
         } else if text == BAD_SIGNATURE {
             Self::BadSignature
+        } else if text == DELTA_UNUSABLE {
+            Self::DeltaUnusable
+        } else if let Some(why) = inner(NOT_IN_SCOPE) {
+            Self::NotInScope(why)
+        } else if let Some(why) = inner(DELTA_MISMATCH) {
+            Self::DeltaMismatch(why)
         } else if let Some(why) = inner(NOT_A_CRL) {
             Self::NotACrl(why)
         } else if let Some(why) = inner(UNVERIFIABLE) {
@@ -321,16 +343,20 @@ impl<'de> Deserialize<'de> for CrlOutcome {
 /// How one CRL download went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CrlFetch {
-    /// The CDP URL.
+    /// The CDP URL (for a delta CRL: the `FreshestCRL` URL).
     pub url: String,
+    /// A delta CRL, fetched through the `FreshestCRL` extension of the complete CRL or of the
+    /// certificate (absent from JSON when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delta: bool,
     /// What happened: read and used, or why it says nothing about the certificate.
     pub outcome: CrlOutcome,
     /// Size of the body.
     pub bytes: Option<usize>,
-    /// The CRL's thisUpdate.
+    /// The CRL's `thisUpdate`.
     #[serde(with = "time::serde::rfc3339::option")]
     pub this_update: Option<OffsetDateTime>,
-    /// The CRL's nextUpdate: a device with a cached copy keeps working until then.
+    /// The CRL's `nextUpdate`: a device with a cached copy keeps working until then.
     #[serde(with = "time::serde::rfc3339::option")]
     pub next_update: Option<OffsetDateTime>,
     /// How long the download took.
@@ -340,7 +366,8 @@ pub struct CrlFetch {
 
 impl fmt::Display for CrlFetch {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CRL {}: {}", self.url, self.outcome)?;
+        let kind = if self.delta { "delta CRL" } else { "CRL" };
+        write!(f, "{kind} {}: {}", self.url, self.outcome)?;
         if let Some(bytes) = self.bytes {
             write!(f, ", {bytes} bytes")?;
         }
@@ -501,6 +528,9 @@ mod tests {
             },
             CrlOutcome::Unverifiable("issuer unreadable".into()),
             CrlOutcome::NotRead("the run's byte budget is spent".into()),
+            CrlOutcome::NotInScope("the CRL covers only CA certificates".into()),
+            CrlOutcome::DeltaMismatch("base CRL number 7 is above the CRL's 5".into()),
+            CrlOutcome::DeltaUnusable,
         ];
         for outcome in outcomes {
             let json = serde_json::to_value(&outcome).unwrap();

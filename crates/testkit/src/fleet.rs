@@ -36,7 +36,7 @@ use crate::discovery::Service;
 use crate::dns::{DnsServer, Zone};
 use crate::https::{ContractFault, HttpsServer, Site, TlsFault};
 use crate::lab::{LabError, LabSpec, pki_routes, settings_for};
-use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity};
+use crate::pki::{CrlExtras, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, Validity};
 use crate::web::{Route, WebServer};
 
 /// The parent domain of every fleet domain.
@@ -83,6 +83,7 @@ impl FleetLab {
             subject: None,
             crl_paths: Vec::new(),
             ocsp_url: None,
+            crl_extras: CrlExtras::default(),
         };
         let pki = Pki::generate(&PkiSpec {
             domain: FLEET_APEX.to_owned(),

@@ -45,7 +45,7 @@ pub mod web;
 pub use discovery::EntraRealm;
 pub use hostile::Hostile;
 pub use lab::{
-    ChainShape, CorporateRoot, CrlFault, ExternalView, Flavour, Lab, LabError, LabSpec, NodeSpec,
-    Revoked,
+    ChainShape, CorporateRoot, CrlFault, CrlForm, Delta, ExternalView, Flavour, Lab, LabError,
+    LabSpec, NodeSpec, Revoked, Scope,
 };
 pub use scenario::{Expected, Scenario};

@@ -3,8 +3,9 @@
 
 use wpj_core::JoinFailure as F;
 
-use crate::lab::{LabSpec, LdapCdp};
+use crate::lab::LabSpec;
 use crate::ocsp::OcspFault;
+use crate::pki::LdapCdp;
 use crate::scenario::{Expected, Scenario};
 
 /// A leaf whose AIA names an OCSP responder answering as `fault`, with no CRL distribution point:
@@ -117,7 +118,7 @@ pub(crate) fn ocsp_scenarios() -> Vec<Scenario> {
             "the server certificate's first CRL distribution point is ldap://, then http (the http one is used)",
             Healthy,
             LabSpec {
-                ldap_cdp: LdapCdp::First,
+                ldap_cdp: LdapCdp::BeforeHttp,
                 ..LabSpec::default()
             },
         ),

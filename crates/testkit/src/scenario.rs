@@ -9,7 +9,10 @@ use crate::discovery::EntraRealm;
 use crate::dns::DnsFault;
 use crate::hostile::Hostile;
 use crate::https::{ContractFault, TlsFault};
-use crate::lab::{ChainShape, CorporateRoot, CrlFault, ExternalView, LabSpec, NodeSpec, Revoked};
+use crate::lab::{
+    ChainShape, CorporateRoot, CrlFault, CrlForm, Delta, ExternalView, LabSpec, NodeSpec, Revoked,
+    Scope,
+};
 use crate::legacy::{LEGACY_DOMAIN, LegacyChain};
 use crate::pki::Validity;
 
@@ -428,6 +431,78 @@ impl Scenario {
                 "the server certificate has no CRL distribution point",
                 Failure(F::RevocationOffline),
                 with(|s| s.leaf_cdp = false),
+            ),
+            scenario(
+                "crl-delta",
+                "the CA publishes a complete CRL and a delta CRL (FreshestCRL), both fresh, neither listing the certificate",
+                Healthy,
+                with(|s| s.crl_form = CrlForm::Delta(Delta::Fresh)),
+            ),
+            scenario(
+                "crl-delta-revoked",
+                "the server certificate was revoked after the complete CRL was issued: only the delta CRL lists it",
+                Failure(F::CertRevoked),
+                with(|s| s.crl_form = CrlForm::Delta(Delta::RevokesLeaf)),
+            ),
+            scenario(
+                "crl-delta-in-certificate",
+                "only the server certificate's own FreshestCRL names the delta CRL, which lists it",
+                Failure(F::CertRevoked),
+                with(|s| s.crl_form = CrlForm::Delta(Delta::RevokesLeafNamedByCertificate)),
+            ),
+            scenario(
+                "crl-delta-unhold",
+                "the complete CRL lists the server certificate on hold; the delta CRL releases it (removeFromCRL)",
+                Healthy,
+                with(|s| s.crl_form = CrlForm::Delta(Delta::ReleasesHeldLeaf)),
+            ),
+            scenario(
+                "crl-delta-unreachable",
+                "the complete CRL names a delta CRL (FreshestCRL) whose URL answers 404",
+                Failure(F::RevocationOffline),
+                with(|s| s.crl_form = CrlForm::Delta(Delta::Unreachable)),
+            ),
+            scenario(
+                "crl-delta-stale",
+                "the delta CRL is past its nextUpdate (the CA stopped publishing deltas)",
+                Failure(F::RevocationOffline),
+                with(|s| s.crl_form = CrlForm::Delta(Delta::Stale)),
+            ),
+            scenario(
+                "crl-v1",
+                "the issuing CA publishes a version-1 CRL (no extensions), as old CAs do",
+                Healthy,
+                with(|s| s.crl_form = CrlForm::Version1),
+            ),
+            scenario(
+                "crl-v1-revoked",
+                "the issuing CA's version-1 CRL lists the server certificate",
+                Failure(F::CertRevoked),
+                with(|s| {
+                    s.crl_form = CrlForm::Version1;
+                    s.revoked = Revoked::Leaf;
+                }),
+            ),
+            scenario(
+                "crl-idp-in-scope",
+                "the CRL's issuing distribution point is the certificate's own CDP",
+                Healthy,
+                with(|s| s.crl_form = CrlForm::Scoped(Scope::ThisPoint)),
+            ),
+            scenario(
+                "crl-idp-out-of-scope",
+                "the CDP serves the CRL of another partition (its issuing distribution point names another URL): it says nothing about the certificate",
+                Failure(F::RevocationOffline),
+                with(|s| s.crl_form = CrlForm::Scoped(Scope::OtherPoint)),
+            ),
+            scenario(
+                "crl-idp-out-of-scope-bad-signature",
+                "the CDP serves another partition's CRL, signed by the wrong key",
+                Failure(F::RevocationOffline),
+                with(|s| {
+                    s.crl_form = CrlForm::Scoped(Scope::OtherPoint);
+                    s.crl = CrlFault::BadSignature;
+                }),
             ),
             scenario(
                 "contract-404",

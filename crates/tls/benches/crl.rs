@@ -1,4 +1,5 @@
-//! CRL parse + serial lookup at 10k / 100k / 1M entries: webpki's borrowed (lazy) form, its owned
+//! CRL parse + serial lookup at 10k / 100k / 1M entries: the revocation step's reader
+//! ([`wpj_tls::CrlList`], lazy, versions 1 and 2), webpki's borrowed (lazy) form, its owned
 //! (indexed) form, and the header-only read used for thisUpdate/nextUpdate.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -14,6 +15,12 @@ fn bench(c: &mut Criterion) {
     for entries in [10_000, 100_000, 1_000_000] {
         let der = crl_with_entries(entries).expect("CRL");
         group.throughput(Throughput::Elements(entries as u64));
+        group.bench_with_input(BenchmarkId::new("wpj", entries), &der, |b, der| {
+            b.iter(|| {
+                let crl = wpj_tls::CrlList::from_der(der).unwrap();
+                assert!(crl.find(&ABSENT).unwrap().is_none());
+            });
+        });
         group.bench_with_input(BenchmarkId::new("borrowed", entries), &der, |b, der| {
             b.iter(|| {
                 let crl =

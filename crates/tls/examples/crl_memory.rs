@@ -1,7 +1,9 @@
-//! Peak memory of parsing a CRL file and looking up a serial, webpki borrowed vs owned form.
+//! Peak memory of parsing a CRL file and looking up a serial: the revocation step's reader
+//! ([`wpj_tls::CrlList`], `wpj`), and webpki's borrowed and owned forms for comparison.
 //!
 //! ```text
 //! cargo run --release -p wpj-tls --example crl_memory -- write 1000000 /tmp/1m.crl
+//! cargo run --release -p wpj-tls --example crl_memory -- wpj /tmp/1m.crl
 //! cargo run --release -p wpj-tls --example crl_memory -- borrowed /tmp/1m.crl
 //! cargo run --release -p wpj-tls --example crl_memory -- owned /tmp/1m.crl
 //! ```
@@ -15,6 +17,7 @@ use std::process::ExitCode;
 use webpki::{BorrowedCertRevocationList, CertRevocationList, OwnedCertRevocationList};
 use wpj_testkit::memory::peak_memory;
 use wpj_testkit::pki::crl_with_entries;
+use wpj_tls::CrlList;
 
 /// Peak resident memory so far, KiB (0 where the platform does not say).
 fn peak_kib() -> u64 {
@@ -48,7 +51,7 @@ fn main() -> ExitCode {
             println!("wrote {} bytes", der.len());
             ExitCode::SUCCESS
         }
-        [mode @ ("borrowed" | "owned"), path] => {
+        [mode @ ("wpj" | "borrowed" | "owned"), path] => {
             let baseline = peak_kib();
             let der = match std::fs::read(path) {
                 Ok(d) => d,
@@ -59,12 +62,25 @@ fn main() -> ExitCode {
             };
             let before = peak_kib();
             let started = std::time::Instant::now();
-            let crl = if *mode == "borrowed" {
-                CertRevocationList::from(BorrowedCertRevocationList::from_der(&der).expect("CRL"))
-            } else {
-                CertRevocationList::from(OwnedCertRevocationList::from_der(&der).expect("CRL"))
+            let absent = [0x7F, 0xFF, 0xFF];
+            let found = match *mode {
+                "wpj" => CrlList::from_der(&der)
+                    .and_then(|crl| crl.find(&absent))
+                    .expect("CRL")
+                    .is_some(),
+                "borrowed" => CertRevocationList::from(
+                    BorrowedCertRevocationList::from_der(&der).expect("CRL"),
+                )
+                .find_serial(&absent)
+                .expect("CRL")
+                .is_some(),
+                _ => {
+                    CertRevocationList::from(OwnedCertRevocationList::from_der(&der).expect("CRL"))
+                        .find_serial(&absent)
+                        .expect("CRL")
+                        .is_some()
+                }
             };
-            let found = crl.find_serial(&[0x7F, 0xFF, 0xFF]).expect("CRL").is_some();
             let elapsed = started.elapsed();
             let after = peak_kib();
             println!(
@@ -78,7 +94,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: crl_memory write <entries> <file> | crl_memory borrowed|owned <file>"
+                "usage: crl_memory write <entries> <file> | crl_memory wpj|borrowed|owned <file>"
             );
             ExitCode::from(2)
         }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use wpj_core::{CertificateInfo, CertificateSource};
-use x509_parser::extensions::{DistributionPointName, GeneralName, ParsedExtension};
+use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// OID of the AIA caIssuers access method.
@@ -114,22 +114,17 @@ impl<'a> Parsed<'a> {
 
     /// CRL distribution point URLs (every scheme).
     pub(crate) fn crl_urls(&self) -> Vec<String> {
-        let mut urls = Vec::new();
-        for ext in self.cert.extensions() {
-            if let ParsedExtension::CRLDistributionPoints(points) = ext.parsed_extension() {
-                for point in points.iter() {
-                    if let Some(DistributionPointName::FullName(names)) = &point.distribution_point
-                    {
-                        for name in names {
-                            if let GeneralName::URI(uri) = name {
-                                urls.push((*uri).to_owned());
-                            }
-                        }
-                    }
+        self.cert
+            .extensions()
+            .iter()
+            .filter_map(|ext| match ext.parsed_extension() {
+                ParsedExtension::CRLDistributionPoints(points) => {
+                    Some(crate::crl::distribution_point_urls(points))
                 }
-            }
-        }
-        urls
+                _ => None,
+            })
+            .flatten()
+            .collect()
     }
 
     fn aia(&self, method: &str) -> Vec<String> {
@@ -213,18 +208,6 @@ pub(crate) fn unix(t: OffsetDateTime) -> rustls_pki_types::UnixTime {
     rustls_pki_types::UnixTime::since_unix_epoch(std::time::Duration::from_secs(
         u64::try_from(t.unix_timestamp()).unwrap_or(0),
     ))
-}
-
-/// A moment inside every certificate's validity, so the path is judged apart from the dates
-/// (which are reported on their own); now when there is none.
-pub(crate) fn path_time(parsed: &[Parsed<'_>], now: OffsetDateTime) -> OffsetDateTime {
-    let latest_start = parsed.iter().map(Parsed::not_before).max().unwrap_or(now);
-    let earliest_end = parsed.iter().map(Parsed::not_after).min().unwrap_or(now);
-    if (latest_start..=earliest_end).contains(&now) || latest_start >= earliest_end {
-        now
-    } else {
-        latest_start + time::Duration::seconds(1)
-    }
 }
 
 /// Uppercase hex without separators.

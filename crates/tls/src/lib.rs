@@ -57,7 +57,7 @@ mod verifier;
 mod weak;
 
 pub use connect::{ConnectCheck, Reachable};
-pub use crl::{CrlTimes, crl_times};
+pub use crl::{CrlEntry, CrlList, CrlReadError, CrlTimes, crl_times};
 pub use farm::{describe_certificate, mixed_certificates};
 pub use host::validate_host;
 pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path, check_path_stapled};

@@ -4,30 +4,23 @@
 //! definitive answer (good or revoked) — and judged three ways (good, revoked, unknown), hard-fail
 //! as Windows does.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use webpki::{
-    BorrowedCertRevocationList, CertRevocationList, EndEntityCert, ExpirationPolicy,
-    RevocationCheckDepth, RevocationOptionsBuilder, UnknownStatusPolicy,
-};
 use wpj_core::{
     AttemptOutcome, Check, CheckId, Context, CrlFetch, CrlOutcome, Evidence, Finding, JoinFailure,
     OcspOutcome, RevocationAttempt, RevocationInfo, RevocationSource, RevocationStatus,
 };
 use wpj_net::Net;
 
-use crate::certificate::{Parsed, path_time, unix};
-use crate::crl::crl_times;
+use crate::certificate::Parsed;
 use crate::ocsp::Query;
 use crate::tls_check::{CapturedChain, TlsCheck};
-use crate::validate::AnyUsage;
 
-/// A CRL whose nextUpdate is closer than this is reported: cached copies run out soon.
+/// A CRL whose `nextUpdate` is closer than this is reported: cached copies run out soon.
 pub const EXPIRY_WARNING: Duration = Duration::from_secs(24 * 3600);
 
 /// Checks revocation of every non-root certificate in the chain in `CryptoAPI`'s order: the OCSP
@@ -41,7 +34,8 @@ pub const EXPIRY_WARNING: Duration = Duration::from_secs(24 * 3600);
 /// → 0x80072F19 (KB3045384), because Windows treats an unknown status as a failure. An `ldap://`
 /// CDP followed by an http one is skipped (noted in the evidence), as a device outside the domain
 /// moves on to the next URL.
-/// Each CRL's thisUpdate/nextUpdate is reported; a CRL that expires within a day is a `Warn`.
+/// A CRL that names delta CRLs (`FreshestCRL`) is read with them (`crate::crl`). Each CRL's
+/// `thisUpdate`/`nextUpdate` is reported; a CRL that expires within a day is a `Warn`.
 ///
 /// It runs even when the TLS step failed, as long as a chain was captured: a name mismatch and a
 /// revoked certificate are both worth knowing.
@@ -175,8 +169,8 @@ async fn check_one(
                 ),
             },
             Step::Crl(url) => {
-                let (attempt, fetch) = crl_attempt(url, s, net, now).await;
-                crls.push(fetch);
+                let (attempt, fetches) = crl_attempt(url, s, net, now).await;
+                crls.extend(fetches);
                 attempt
             }
         };
@@ -324,63 +318,31 @@ async fn ocsp_attempt(
     )
 }
 
-/// Downloads and judges the CRL at `url` (the existing CRL judging, off the async workers).
+/// Downloads and judges the CRL at `url`, with the delta CRLs it names ([`crate::crl`]): the
+/// attempt, and the download records (the CRL's, then its deltas').
 async fn crl_attempt(
     url: &str,
     s: &Subject<'_>,
     net: &Net,
     now: OffsetDateTime,
-) -> (RevocationAttempt, CrlFetch) {
+) -> (RevocationAttempt, Vec<CrlFetch>) {
     let started = Instant::now();
     let body = net.fetch(url, net.limits().crl).await;
-    let mut fetch = CrlFetch {
-        url: url.to_owned(),
-        outcome: CrlOutcome::Ok,
-        bytes: None,
-        this_update: None,
-        next_update: None,
-        elapsed: Duration::ZERO,
-    };
+    let mut fetch = crate::crl::record(url, &body, started.elapsed(), false);
     let mut status = None;
-    match body {
-        Err(e) if e.is_own_limit() => fetch.outcome = CrlOutcome::NotRead(e.to_string()),
-        Err(e) => fetch.outcome = CrlOutcome::Unreachable(e.to_string()),
-        Ok(body) => {
-            fetch.bytes = Some(body.len());
-            // Parsing and verifying a large CRL is CPU work: keep it off the async workers.
-            let path = s.path.to_vec();
-            let position = s.position;
-            let (verdict, body) = tokio::task::spawn_blocking(move || {
-                let verdict = judge_crl(
-                    &body,
-                    &Subject {
-                        position,
-                        path: &path,
-                    },
-                    now,
-                );
-                (verdict, body)
-            })
-            .await
-            .unwrap_or_else(|e| {
-                (
-                    Err(CrlOutcome::Unverifiable(format!(
-                        "the CRL check failed: {e}"
-                    ))),
-                    Arc::new(Vec::new()),
-                )
-            });
-            if let Some(times) = crl_times(&body) {
-                fetch.this_update = Some(times.this_update);
-                fetch.next_update = times.next_update;
+    let mut deltas = Vec::new();
+    if let Ok(body) = body {
+        let (verdict, delta_fetches) =
+            crate::crl::judge_download(body, s.path, s.position, net, now).await;
+        deltas = delta_fetches;
+        match verdict {
+            Ok(found) => {
+                fetch.outcome = CrlOutcome::Ok;
+                status = Some(found);
             }
-            match verdict {
-                Ok(found) => status = Some(found),
-                Err(why) => fetch.outcome = why,
-            }
+            Err(why) => fetch.outcome = why,
         }
     }
-    fetch.elapsed = started.elapsed();
     let attempt = RevocationAttempt {
         source: RevocationSource::Crl {
             url: url.to_owned(),
@@ -388,10 +350,10 @@ async fn crl_attempt(
         outcome: AttemptOutcome::Crl(fetch.outcome.clone()),
         status,
         bytes: fetch.bytes,
-        elapsed: fetch.elapsed,
+        elapsed: started.elapsed(),
         decided: false,
     };
-    (attempt, fetch)
+    (attempt, std::iter::once(fetch).chain(deltas).collect())
 }
 
 /// Why no source gave a definitive answer, in words.
@@ -413,83 +375,6 @@ fn why_unknown(sources: &[RevocationAttempt], ocsp: &[String], crl: &[String]) -
         format!("the certificate has no CRL distribution point, and OCSP gave no answer: {reasons}")
     } else {
         reasons
-    }
-}
-
-/// What one downloaded CRL says about the certificate at `s.position`, or why it says nothing.
-fn judge_crl(
-    body: &[u8],
-    s: &Subject<'_>,
-    now: OffsetDateTime,
-) -> Result<RevocationStatus, CrlOutcome> {
-    let crl = CertRevocationList::from(
-        BorrowedCertRevocationList::from_der(body)
-            .map_err(|e| CrlOutcome::NotACrl(e.to_string()))?,
-    );
-    let cert = EndEntityCert::try_from(&s.path[s.position])
-        .map_err(|e| CrlOutcome::Unverifiable(format!("certificate unreadable: {e}")))?;
-    if crl.issuer() != cert.issuer() {
-        return Err(CrlOutcome::WrongIssuer);
-    }
-    if let Some(found) = crl
-        .find_serial(cert.serial())
-        .map_err(|e| CrlOutcome::NotACrl(e.to_string()))?
-    {
-        // Verify the signature before believing the entry.
-        verify_with(s.path, &crl, now)?;
-        let revoked_at = OffsetDateTime::from_unix_timestamp(
-            i64::try_from(found.revocation_date.as_secs()).unwrap_or(i64::MAX),
-        )
-        .ok();
-        return Ok(RevocationStatus::Revoked {
-            revoked_at,
-            reason: found.reason_code.map(|r| format!("{r:?}")),
-        });
-    }
-    verify_with(s.path, &crl, now)?;
-    match crl_times(body).and_then(|t| t.next_update) {
-        Some(next) if next < now => Err(CrlOutcome::Expired { next_update: next }),
-        _ => Ok(RevocationStatus::Good),
-    }
-}
-
-/// Verifies `path` with this one CRL applied: checks the CRL's signature against the issuer's key and
-/// whether it lists the certificate. Other certificates without a CRL are allowed here.
-fn verify_with(
-    path: &[CertificateDer<'static>],
-    crl: &CertRevocationList<'_>,
-    now: OffsetDateTime,
-) -> Result<(), CrlOutcome> {
-    let unverifiable = |what: &str, e: &dyn std::fmt::Display| {
-        CrlOutcome::Unverifiable(format!("{what} unreadable: {e}"))
-    };
-    let anchor_der = &path[path.len() - 1];
-    let anchor =
-        webpki::anchor_from_trusted_cert(anchor_der).map_err(|e| unverifiable("issuer", &e))?;
-    let ee = EndEntityCert::try_from(&path[0]).map_err(|e| unverifiable("certificate", &e))?;
-    let lists = [crl];
-    let options = RevocationOptionsBuilder::new(&lists)
-        .map_err(|_| CrlOutcome::Unverifiable("no CRL".to_owned()))?
-        .with_depth(RevocationCheckDepth::Chain)
-        .with_status_policy(UnknownStatusPolicy::Allow)
-        .with_expiration_policy(ExpirationPolicy::Ignore)
-        .build();
-    let parsed: Vec<Parsed<'_>> = path.iter().filter_map(Parsed::new).collect();
-    let time = unix(path_time(&parsed, now));
-    // The TLS step judged the algorithms against the root's origin; here the path only carries
-    // the CRL, so everything Windows may accept is verified.
-    match ee.verify_for_usage(
-        crate::signatures::LEGACY_ALGORITHMS,
-        &[anchor],
-        &path[1..path.len() - 1],
-        time,
-        AnyUsage,
-        Some(options),
-        None,
-    ) {
-        Ok(_) | Err(webpki::Error::CertRevoked) => Ok(()),
-        Err(webpki::Error::InvalidCrlSignatureForPublicKey) => Err(CrlOutcome::BadSignature),
-        Err(e) => Err(CrlOutcome::Unverifiable(e.to_string())),
     }
 }
 

@@ -1,7 +1,7 @@
-//! Property tests ("fuzzing on stable"): CRLs. [`wpj_tls::crl_times`] fed arbitrary bytes and
+//! Property tests ("fuzzing on stable"): CRLs. [`wpj_tls::crl_times`] and [`wpj_tls::CrlList`] fed arbitrary bytes and
 //! mutations of real CRLs (minted by the testkit's PKI) must give `Some` or `None`, never a panic;
 //! and the revocation step ([`wpj_tls::check_path`], which parses what a CRL server sends with
-//! webpki's borrowed CRL, looks the certificate up and checks the signature) must turn whatever a
+//! `wpj_tls::CrlList`, checks the signature, looks the certificate up) must turn whatever a
 //! CRL server sends into a finding — and never pass a certificate its CA revoked, however the CRL
 //! saying so was damaged.
 //!
@@ -21,7 +21,7 @@ use wpj_testkit::pki::{
     CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, crl_with_entries,
 };
 use wpj_testkit::server::{TaskGuard, serve};
-use wpj_tls::{check_path, crl_times};
+use wpj_tls::{CrlList, check_path, crl_times};
 
 /// A lab PKI whose issuing CA revoked the leaf, and a CRL server on loopback that serves, for the
 /// leaf's CRL, whatever the current case says (and the root's valid CRL for the intermediate).
@@ -323,9 +323,13 @@ fn arbitrary_der() -> impl Strategy<Value = Vec<u8>> {
     (prefix, vec(any::<u8>(), 0..600)).prop_map(|(p, rest)| [p, &rest].concat())
 }
 
-fn check_times(der: &[u8]) {
+fn check_readers(der: &[u8]) {
     if let Some(times) = crl_times(der) {
         let _ = (times.this_update.to_string(), times.next_update);
+    }
+    // The revocation step's reader: an error or an answer, never a panic.
+    if let Ok(crl) = CrlList::from_der(der) {
+        let _ = crl.find(&LEAF_SERIAL.to_be_bytes()[6..]);
     }
 }
 
@@ -372,12 +376,12 @@ proptest! {
 
     #[test]
     fn crl_times_takes_any_bytes(der in arbitrary_der()) {
-        check_times(&der);
+        check_readers(&der);
     }
 
     #[test]
     fn crl_times_takes_mutated_crls(der in mutated_crl()) {
-        check_times(&der);
+        check_readers(&der);
     }
 
     /// Whatever the leaf's CRL server sends, the step ends in a finding; as the CA revoked the

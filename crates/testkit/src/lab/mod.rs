@@ -20,7 +20,7 @@ use crate::dns::DnsServer;
 use crate::https::HttpsServer;
 use crate::latency::DelayRelay;
 use crate::ocsp::OcspServer;
-use crate::pki::{ISSUING_CRL_PATH, Pki, ROOT_CRL_PATH};
+use crate::pki::{ISSUING_CRL_PATH, ISSUING_DELTA_CRL_PATH, Pki, ROOT_CRL_PATH};
 use crate::server::BlackHole;
 use crate::web::WebServer;
 
@@ -29,8 +29,8 @@ pub use error::LabError;
 pub(crate) use pki_routes::pki_routes;
 pub(crate) use settings::settings_for;
 pub use spec::{
-    ChainShape, CorporateRoot, CrlFault, ExternalView, Flavour, LDAP_CDP_URL, LabSpec, LdapCdp,
-    NodeSpec, Revoked,
+    ChainShape, CorporateRoot, CrlFault, CrlForm, Delta, ExternalView, Flavour, LabSpec, NodeSpec,
+    Revoked, Scope,
 };
 pub use zones::{BLOCKED_IP, PROXY_IP};
 
@@ -146,6 +146,12 @@ impl Lab {
     #[must_use]
     pub fn issuing_crl_url(&self) -> String {
         format!("{}{ISSUING_CRL_PATH}", self.pki_base_url)
+    }
+
+    /// The issuing CA's delta CRL URL (named by `FreshestCRL` in [`CrlForm::Delta`] labs).
+    #[must_use]
+    pub fn issuing_delta_crl_url(&self) -> String {
+        format!("{}{ISSUING_DELTA_CRL_PATH}", self.pki_base_url)
     }
 
     /// The root's CRL URL (the intermediate's CDP).

@@ -8,20 +8,74 @@ use crate::hostile::{
 };
 use crate::http::Response;
 use crate::pki::{
-    CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, LEAF_SERIAL,
-    OTHER_ROOT_CRL_PATH, POLICY_CERT_PATH, POLICY_CRL_PATH, POLICY_P7C_PATH, Pki, ROOT_CRL_PATH,
-    certs_only_p7c,
+    CrlSpec, INTERMEDIATE_SERIAL, ISSUING_CERT_PATH, ISSUING_CRL_PATH, ISSUING_DELTA_CRL_PATH, Idp,
+    LEAF_SERIAL, OTHER_ROOT_CRL_PATH, POLICY_CERT_PATH, POLICY_CRL_PATH, POLICY_P7C_PATH, Pki,
+    ROOT_CRL_PATH, certs_only_p7c,
 };
 use crate::web::Route;
 
-use super::spec::flood_crl_path;
-use super::{CrlFault, LabSpec, Revoked};
+use super::spec::{OTHER_PARTITION_PATH, flood_crl_path};
+use super::{CrlFault, CrlForm, Delta, LabSpec, Revoked, Scope};
+
+/// The complete CRL number of a [`CrlForm::Delta`] lab; its delta is the next number.
+const BASE_NUMBER: u64 = 5;
+
+/// The issuing CA's complete CRL as `spec.crl_form` shapes it.
+fn shaped(spec: &LabSpec, pki: &Pki, mut crl: CrlSpec) -> CrlSpec {
+    match spec.crl_form {
+        CrlForm::Complete => {}
+        CrlForm::Version1 => crl.version1 = true,
+        CrlForm::Delta(delta) => {
+            crl.number = Some(BASE_NUMBER);
+            if delta != Delta::RevokesLeafNamedByCertificate {
+                crl.freshest = vec![pki.url_of(ISSUING_DELTA_CRL_PATH)];
+            }
+            if delta == Delta::ReleasesHeldLeaf {
+                crl.held = vec![LEAF_SERIAL];
+            }
+        }
+        CrlForm::Scoped(scope) => {
+            let path = match scope {
+                Scope::ThisPoint => ISSUING_CRL_PATH,
+                Scope::OtherPoint => OTHER_PARTITION_PATH,
+            };
+            crl.idp = Some(Idp::of(pki.url_of(path)));
+        }
+    }
+    crl
+}
+
+/// The issuing CA's delta CRL route, in [`CrlForm::Delta`] labs.
+fn delta_route(delta: Delta, pki: &Pki) -> Result<Route, rcgen::Error> {
+    let listed = |yes: bool| if yes { vec![LEAF_SERIAL] } else { Vec::new() };
+    Ok(match delta {
+        Delta::Unreachable => Route::status(404),
+        _ => Route::ok(
+            CRL_TYPE,
+            pki.crl(
+                &pki.intermediate,
+                &CrlSpec {
+                    number: Some(BASE_NUMBER + 1),
+                    delta_of: Some(BASE_NUMBER),
+                    revoked: listed(matches!(
+                        delta,
+                        Delta::RevokesLeaf | Delta::RevokesLeafNamedByCertificate
+                    )),
+                    removed: listed(delta == Delta::ReleasesHeldLeaf),
+                    stale: delta == Delta::Stale,
+                    ..CrlSpec::default()
+                },
+            )?,
+        ),
+    })
+}
+
+const CRL_TYPE: &str = "application/pkix-crl";
 
 pub(crate) fn pki_routes(
     spec: &LabSpec,
     pki: &Pki,
 ) -> Result<HashMap<String, Route>, rcgen::Error> {
-    const CRL_TYPE: &str = "application/pkix-crl";
     let root_crl = pki.crl(
         &pki.root,
         &CrlSpec {
@@ -33,20 +87,25 @@ pub(crate) fn pki_routes(
             ..CrlSpec::default()
         },
     )?;
-    let issuing = CrlSpec {
-        revoked: if spec.revoked == Revoked::Leaf {
-            vec![LEAF_SERIAL]
-        } else {
-            Vec::new()
+    let issuing = shaped(
+        spec,
+        pki,
+        CrlSpec {
+            revoked: if spec.revoked == Revoked::Leaf {
+                vec![LEAF_SERIAL]
+            } else {
+                Vec::new()
+            },
+            filler: match spec.crl {
+                CrlFault::Large(n) => n,
+                _ => 0,
+            },
+            stale: spec.crl == CrlFault::Stale,
+            expiring: spec.crl == CrlFault::ExpiringSoon,
+            wrong_key: spec.crl == CrlFault::BadSignature,
+            ..CrlSpec::default()
         },
-        filler: match spec.crl {
-            CrlFault::Large(n) => n,
-            _ => 0,
-        },
-        stale: spec.crl == CrlFault::Stale,
-        expiring: spec.crl == CrlFault::ExpiringSoon,
-        wrong_key: spec.crl == CrlFault::BadSignature,
-    };
+    );
     let issuing_route = match spec.crl {
         CrlFault::Stall => Route::Stall,
         CrlFault::NotFound => Route::status(404),
@@ -104,6 +163,9 @@ pub(crate) fn pki_routes(
         OTHER_ROOT_CRL_PATH.to_owned(),
         Route::ok(CRL_TYPE, pki.crl(&pki.other_root, &CrlSpec::default())?),
     );
+    if let CrlForm::Delta(delta) = spec.crl_form {
+        routes.insert(ISSUING_DELTA_CRL_PATH.to_owned(), delta_route(delta, pki)?);
+    }
     if spec.hostile == Hostile::CrlFlood {
         for n in 0..CRL_FLOOD_URLS {
             routes.insert(

@@ -9,7 +9,7 @@ use crate::hostile::{CRL_FLOOD_URLS, ESCAPES, ESCAPES_ASCII, Hostile};
 use crate::https::{ContractFault, TlsFault};
 use crate::legacy::LegacyChain;
 use crate::ocsp::OcspFault;
-use crate::pki::{ISSUING_CRL_PATH, LeafSpec, Validity};
+use crate::pki::{CrlExtras, ISSUING_DELTA_CRL_PATH, LdapCdp, LeafSpec, Validity};
 
 use super::ENTRA_REGISTRATION_HOST;
 
@@ -71,9 +71,9 @@ pub enum CrlFault {
     Garbage,
     /// A CRL signed by a key that is not the CA's.
     BadSignature,
-    /// A CRL past its nextUpdate.
+    /// A CRL past its `nextUpdate`.
     Stale,
-    /// A valid CRL whose nextUpdate is two hours away.
+    /// A valid CRL whose `nextUpdate` is two hours away.
     ExpiringSoon,
     /// A valid CRL listing this many (unrelated) revoked serials.
     Large(usize),
@@ -101,20 +101,51 @@ pub enum ChainShape {
     Legacy(LegacyChain),
 }
 
-/// `ldap://` distribution points on the leaf (as an AD CS enterprise CA publishes them).
+/// The form of the issuing CA's CRL (the one the leaf's CDP names): what a CA publishes beyond
+/// one complete version-2 CRL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LdapCdp {
-    /// None: the http CDP alone.
+pub enum CrlForm {
+    /// One complete version-2 CRL.
     #[default]
-    None,
-    /// An `ldap://` CDP first, then the http one.
-    First,
-    /// Only an `ldap://` CDP.
-    Only,
+    Complete,
+    /// A version-1 CRL (no version field, no extensions), as old CAs publish.
+    Version1,
+    /// A complete CRL (number 5) whose `FreshestCRL` names a delta CRL (number 6, base 5), as
+    /// AD CS publishes them, with the delta in this state.
+    Delta(Delta),
+    /// The complete CRL carries an issuing distribution point.
+    Scoped(Scope),
 }
 
-/// The `ldap://` distribution point of [`LdapCdp`] (Active Directory's CDP container).
-pub const LDAP_CDP_URL: &str = "ldap:///CN=wpj%20Lab%20Issuing%20CA,CN=pki,CN=CDP,CN=Public%20Key%20Services,CN=Services,CN=Configuration,DC=contoso,DC=test?certificateRevocationList?base?objectClass=cRLDistributionPoint";
+/// The delta CRL of a [`CrlForm::Delta`] lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delta {
+    /// Fresh, listing nothing.
+    Fresh,
+    /// Fresh, listing the leaf (revoked after the complete CRL was issued).
+    RevokesLeaf,
+    /// The complete CRL lists the leaf on hold; the delta releases it (`removeFromCRL`).
+    ReleasesHeldLeaf,
+    /// Its URL answers 404.
+    Unreachable,
+    /// Past its `nextUpdate`.
+    Stale,
+    /// Lists the leaf; only the leaf's own `FreshestCRL` extension names it (the complete CRL has
+    /// none).
+    RevokesLeafNamedByCertificate,
+}
+
+/// The issuing distribution point of a [`CrlForm::Scoped`] lab's complete CRL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// The leaf's own distribution point (the CRL covers it).
+    ThisPoint,
+    /// Another distribution point (a partition the leaf is not in): the CRL says nothing about it.
+    OtherPoint,
+}
+
+/// The path of the distribution point an out-of-scope CRL claims to be.
+pub(crate) const OTHER_PARTITION_PATH: &str = "/pki/issuing-partition-2.crl";
 
 /// One node of the registration service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,6 +211,10 @@ pub struct LabSpec {
     pub revoked: Revoked,
     /// How the issuing CRL is served.
     pub crl: CrlFault,
+    /// What the issuing CA publishes: version 1, delta CRLs, a scoped CRL.
+    pub crl_form: CrlForm,
+    /// An `ldap://` CRL distribution point in the leaf.
+    pub ldap_cdp: LdapCdp,
     /// The nodes (at least one).
     pub nodes: Vec<NodeSpec>,
     /// Days until the AD FS token-signing certificate expires.
@@ -216,8 +251,6 @@ pub struct LabSpec {
     /// The registration service staples the response a responder with this fault gives for the
     /// leaf (`OcspFault::None`: good, `Revoked`, `Stale`…); `None`: nothing stapled.
     pub staple: Option<OcspFault>,
-    /// `ldap://` CRL distribution points on the leaf.
-    pub ldap_cdp: LdapCdp,
 }
 
 impl Default for LabSpec {
@@ -240,6 +273,8 @@ impl Default for LabSpec {
             untrusted_root: false,
             revoked: Revoked::Nothing,
             crl: CrlFault::None,
+            crl_form: CrlForm::Complete,
+            ldap_cdp: LdapCdp::None,
             nodes: vec![NodeSpec::healthy(Ipv4Addr::LOCALHOST)],
             token_signing_days_left: 300,
             probe: true,
@@ -253,7 +288,6 @@ impl Default for LabSpec {
             hostile: Hostile::None,
             ocsp: None,
             staple: None,
-            ldap_cdp: LdapCdp::None,
         }
     }
 }
@@ -320,13 +354,20 @@ pub(super) fn leaf_spec(spec: &LabSpec) -> LeafSpec {
         aia: spec.leaf_aia,
         server_auth: !spec.leaf_client_auth_only,
         subject: (spec.hostile == Hostile::EscapeSubject).then(|| ESCAPES.to_owned()),
-        crl_paths: match (spec.hostile, spec.ldap_cdp) {
-            (Hostile::CrlFlood, _) => (0..CRL_FLOOD_URLS).map(flood_crl_path).collect(),
-            (Hostile::EscapeCrlUrl, _) => vec![format!("/pki/{ESCAPES_ASCII}.crl")],
-            (_, LdapCdp::First) => vec![LDAP_CDP_URL.to_owned(), ISSUING_CRL_PATH.to_owned()],
-            (_, LdapCdp::Only) => vec![LDAP_CDP_URL.to_owned()],
+        crl_paths: match spec.hostile {
+            Hostile::CrlFlood => (0..CRL_FLOOD_URLS).map(flood_crl_path).collect(),
+            Hostile::EscapeCrlUrl => vec![format!("/pki/{ESCAPES_ASCII}.crl")],
             _ => Vec::new(),
         },
         ocsp_url: None,
+        crl_extras: CrlExtras {
+            ldap: spec.ldap_cdp,
+            freshest_paths: if spec.crl_form == CrlForm::Delta(Delta::RevokesLeafNamedByCertificate)
+            {
+                vec![ISSUING_DELTA_CRL_PATH.to_owned()]
+            } else {
+                Vec::new()
+            },
+        },
     }
 }

@@ -3,6 +3,7 @@
 
 mod adfs;
 mod clients;
+mod crl_forms;
 mod dns;
 mod latency;
 mod lifecycle;

@@ -96,11 +96,11 @@ pub(crate) async fn served_chain_and_staple(lab: &Lab) -> (Vec<CertificateDer<'s
     (chain, staple)
 }
 
-fn cert(der: &[u8]) -> X509Certificate<'_> {
+pub(crate) fn cert(der: &[u8]) -> X509Certificate<'_> {
     X509Certificate::from_der(der).expect("certificate").1
 }
 
-fn cdp_urls(der: &[u8]) -> Vec<String> {
+pub(crate) fn cdp_urls(der: &[u8]) -> Vec<String> {
     let mut urls = Vec::new();
     for ext in cert(der).extensions() {
         if let ParsedExtension::CRLDistributionPoints(points) = ext.parsed_extension() {
@@ -134,17 +134,17 @@ fn aia_ca_issuers(der: &[u8]) -> Vec<String> {
     urls
 }
 
-async fn fetch(lab: &Lab, url: &str) -> reqwest::Result<reqwest::Response> {
+pub(crate) async fn fetch(lab: &Lab, url: &str) -> reqwest::Result<reqwest::Response> {
     http_client(lab, LOCALHOST).get(url).send().await
 }
 
-async fn fetch_bytes(lab: &Lab, url: &str) -> Vec<u8> {
+pub(crate) async fn fetch_bytes(lab: &Lab, url: &str) -> Vec<u8> {
     let resp = fetch(lab, url).await.expect(url);
     assert_eq!(resp.status(), 200, "{url}");
     resp.bytes().await.unwrap().to_vec()
 }
 
-fn revoked_serials(crl_der: &[u8]) -> Vec<u64> {
+pub(crate) fn revoked_serials(crl_der: &[u8]) -> Vec<u64> {
     let (_, crl) = CertificateRevocationList::from_der(crl_der).expect("a CRL");
     crl.iter_revoked_certificates()
         .map(|r| {

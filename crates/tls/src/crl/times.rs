@@ -1,7 +1,9 @@
-//! Reading a CRL's header (thisUpdate, nextUpdate) without touching its entries, so a CRL of a
+//! Reading a CRL's header (`thisUpdate`, `nextUpdate`) without touching its entries, so a CRL of a
 //! million entries costs no more than one of ten.
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
+
+use super::der::{GENERALIZED_TIME, INTEGER, SEQUENCE, UTC_TIME, element};
 
 /// The validity window a CRL states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,31 +14,7 @@ pub struct CrlTimes {
     pub next_update: Option<OffsetDateTime>,
 }
 
-/// One DER element: (tag, content, rest).
-fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7F);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, &rest[n..])
-    };
-    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
-}
-
-const SEQUENCE: u8 = 0x30;
-const INTEGER: u8 = 0x02;
-const UTC_TIME: u8 = 0x17;
-const GENERALIZED_TIME: u8 = 0x18;
-
-/// thisUpdate and nextUpdate of a DER CRL; `None` when it is not one.
+/// `thisUpdate` and `nextUpdate` of a DER CRL; `None` when it is not one.
 #[must_use]
 pub fn crl_times(der: &[u8]) -> Option<CrlTimes> {
     let (tag, list, _) = element(der)?;

@@ -1,9 +1,14 @@
 //! A throw-away PKI made with rcgen at run time: root → intermediate → leaf, CRLs, and the ways they go wrong.
+//! CRL forms rcgen does not make (version 1, delta CRLs, `FreshestCRL`) come from the `forms` module's DER
+//! re-encoding, signed with the CA's key.
+
+mod forms;
 
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
-    CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod,
-    KeyPair, KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+    CrlIssuingDistributionPoint, CrlScope, CustomExtension, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose, RevocationReason,
+    RevokedCertParams, SanType, SerialNumber,
 };
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
@@ -63,6 +68,8 @@ pub struct LeafSpec {
     pub crl_paths: Vec<String>,
     /// The OCSP responder URL its AIA names, if any.
     pub ocsp_url: Option<String>,
+    /// `ldap://` distribution points and delta CRL locations.
+    pub crl_extras: CrlExtras,
 }
 
 impl LeafSpec {
@@ -78,8 +85,42 @@ impl LeafSpec {
             subject: None,
             crl_paths: Vec::new(),
             ocsp_url: None,
+            crl_extras: CrlExtras::default(),
         }
     }
+}
+
+/// Where the leaf's `ldap://` CRL distribution point goes (AD CS lists its `ldap:///CN=…` URL
+/// first by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LdapCdp {
+    /// No `ldap://` URL.
+    #[default]
+    None,
+    /// An `ldap://` URL before the http ones (AD CS' default order).
+    BeforeHttp,
+    /// Only an `ldap://` URL: no http one.
+    Only,
+}
+
+/// The leaf's less common revocation pointers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CrlExtras {
+    /// An `ldap://` CRL distribution point, and where.
+    pub ldap: LdapCdp,
+    /// Paths (on the CRL/AIA host) of a `FreshestCRL` extension in the leaf: where the issuing
+    /// CA's delta CRLs are. Empty: no such extension.
+    pub freshest_paths: Vec<String>,
+}
+
+/// The AD CS-style LDAP location of `ca`'s CRL in `domain`'s configuration partition.
+#[must_use]
+pub fn ldap_crl_url(ca: &str, domain: &str) -> String {
+    let dc: Vec<String> = domain.split('.').map(|p| format!("DC={p}")).collect();
+    format!(
+        "ldap:///CN={ca},CN=pki,CN=CDP,CN=Public%20Key%20Services,CN=Services,CN=Configuration,{}?certificateRevocationList?base?objectClass=cRLDistributionPoint",
+        dc.join(",")
+    )
 }
 
 /// Everything needed to mint a lab PKI.
@@ -126,17 +167,59 @@ impl Authority {
 
 /// How a CRL is issued.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[allow(clippy::struct_excessive_bools)] // each flag is one independent property
 pub struct CrlSpec {
     /// Serials to list as revoked (key compromise, revoked an hour ago).
     pub revoked: Vec<u64>,
     /// Extra filler entries, to make a large CRL.
     pub filler: usize,
-    /// Past its nextUpdate.
+    /// Past its `nextUpdate`.
     pub stale: bool,
-    /// nextUpdate two hours from now (cached copies run out soon).
+    /// `nextUpdate` two hours from now (cached copies run out soon).
     pub expiring: bool,
     /// Signed by a key that is not the CA's.
     pub wrong_key: bool,
+    /// Its `cRLNumber` (`None`: 1).
+    pub number: Option<u64>,
+    /// Serials listed on hold (reason `certificateHold`).
+    pub held: Vec<u64>,
+    /// Serials listed with reason `removeFromCRL` (in a delta CRL: released from hold).
+    pub removed: Vec<u64>,
+    /// A delta CRL updating complete CRL number `n` (a critical `deltaCRLIndicator`).
+    pub delta_of: Option<u64>,
+    /// A `FreshestCRL` extension naming these URLs (where the delta CRLs are).
+    pub freshest: Vec<String>,
+    /// A version-1 CRL: no version field, no extensions, no entry extensions (no reasons).
+    pub version1: bool,
+    /// An issuing distribution point extension.
+    pub idp: Option<Idp>,
+}
+
+/// A CRL's issuing distribution point: which distribution point it is the CRL of, and which
+/// certificates it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idp {
+    /// The distribution point's URL.
+    pub url: String,
+    /// Only end-entity or only CA certificates (`None`: both).
+    pub only: Option<CrlScope>,
+    /// `onlySomeReasons`: the CRL lists key compromises only.
+    pub key_compromise_only: bool,
+    /// `indirectCRL`: the CRL may list other issuers' certificates.
+    pub indirect: bool,
+}
+
+impl Idp {
+    /// The CRL of distribution point `url`, for every certificate and reason.
+    #[must_use]
+    pub fn of(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            only: None,
+            key_compromise_only: false,
+            indirect: false,
+        }
+    }
 }
 
 /// A minted PKI: root, intermediate, leaf (with its key), and a spare root nobody trusts.
@@ -161,6 +244,8 @@ pub struct Pki {
 pub const ROOT_CRL_PATH: &str = "/pki/root.crl";
 /// `http://…/issuing.crl`: the intermediate's CRL (covers the leaf).
 pub const ISSUING_CRL_PATH: &str = "/pki/issuing.crl";
+/// `http://…/issuing+.crl`: the intermediate's delta CRL (AD CS names it `<CA>+.crl`).
+pub const ISSUING_DELTA_CRL_PATH: &str = "/pki/issuing+.crl";
 /// `http://…/issuing.crt`: the intermediate, DER, for AIA caIssuers.
 pub const ISSUING_CERT_PATH: &str = "/pki/issuing.crt";
 /// `http://…/policy.crt`: the policy CA of a three-tier PKI, DER.
@@ -316,6 +401,12 @@ impl Pki {
         Ok((cert, PrivateKeyDer::Pkcs8(key)))
     }
 
+    /// The URL of `path` on the CRL/AIA host (`http://pki.<domain>:<port><path>`).
+    #[must_use]
+    pub fn url_of(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
     /// The leaf's private key.
     #[must_use]
     pub fn leaf_key(&self) -> PrivateKeyDer<'static> {
@@ -346,33 +437,75 @@ impl Pki {
         let entry = |serial: u64, reason| RevokedCertParams {
             serial_number: SerialNumber::from(serial),
             revocation_time: revoked_at,
-            reason_code: Some(reason),
+            // A version-1 CRL has no entry extensions, hence no reason.
+            reason_code: (!spec.version1).then_some(reason),
             invalidity_date: None,
         };
         let filler_start = 0x10_0000_u64;
-        let revoked_certs = spec
-            .revoked
-            .iter()
-            .map(|&s| entry(s, RevocationReason::KeyCompromise))
-            .chain(
-                (0..spec.filler as u64)
-                    .map(|i| entry(filler_start + i, RevocationReason::Superseded)),
-            )
-            .collect();
+        let listed = |serials: &[u64], reason| {
+            serials
+                .iter()
+                .map(move |&s| entry(s, reason))
+                .collect::<Vec<_>>()
+        };
+        let revoked_certs = [
+            listed(&spec.revoked, RevocationReason::KeyCompromise),
+            listed(&spec.held, RevocationReason::CertificateHold),
+            listed(&spec.removed, RevocationReason::RemoveFromCrl),
+        ]
+        .concat()
+        .into_iter()
+        .chain(
+            (0..spec.filler as u64).map(|i| entry(filler_start + i, RevocationReason::Superseded)),
+        )
+        .collect();
         let params = CertificateRevocationListParams {
             this_update,
             next_update,
-            crl_number: SerialNumber::from(1u64),
-            issuing_distribution_point: None,
+            crl_number: SerialNumber::from(spec.number.unwrap_or(1)),
+            // rcgen encodes the plain forms; `forms` the ones it cannot (reasons, indirect).
+            issuing_distribution_point: spec
+                .idp
+                .as_ref()
+                .filter(|idp| !idp.key_compromise_only && !idp.indirect)
+                .map(|idp| CrlIssuingDistributionPoint {
+                    distribution_point: CrlDistributionPoint {
+                        uris: vec![idp.url.clone()],
+                    },
+                    scope: idp.only,
+                }),
             revoked_certs,
             key_identifier_method: KeyIdMethod::Sha256,
         };
-        let crl = if spec.wrong_key {
-            let impostor = KeyPair::generate()?;
-            params.signed_by(&Issuer::from_params(&authority.params, &impostor))?
+        let impostor = if spec.wrong_key {
+            Some(KeyPair::generate()?)
         } else {
-            params.signed_by(&authority.issuer())?
+            None
         };
+        let signer = impostor.as_ref().unwrap_or(&authority.key);
+        let crl = params.signed_by(&Issuer::from_params(&authority.params, signer))?;
+        let mut reshape = forms::Reshape {
+            version1: spec.version1,
+            extensions: Vec::new(),
+        };
+        if let Some(idp) = spec
+            .idp
+            .as_ref()
+            .filter(|idp| idp.key_compromise_only || idp.indirect)
+        {
+            reshape
+                .extensions
+                .push(forms::issuing_distribution_point(idp));
+        }
+        if let Some(base) = spec.delta_of {
+            reshape.extensions.push(forms::delta_crl_indicator(base));
+        }
+        if !spec.freshest.is_empty() {
+            reshape.extensions.push(forms::freshest_crl(&spec.freshest));
+        }
+        if reshape.version1 || !reshape.extensions.is_empty() {
+            return forms::reshape(crl.der(), &reshape, signer);
+        }
         Ok(crl.der().to_vec())
     }
 }
@@ -417,16 +550,45 @@ fn mint_leaf(
         } else {
             spec.crl_paths.clone()
         };
-        params.crl_distribution_points = paths
+        let mut urls: Vec<String> = paths
             .iter()
-            .map(|path| CrlDistributionPoint {
-                uris: vec![if path.contains("://") {
+            .map(|path| {
+                if path.contains("://") {
                     path.clone()
                 } else {
                     format!("{pki_base_url}{path}")
-                }],
+                }
             })
             .collect();
+        let domain = spec
+            .names
+            .first()
+            .and_then(|n| n.split_once('.'))
+            .map_or("lab.test", |(_, d)| d);
+        let ldap = ldap_crl_url("wpj Lab Issuing CA", domain);
+        match spec.crl_extras.ldap {
+            LdapCdp::None => {}
+            LdapCdp::BeforeHttp => urls.insert(0, ldap),
+            LdapCdp::Only => urls = vec![ldap],
+        }
+        params.crl_distribution_points = urls
+            .into_iter()
+            .map(|url| CrlDistributionPoint { uris: vec![url] })
+            .collect();
+    }
+    if !spec.crl_extras.freshest_paths.is_empty() {
+        let urls: Vec<String> = spec
+            .crl_extras
+            .freshest_paths
+            .iter()
+            .map(|path| format!("{pki_base_url}{path}"))
+            .collect();
+        params
+            .custom_extensions
+            .push(CustomExtension::from_oid_content(
+                &forms::FRESHEST_CRL_ARCS,
+                forms::distribution_points(&urls),
+            ));
     }
     if spec.aia || spec.ocsp_url.is_some() {
         let ca_issuers = format!("{pki_base_url}{ISSUING_CERT_PATH}");
@@ -446,20 +608,7 @@ fn mint_leaf(
 /// A correctly signed CRL of a fresh issuing CA listing `entries` revoked serials (none of them a
 /// leaf's): input for CRL benchmarks.
 pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
-    let pki = Pki::generate(&PkiSpec {
-        domain: "bench.test".into(),
-        pki_base_url: "http://pki.bench.test".into(),
-        leaf: LeafSpec {
-            names: vec!["enterpriseregistration.bench.test".into()],
-            validity: Validity::Current,
-            cdp: true,
-            aia: false,
-            server_auth: true,
-            subject: None,
-            crl_paths: Vec::new(),
-            ocsp_url: None,
-        },
-    })?;
+    let pki = Pki::sample("bench.test")?;
     pki.crl(
         &pki.intermediate,
         &CrlSpec {
@@ -467,6 +616,22 @@ pub fn crl_with_entries(entries: usize) -> Result<Vec<u8>, rcgen::Error> {
             ..CrlSpec::default()
         },
     )
+}
+
+impl Pki {
+    /// A PKI for `domain` outside any lab: CRL/AIA host `http://pki.<domain>`, a current leaf
+    /// for `enterpriseregistration.<domain>` with a CDP and no AIA. For tests that judge
+    /// certificates and CRLs without servers.
+    pub fn sample(domain: &str) -> Result<Self, rcgen::Error> {
+        Self::generate(&PkiSpec {
+            domain: domain.to_owned(),
+            pki_base_url: format!("http://pki.{domain}"),
+            leaf: LeafSpec {
+                cdp: true,
+                ..LeafSpec::plain(&[&format!("enterpriseregistration.{domain}")])
+            },
+        })
+    }
 }
 
 fn dn(common_name: &str) -> DistinguishedName {
