@@ -31,6 +31,7 @@ mod stage;
 mod status;
 mod target;
 mod text;
+mod timing;
 // 1: the failure catalogue; payloads that only need durations.
 mod failure;
 mod http;
@@ -74,6 +75,7 @@ pub use resolution::{
 };
 pub use stage::Stage;
 pub use status::Status;
+pub use timing::{DeviceWait, Timing};
 pub use target::{Target, TargetError};
 pub use text::{Clean, is_unsafe, sanitize};
 pub use tls::{

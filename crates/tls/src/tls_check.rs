@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Problem};
+use wpj_core::{
+    Check, CheckId, Context, DeviceWait, Evidence, Finding, JoinFailure, Problem,
+};
 use wpj_net::{Net, NetError};
 
 use crate::connect::{ConnectCheck, OpenConnections, Reachable};
@@ -249,8 +251,10 @@ fn handshake_problem(
         HandshakeFailure::TimedOut => Problem::new(
             JoinFailure::Timeout,
             format!(
-                "{address} accepted the connection but did not complete a TLS handshake within {}",
-                wpj_core::HumanDuration(timeout)
+                "{address} accepted the connection but did not complete a TLS handshake within \
+                 {}{}",
+                wpj_core::HumanDuration(timeout),
+                shorter_than_a_device(timeout, DeviceWait::Receive)
             ),
         ),
         HandshakeFailure::Reset(e) => Problem::new(
@@ -261,6 +265,15 @@ fn handshake_problem(
             JoinFailure::ConnectionError,
             format!("no TLS session with {address}: {e}"),
         ),
+    }
+}
+
+/// ` (a Windows device waits …)` when the run waited less than a device would.
+fn shorter_than_a_device(waited: std::time::Duration, wait: DeviceWait) -> String {
+    if waited < wait.windows() {
+        format!(" ({})", wait.explain())
+    } else {
+        String::new()
     }
 }
 
