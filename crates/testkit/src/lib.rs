@@ -31,6 +31,7 @@ pub mod http;
 pub mod https;
 pub mod lab;
 pub mod latency;
+pub mod legacy;
 pub mod memory;
 pub mod pki;
 pub mod proxy;

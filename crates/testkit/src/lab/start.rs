@@ -13,6 +13,7 @@ use crate::hostile::Hostile;
 use crate::http::Response;
 use crate::https::{HttpsServer, TlsFault, server_config};
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
+use crate::legacy;
 use crate::server::BlackHole;
 use crate::web::{Route, WebServer};
 
@@ -96,6 +97,11 @@ impl Lab {
                     }
                     None => (pki.served_chain(!spec.omit_intermediate), pki.leaf_key()),
                 };
+                if let TlsFault::Legacy(profile) = spec.tls {
+                    let listener = delayed(listener, spec.latency, &mut relays).await?;
+                    https.push(legacy::start(listener, profile, chain)?);
+                    continue;
+                }
                 let config = if spec.flavour == Flavour::Entra {
                     entra_server_config(&spec, &pki, chain, key)?
                 } else {

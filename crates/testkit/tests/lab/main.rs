@@ -5,6 +5,7 @@ mod adfs;
 mod clients;
 mod dns;
 mod latency;
+mod legacy;
 mod lifecycle;
 mod pki;
 mod proxy;
