@@ -210,8 +210,9 @@ async fn a_black_hole_is_a_timeout_by_connect_timeout_or_by_deadline() {
     let tcp = step(&report, "tcp");
     assert_eq!(tcp.failure, Some(JoinFailure::Timeout), "{}", tcp.summary);
     assert!(
-        tcp.summary
-            .contains("no answer to the connection request in 300 ms (a Windows device waits about 21 s"),
+        tcp.summary.contains(
+            "no answer to the connection request in 300 ms (a Windows device waits about 21 s"
+        ),
         "{}",
         tcp.summary
     );

@@ -75,9 +75,9 @@ pub use resolution::{
 };
 pub use stage::Stage;
 pub use status::Status;
-pub use timing::{DeviceWait, Timing};
 pub use target::{Target, TargetError};
 pub use text::{Clean, is_unsafe, sanitize};
+pub use timing::{DeviceWait, Timing};
 pub use tls::{
     CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome, CrlFetch, CrlOutcome,
     RevocationInfo, RevocationStatus, TlsSession,

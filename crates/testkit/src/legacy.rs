@@ -1,8 +1,8 @@
 //! Servers rustls cannot be: TLS 1.2 with RSA key exchange only, or TLS 1.0 only.
 //!
 //! A minimal responder: it reads the client's hello, picks a version and the first of its own
-//! suites the client offers, answers ServerHello, Certificate and ServerHelloDone in the clear,
-//! then waits (a real client would send its ClientKeyExchange; an inspecting one closes). When the
+//! suites the client offers, answers `ServerHello`, Certificate and `ServerHelloDone` in the clear,
+//! then waits (a real client would send its `ClientKeyExchange`; an inspecting one closes). When the
 //! client offers nothing it accepts it sends a fatal alert, as a real server does: `protocol_version`
 //! (70) for versions, `handshake_failure` (40) for suites. It never completes a handshake: no key is
 //! ever used, so it needs no cryptography.
@@ -43,7 +43,7 @@ pub enum LegacyProfile {
     /// TLS 1.0–1.2 with `TLS_RSA_WITH_RC4_128_SHA` only: nothing Windows 10 offers.
     Rc4Only,
     /// As [`LegacyProfile::RsaKeyExchange`], but it closes the connection right after its
-    /// ServerHello: the version and suite can be read, the chain cannot.
+    /// `ServerHello`: the version and suite can be read, the chain cannot.
     HelloThenClose,
 }
 
@@ -90,10 +90,10 @@ impl LegacyProfile {
     /// The server's choice for `offer`: version and suite, or the alert description to send.
     ///
     /// ```
-    /// use wpj_testkit::legacy::{LegacyProfile, Offer, TLS_RSA_WITH_AES_128_CBC_SHA};
+    /// use wpj_testkit::legacy::{LegacyProfile, Offer, `TLS_RSA_WITH_AES_128_CBC_SHA`};
     /// let offer = Offer { version: 0x0303, supported_versions: vec![], suites: vec![0xc02f, 0x002f] };
-    /// assert_eq!(LegacyProfile::RsaKeyExchange.choose(&offer), Ok((0x0303, TLS_RSA_WITH_AES_128_CBC_SHA)));
-    /// assert_eq!(LegacyProfile::Tls10Only.choose(&offer), Ok((0x0301, TLS_RSA_WITH_AES_128_CBC_SHA)));
+    /// assert_eq!(LegacyProfile::RsaKeyExchange.choose(&offer), Ok((0x0303, `TLS_RSA_WITH_AES_128_CBC_SHA`)));
+    /// assert_eq!(LegacyProfile::Tls10Only.choose(&offer), Ok((0x0301, `TLS_RSA_WITH_AES_128_CBC_SHA`)));
     /// let modern = Offer { version: 0x0303, supported_versions: vec![0x0304, 0x0303], suites: vec![0x1301, 0xc02f] };
     /// assert_eq!(LegacyProfile::RsaKeyExchange.choose(&modern), Err(40));
     /// ```
@@ -129,7 +129,7 @@ impl LegacyProfile {
     }
 }
 
-/// Parses a ClientHello handshake message body (after the 4-byte handshake header).
+/// Parses a `ClientHello` handshake message body (after the 4-byte handshake header).
 ///
 /// # Errors
 /// When it is truncated.
@@ -210,7 +210,9 @@ async fn respond(
     };
     let record_version = [3, 1];
     let Ok(offer) = parse_client_hello(&body) else {
-        return stream.write_all(&record(21, record_version, &[2, 50])).await;
+        return stream
+            .write_all(&record(21, record_version, &[2, 50]))
+            .await;
     };
     match profile.choose(&offer) {
         Err(alert) => {
@@ -241,7 +243,7 @@ async fn respond(
     }
 }
 
-/// The body of the first handshake message (a ClientHello), `None` if the client sent something
+/// The body of the first handshake message (a `ClientHello`), `None` if the client sent something
 /// else or closed.
 async fn read_client_hello(stream: &mut TcpStream) -> std::io::Result<Option<Vec<u8>>> {
     let mut data = Vec::new();
@@ -271,7 +273,11 @@ async fn read_client_hello(stream: &mut TcpStream) -> std::io::Result<Option<Vec
 
 fn record(kind: u8, version: [u8; 2], payload: &[u8]) -> Vec<u8> {
     let mut out = vec![kind, version[0], version[1]];
-    out.extend(u16::try_from(payload.len()).unwrap_or(u16::MAX).to_be_bytes());
+    out.extend(
+        u16::try_from(payload.len())
+            .unwrap_or(u16::MAX)
+            .to_be_bytes(),
+    );
     out.extend_from_slice(payload);
     out
 }
@@ -309,4 +315,3 @@ fn certificate(chain: &[CertificateDer<'static>]) -> Vec<u8> {
     out.extend(list);
     out
 }
-

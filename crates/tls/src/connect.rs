@@ -10,7 +10,7 @@ use futures_util::future::join_all;
 use tokio::net::TcpStream;
 use wpj_core::{
     Check, CheckId, ConnectAttempt, ConnectOutcome, Context, DeviceWait, Evidence, Finding,
-    HumanDuration, JoinFailure, ResolvedAddresses, Timing,
+    HumanDuration, JoinFailure, ResolvedAddresses,
 };
 use wpj_dns::DnsCheck;
 
@@ -161,7 +161,7 @@ impl Check for ConnectCheck {
                          request in {} ({})",
                         settings.port,
                         HumanDuration(settings.connect_timeout()),
-                        unanswered(settings.timing)
+                        unanswered(settings.connect_timeout())
                     ),
                 )
             } else {
@@ -199,13 +199,12 @@ impl Check for ConnectCheck {
     }
 }
 
-/// What a device makes of a connection request nobody answers, under `timing`.
-fn unanswered(timing: Timing) -> &'static str {
-    match timing {
-        Timing::Windows => {
-            "as long as a Windows device waits: its TCP sends three SYNs (3 + 6 + 12 s), then \
-             WinHTTP reports a time-out"
-        }
-        _ => DeviceWait::Connect.explain(),
+/// What a device makes of a connection request nobody answered for `waited`.
+fn unanswered(waited: Duration) -> &'static str {
+    if waited >= DeviceWait::Connect.windows() {
+        "as long as a Windows device waits: its TCP sends three SYNs (3 + 6 + 12 s), then WinHTTP \
+         reports a time-out"
+    } else {
+        DeviceWait::Connect.explain()
     }
 }

@@ -63,11 +63,14 @@ pub(crate) async fn handshake(
             .await
             .map_err(|e| classify(&e))
     };
+    let started = std::time::Instant::now();
     let tls = match tokio::time::timeout(timeout, work).await {
         Err(_) => return Err(HandshakeFailure::TimedOut),
         Ok(Ok(tls)) => tls,
         Ok(Err(failure @ (HandshakeFailure::Protocol(_) | HandshakeFailure::Reset(_)))) => {
-            return as_windows(address, sni, timeout, failure).await;
+            // Within what is left of the same bound.
+            let left = timeout.saturating_sub(started.elapsed());
+            return as_windows(address, sni, left, failure).await;
         }
         Ok(Err(failure)) => return Err(failure),
     };

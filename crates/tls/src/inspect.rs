@@ -1,8 +1,8 @@
 //! The inspection handshake for servers rustls cannot talk to (TLS 1.0/1.1 only, RSA key exchange
-//! only, CBC suites only): a ClientHello offering what Windows 10 offers, and the server's answer
+//! only, CBC suites only): a `ClientHello` offering what Windows 10 offers, and the server's answer
 //! read in the clear up to its Certificate message, then the connection is closed.
 //!
-//! Up to TLS 1.2 the ServerHello and the Certificate travel before any key exchange, unencrypted,
+//! Up to TLS 1.2 the `ServerHello` and the Certificate travel before any key exchange, unencrypted,
 //! so no cryptography is needed: this is record-level parsing of a handful of handshake messages,
 //! bounded in bytes ([`MAX_FLIGHT`], [`MAX_RECORD`], [`MAX_CERTIFICATES`]) and in time (the
 //! caller's timeout).
@@ -222,7 +222,7 @@ impl InspectError {
     }
 }
 
-/// Sends Windows 10's ClientHello with SNI `sni` on `stream` and reads the server's flight up to
+/// Sends Windows 10's `ClientHello` with SNI `sni` on `stream` and reads the server's flight up to
 /// its Certificate message, within `timeout`.
 pub(crate) async fn inspect(
     mut stream: TcpStream,
@@ -263,7 +263,9 @@ fn client_random() -> [u8; 32] {
     let mut out = [0u8; 32];
     let mut x = nanos ^ 0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c834;
     for chunk in out.chunks_mut(16) {
-        x = x.wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645).rotate_left(29);
+        x = x
+            .wrapping_mul(0x2360_ed05_1fc6_5da4_4385_df64_9fcc_f645)
+            .rotate_left(29);
         chunk.copy_from_slice(&x.to_be_bytes()[..chunk.len()]);
     }
     out
@@ -282,7 +284,7 @@ fn extension(out: &mut Vec<u8>, kind: u16, body: &[u8]) {
     with_length(out, 2, body);
 }
 
-/// Windows 10's ClientHello, as one handshake record.
+/// Windows 10's `ClientHello`, as one handshake record.
 pub(crate) fn client_hello(sni: &str, random: &[u8; 32]) -> Vec<u8> {
     let mut hello = vec![0x03, 0x03];
     hello.extend_from_slice(random);
@@ -303,7 +305,11 @@ pub(crate) fn client_hello(sni: &str, random: &[u8; 32]) -> Vec<u8> {
         extension(&mut extensions, 0x0000, &list);
     }
     // supported_groups: x25519, secp256r1, secp384r1.
-    extension(&mut extensions, 0x000a, &[0, 6, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18]);
+    extension(
+        &mut extensions,
+        0x000a,
+        &[0, 6, 0x00, 0x1d, 0x00, 0x17, 0x00, 0x18],
+    );
     // ec_point_formats: uncompressed.
     extension(&mut extensions, 0x000b, &[1, 0]);
     // signature_algorithms.
@@ -326,7 +332,7 @@ pub(crate) fn client_hello(sni: &str, random: &[u8; 32]) -> Vec<u8> {
     record
 }
 
-/// Reads records until the Certificate message is complete. `Err` when no ServerHello came; a
+/// Reads records until the Certificate message is complete. `Err` when no `ServerHello` came; a
 /// chain that cannot be read after one is [`Inspected::chain`]'s `Err`.
 async fn read_flight(stream: &mut TcpStream) -> Result<Inspected, InspectError> {
     let mut chosen: Option<(LegacyVersion, WindowsSuite)> = None;
@@ -342,7 +348,7 @@ async fn read_flight(stream: &mut TcpStream) -> Result<Inspected, InspectError> 
     }
 }
 
-/// Reads records, noting the ServerHello's choice in `chosen`, until the Certificate message.
+/// Reads records, noting the `ServerHello`'s choice in `chosen`, until the Certificate message.
 async fn read_messages(
     stream: &mut TcpStream,
     chosen: &mut Option<(LegacyVersion, WindowsSuite)>,
@@ -380,7 +386,11 @@ async fn read_messages(
                         chain: Ok(certificates(body)?),
                     });
                 }
-                14 => return Err(InspectError::Malformed("no Certificate before ServerHelloDone")),
+                14 => {
+                    return Err(InspectError::Malformed(
+                        "no Certificate before ServerHelloDone",
+                    ));
+                }
                 _ => {}
             }
             rest = after;
@@ -416,9 +426,12 @@ async fn read_exact(stream: &mut TcpStream, buf: &mut [u8]) -> Result<(), Inspec
     }
 }
 
+/// A handshake message: its type, its body, and the bytes after it.
+type Message<'a> = (u8, &'a [u8], &'a [u8]);
+
 /// The next complete handshake message of `buf`: type, body and what follows; `None` while it is
 /// incomplete.
-fn next_message(buf: &[u8]) -> Result<Option<(u8, &[u8], &[u8])>, InspectError> {
+fn next_message(buf: &[u8]) -> Result<Option<Message<'_>>, InspectError> {
     let [kind, a, b, c, rest @ ..] = buf else {
         return Ok(None);
     };
@@ -459,11 +472,12 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The version and suite of a ServerHello; both must be among those offered.
+/// The version and suite of a `ServerHello`; both must be among those offered.
 fn server_hello(body: &[u8]) -> Result<(LegacyVersion, WindowsSuite), InspectError> {
     let mut r = Reader(body);
-    let version = LegacyVersion::from_wire(r.u16("ServerHello version")?)
-        .ok_or(InspectError::Malformed("ServerHello chose a version not offered"))?;
+    let version = LegacyVersion::from_wire(r.u16("ServerHello version")?).ok_or(
+        InspectError::Malformed("ServerHello chose a version not offered"),
+    )?;
     r.take(32, "ServerHello random")?;
     let session = usize::from(r.u8("ServerHello session id")?);
     r.take(session, "ServerHello session id")?;
@@ -472,7 +486,9 @@ fn server_hello(body: &[u8]) -> Result<(LegacyVersion, WindowsSuite), InspectErr
         .iter()
         .find(|s| s.id == id)
         .copied()
-        .ok_or(InspectError::Malformed("ServerHello chose a cipher suite not offered"))?;
+        .ok_or(InspectError::Malformed(
+            "ServerHello chose a cipher suite not offered",
+        ))?;
     Ok((version, suite))
 }
 
@@ -547,6 +563,9 @@ mod tests {
             certificates(&[0, 0, 4, 0, 0, 9, 1]),
             Err(InspectError::Malformed(_))
         ));
-        assert!(matches!(certificates(&[0, 0, 0]), Err(InspectError::Malformed(_))));
+        assert!(matches!(
+            certificates(&[0, 0, 0]),
+            Err(InspectError::Malformed(_))
+        ));
     }
 }

@@ -51,9 +51,7 @@ pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlTimes, crl_times};
 pub use farm::{describe_certificate, mixed_certificates};
 pub use host::validate_host;
-pub use inspect::{
-    InspectError, LegacyHandshake, LegacyVersion, WINDOWS10_SUITES, WindowsSuite,
-};
+pub use inspect::{InspectError, LegacyHandshake, LegacyVersion, WINDOWS10_SUITES, WindowsSuite};
 pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path};
 pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
 pub use verifier::{inspection_config, verifying_config};

@@ -6,9 +6,7 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use wpj_core::{
-    Check, CheckId, Context, DeviceWait, Evidence, Finding, JoinFailure, Problem,
-};
+use wpj_core::{Check, CheckId, Context, DeviceWait, Evidence, Finding, JoinFailure, Problem};
 use wpj_net::{Net, NetError};
 
 use crate::connect::{ConnectCheck, OpenConnections, Reachable};
@@ -327,10 +325,9 @@ fn handshake_problem(
         ),
         // Callers take this one out first (the tool's limit, not a device's failure); should one
         // not, the device's side of it is the refused connection rustls saw.
-        HandshakeFailure::Uninspectable(legacy, e) => Problem::new(
-            JoinFailure::ConnectionError,
-            uninspectable(&legacy, &e),
-        ),
+        HandshakeFailure::Uninspectable(legacy, e) => {
+            Problem::new(JoinFailure::ConnectionError, uninspectable(&legacy, &e))
+        }
     }
 }
 

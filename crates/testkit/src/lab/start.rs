@@ -12,8 +12,8 @@ use crate::dns::DnsServer;
 use crate::hostile::Hostile;
 use crate::http::Response;
 use crate::https::{HttpsServer, TlsFault, server_config};
-use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::legacy;
+use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::server::BlackHole;
 use crate::web::{Route, WebServer};
 

@@ -1,6 +1,6 @@
 //! The legacy responder (TLS 1.2 RSA key exchange only, TLS 1.0 only): rustls is refused with the
 //! alert a real server sends, and a hand-written TLS 1.0–1.2 hello gets the server's flight in the
-//! clear — ServerHello with the expected version and suite, the lab's chain, ServerHelloDone —
+//! clear — `ServerHello` with the expected version and suite, the lab's chain, `ServerHelloDone` —
 //! read here by a reader of its own (not the library's).
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -31,7 +31,7 @@ fn hello(suites: &[u16]) -> Vec<u8> {
     record
 }
 
-/// Every record until the peer's ServerHelloDone (type 14) or an alert, as (type, version, payload).
+/// Every record until the peer's `ServerHelloDone` (type 14) or an alert, as (type, version, payload).
 async fn flight(stream: &mut TcpStream) -> Vec<(u8, u16, Vec<u8>)> {
     let mut records = Vec::new();
     loop {
@@ -40,7 +40,11 @@ async fn flight(stream: &mut TcpStream) -> Vec<(u8, u16, Vec<u8>)> {
         let mut payload = vec![0u8; usize::from(u16::from_be_bytes([header[3], header[4]]))];
         stream.read_exact(&mut payload).await.expect("record body");
         let done = header[0] == 21 || payload.windows(4).any(|w| w == [14, 0, 0, 0]);
-        records.push((header[0], u16::from_be_bytes([header[1], header[2]]), payload));
+        records.push((
+            header[0],
+            u16::from_be_bytes([header[1], header[2]]),
+            payload,
+        ));
         if done {
             return records;
         }
@@ -73,7 +77,7 @@ async fn answer(name: &str, suites: &[u16]) -> (Vec<(u8, u16, Vec<u8>)>, wpj_tes
     (flight(&mut stream).await, lab)
 }
 
-/// ServerHello's version and suite, and the DER certificates of the Certificate message.
+/// `ServerHello`'s version and suite, and the DER certificates of the Certificate message.
 fn read(records: &[(u8, u16, Vec<u8>)]) -> (u16, u16, Vec<Vec<u8>>, bool) {
     let messages = messages(records);
     assert_eq!(
@@ -129,12 +133,19 @@ async fn rsa_key_exchange_only_answers_tls12_rsa_cbc_with_the_lab_chain_in_the_c
 async fn tls10_only_answers_tls10_and_refuses_rustls_with_protocol_version() {
     let (records, lab) = answer(
         "tls-legacy-tls10-only",
-        &[0xc02f, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, TLS_RSA_WITH_AES_128_CBC_SHA],
+        &[
+            0xc02f,
+            TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+            TLS_RSA_WITH_AES_128_CBC_SHA,
+        ],
     )
     .await;
     assert!(records.iter().all(|r| r.1 == 0x0301), "TLS 1.0 records");
     let (version, suite, certs, _) = read(&records);
-    assert_eq!((version, suite), (0x0301, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA));
+    assert_eq!(
+        (version, suite),
+        (0x0301, TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA)
+    );
     assert_eq!(certs.len(), 2);
     let err = tls_connect(&lab, LOCALHOST, &lab.registration_name())
         .await
@@ -144,7 +155,14 @@ async fn tls10_only_answers_tls10_and_refuses_rustls_with_protocol_version() {
 
 #[tokio::test]
 async fn an_offer_without_its_suites_gets_a_fatal_handshake_failure_alert() {
-    let (records, _lab) = answer("tls-legacy-rsa-key-exchange", &[TLS_RSA_WITH_RC4_128_SHA, 0xc02f]).await;
+    let (records, _lab) = answer(
+        "tls-legacy-rsa-key-exchange",
+        &[TLS_RSA_WITH_RC4_128_SHA, 0xc02f],
+    )
+    .await;
     assert_eq!(records.len(), 1);
-    assert_eq!((records[0].0, records[0].2.as_slice()), (21, &[2u8, 40][..]));
+    assert_eq!(
+        (records[0].0, records[0].2.as_slice()),
+        (21, &[2u8, 40][..])
+    );
 }
