@@ -90,10 +90,10 @@ impl LegacyProfile {
     /// The server's choice for `offer`: version and suite, or the alert description to send.
     ///
     /// ```
-    /// use wpj_testkit::legacy::{LegacyProfile, Offer, `TLS_RSA_WITH_AES_128_CBC_SHA`};
+    /// use wpj_testkit::legacy::{LegacyProfile, Offer, TLS_RSA_WITH_AES_128_CBC_SHA};
     /// let offer = Offer { version: 0x0303, supported_versions: vec![], suites: vec![0xc02f, 0x002f] };
-    /// assert_eq!(LegacyProfile::RsaKeyExchange.choose(&offer), Ok((0x0303, `TLS_RSA_WITH_AES_128_CBC_SHA`)));
-    /// assert_eq!(LegacyProfile::Tls10Only.choose(&offer), Ok((0x0301, `TLS_RSA_WITH_AES_128_CBC_SHA`)));
+    /// assert_eq!(LegacyProfile::RsaKeyExchange.choose(&offer), Ok((0x0303, TLS_RSA_WITH_AES_128_CBC_SHA)));
+    /// assert_eq!(LegacyProfile::Tls10Only.choose(&offer), Ok((0x0301, TLS_RSA_WITH_AES_128_CBC_SHA)));
     /// let modern = Offer { version: 0x0303, supported_versions: vec![0x0304, 0x0303], suites: vec![0x1301, 0xc02f] };
     /// assert_eq!(LegacyProfile::RsaKeyExchange.choose(&modern), Err(40));
     /// ```
@@ -221,26 +221,33 @@ async fn respond(
                 .await
         }
         Ok((version, suite)) => {
-            let v = version.to_be_bytes();
-            let mut flight = Vec::new();
-            flight.extend(handshake(2, &server_hello(version, suite)));
             if profile == LegacyProfile::HelloThenClose {
-                return stream.write_all(&record(22, v, &flight)).await;
+                let hello = handshake(2, &server_hello(version, suite));
+                return stream
+                    .write_all(&record(22, version.to_be_bytes(), &hello))
+                    .await;
             }
-            flight.extend(handshake(11, &certificate(chain)));
-            flight.extend(handshake(14, &[]));
-            // Records of at most 2^14 bytes, as TLS requires.
-            let mut out = Vec::new();
-            for chunk in flight.chunks(16_384) {
-                out.extend(record(22, v, chunk));
-            }
-            stream.write_all(&out).await?;
+            stream.write_all(&flight(version, suite, chain)).await?;
             // Wait for the client's next move; ours closes.
             let mut sink = [0u8; 1024];
             while stream.read(&mut sink).await? > 0 {}
             Ok(())
         }
     }
+}
+
+/// The server's flight choosing `version` and `suite`: `ServerHello`, Certificate with `chain` (leaf
+/// first) and `ServerHelloDone`, in records of at most 2^14 bytes as TLS requires.
+#[must_use]
+pub fn flight(version: u16, suite: u16, chain: &[CertificateDer<'static>]) -> Vec<u8> {
+    let mut messages = handshake(2, &server_hello(version, suite));
+    messages.extend(handshake(11, &certificate(chain)));
+    messages.extend(handshake(14, &[]));
+    let mut out = Vec::new();
+    for chunk in messages.chunks(16_384) {
+        out.extend(record(22, version.to_be_bytes(), chunk));
+    }
+    out
 }
 
 /// The body of the first handshake message (a `ClientHello`), `None` if the client sent something

@@ -22,7 +22,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use rustls_pki_types::CertificateDer;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// The largest record accepted: 2^14 bytes of plaintext plus the 2048 bytes TLS allows for
@@ -334,7 +334,9 @@ pub(crate) fn client_hello(sni: &str, random: &[u8; 32]) -> Vec<u8> {
 
 /// Reads records until the Certificate message is complete. `Err` when no `ServerHello` came; a
 /// chain that cannot be read after one is [`Inspected::chain`]'s `Err`.
-async fn read_flight(stream: &mut TcpStream) -> Result<Inspected, InspectError> {
+pub(crate) async fn read_flight<R: AsyncRead + Unpin>(
+    stream: &mut R,
+) -> Result<Inspected, InspectError> {
     let mut chosen: Option<(LegacyVersion, WindowsSuite)> = None;
     let result = read_messages(stream, &mut chosen).await;
     match (chosen, result) {
@@ -349,8 +351,8 @@ async fn read_flight(stream: &mut TcpStream) -> Result<Inspected, InspectError> 
 }
 
 /// Reads records, noting the `ServerHello`'s choice in `chosen`, until the Certificate message.
-async fn read_messages(
-    stream: &mut TcpStream,
+async fn read_messages<R: AsyncRead + Unpin>(
+    stream: &mut R,
     chosen: &mut Option<(LegacyVersion, WindowsSuite)>,
 ) -> Result<Inspected, InspectError> {
     let mut handshake: Vec<u8> = Vec::new();
@@ -401,7 +403,7 @@ async fn read_messages(
 }
 
 /// One record: its content type and payload.
-async fn read_record(stream: &mut TcpStream) -> Result<(u8, Vec<u8>), InspectError> {
+async fn read_record<R: AsyncRead + Unpin>(stream: &mut R) -> Result<(u8, Vec<u8>), InspectError> {
     let mut header = [0u8; 5];
     read_exact(stream, &mut header).await?;
     let kind = header[0];
@@ -418,7 +420,10 @@ async fn read_record(stream: &mut TcpStream) -> Result<(u8, Vec<u8>), InspectErr
     Ok((kind, payload))
 }
 
-async fn read_exact(stream: &mut TcpStream, buf: &mut [u8]) -> Result<(), InspectError> {
+async fn read_exact<R: AsyncRead + Unpin>(
+    stream: &mut R,
+    buf: &mut [u8],
+) -> Result<(), InspectError> {
     match stream.read_exact(buf).await {
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(InspectError::Closed),
@@ -567,5 +572,47 @@ mod tests {
             certificates(&[0, 0, 0]),
             Err(InspectError::Malformed(_))
         ));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(wpj_testkit::fuzz::config())]
+
+        /// Whatever a server answers — a real RSA-key-exchange flight (the testkit responder's
+        /// bytes) mutated — the reader ends with a typed result, never a panic, and what it
+        /// returns stays within the bounds and the offer.
+        #[test]
+        fn any_answer_is_a_typed_result_within_bounds(
+            mutations in proptest::collection::vec(wpj_testkit::fuzz::mutation(), 0..6),
+            tls10 in proptest::prelude::any::<bool>(),
+        ) {
+            let version = if tls10 { 0x0301 } else { 0x0303 };
+            let sample = wpj_testkit::legacy::flight(
+                version,
+                wpj_testkit::legacy::TLS_RSA_WITH_AES_128_CBC_SHA,
+                &chain(),
+            );
+            let tokens: [&[u8]; 5] = [&[22, 3, 3], &[21, 3, 3, 0, 2, 2, 40], &[11], &[0xff, 0xff, 0xff], &[14, 0, 0, 0]];
+            let bytes = wpj_testkit::fuzz::mutate(&sample, &mutations, &tokens);
+            let result = wpj_testkit::fuzz::runtime().block_on(read_flight(&mut bytes.as_slice()));
+            if mutations.is_empty() {
+                let inspected = result.clone().expect("the unmutated flight reads");
+                proptest::prop_assert_eq!(inspected.chain.as_ref().map(Vec::len), Ok(2));
+            }
+            if let Ok(inspected) = result {
+                proptest::prop_assert!(WINDOWS10_SUITES.contains(&inspected.suite));
+                if let Ok(chain) = inspected.chain {
+                    proptest::prop_assert!(!chain.is_empty() && chain.len() <= MAX_CERTIFICATES);
+                    proptest::prop_assert!(chain.iter().all(|c| !c.is_empty()));
+                }
+            }
+        }
+    }
+
+    /// Two certificate-sized blobs: the reader does not parse DER, the chain judge does.
+    fn chain() -> Vec<CertificateDer<'static>> {
+        vec![
+            CertificateDer::from(vec![0x30; 600]),
+            CertificateDer::from(vec![0x31; 400]),
+        ]
     }
 }

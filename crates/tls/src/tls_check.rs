@@ -186,15 +186,19 @@ fn legacy_warning(finding: Finding, legacy: &LegacyHandshake) -> Finding {
             }
         ),
     )
-    .with_remediation(
-        "Enable TLS 1.2 with ECDHE and AES-GCM suites on the server (Schannel's cipher suite \
-         order on AD FS and the proxy, or the load balancer's TLS profile); keep TLS 1.0/1.1 and \
-         RSA key exchange only for clients that need them.",
-    )
     .with_evidence(note);
-    if legacy.version < LegacyVersion::Tls12 {
-        warned = warned.with_failure(JoinFailure::ConnectionError);
-    }
+    let fix = "Enable TLS 1.2 with ECDHE and AES-GCM suites on the server (Schannel's cipher \
+               suite order on AD FS and the proxy, or the load balancer's TLS profile); keep TLS \
+               1.0/1.1 and RSA key exchange only for clients that need them.";
+    // A warning of the chain's own (an intermediate fetched through AIA) keeps its code and fix.
+    warned.remediation = Some(match finding.remediation {
+        Some(earlier) => format!("{earlier} {fix}"),
+        None => fix.to_owned(),
+    });
+    warned.failure = finding.failure.or(
+        // Devices that disabled TLS 1.0/1.1 get the version mismatch.
+        (legacy.version < LegacyVersion::Tls12).then_some(JoinFailure::ConnectionError),
+    );
     warned.evidence.extend(finding.evidence);
     warned
 }
