@@ -149,3 +149,24 @@ async fn a_chain_the_inspection_cannot_read_is_an_error_of_the_tool() {
     assert_ne!(nodes.status, Status::Fail, "{}", nodes.summary);
     assert!(report.verdict().is_none(), "{report}");
 }
+
+/// Under the fast default, a time-out finding says how long a Windows device would have waited:
+/// WinHTTP's 30 s receive time-out for a handshake that never comes (the black hole's 21 s is in
+/// `tls::a_black_hole_is_a_timeout_by_connect_timeout_or_by_deadline`).
+#[tokio::test]
+async fn a_stalled_handshake_says_how_long_a_device_waits() {
+    let lab = lab("tls-stall").await;
+    let mut settings = quick(&lab);
+    settings.network_timeout = std::time::Duration::from_millis(300);
+    let report = wpj::diagnose(settings).await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.failure, Some(JoinFailure::Timeout), "{}", tls.summary);
+    assert!(
+        tls.summary.ends_with(
+            "did not complete a TLS handshake within 300 ms (a Windows device waits 30 s, \
+             WinHTTP's default receive time-out)"
+        ),
+        "{}",
+        tls.summary
+    );
+}

@@ -4,7 +4,10 @@
 //! - [`TlsCheck`] (`tls`): the handshake with SNI `enterpriseregistration.<suffix>` on an inspection
 //!   connection (the chain is captured even when untrusted; handshake signatures are still checked),
 //!   then validation with webpki in Windows' terms → 0x80072F0D, 0x80072F05, 0x80072F06, 0x80072F89,
-//!   0x80072EE2, 0x80072EFE — every problem reported, not just the first.
+//!   0x80072EE2, 0x80072EFE — every problem reported, not just the first. A server rustls cannot
+//!   talk to (TLS 1.0/1.1 only, RSA key exchange only) is inspected with the `ClientHello` Windows 10
+//!   sends ([`WINDOWS10_SUITES`]); its chain is judged the same way and a [`LegacyHandshake`] says
+//!   what a device negotiates.
 //! - [`RevocationCheck`] (`revocation`): every CRL of every non-root certificate, concurrently,
 //!   size-capped and time-bounded, judged good / revoked / unknown → 0x80072F8A, 0x80072F19 (hard-fail).
 //!

@@ -56,7 +56,11 @@ const PRIORITY: [JoinFailure; 4] = [
 /// a `Warn`: Windows copes, other clients fail); expired or not yet valid → 0x80072F05; name not
 /// covered → 0x80072F06 (the SANs it does cover are shown); wrong usage → 0x80072F89. Every problem
 /// is listed as [`Evidence::CertificateProblem`]. A stalled server → 0x80072EE2; a reset or a
-/// protocol mismatch → 0x80072EFE.
+/// protocol mismatch → 0x80072EFE — unless the server accepts what Windows 10 offers and rustls
+/// does not (TLS 1.0/1.1, RSA key exchange, CBC only): then the chain read by the inspection
+/// handshake is judged as above, a chain a device accepts is a `Warn` naming the version and suite
+/// it negotiates, a chain that cannot be read is the tool's `Error`, and the [`LegacyHandshake`]
+/// output tells later steps that this tool cannot make requests to the server.
 #[derive(Debug, Clone, Default)]
 pub struct TlsCheck;
 
