@@ -170,3 +170,22 @@ async fn a_stalled_handshake_says_how_long_a_device_waits() {
         tls.summary
     );
 }
+
+/// rustls failing is not enough: a server that picks, from Windows' offer, a suite rustls speaks
+/// too (ECDHE AES-GCM in TLS 1.2) but sends a broken flight fails a device as well — 0x80072EFE as
+/// before, not a legacy warning.
+#[tokio::test]
+async fn a_broken_server_speaking_modern_suites_is_not_excused_as_legacy() {
+    let report = legacy(LegacyProfile::EcdheWithoutKeyExchange, false).await;
+    let tls = step(&report, "tls");
+    assert_eq!(tls.status, Status::Fail, "{}", tls.summary);
+    assert_eq!(tls.failure, Some(JoinFailure::ConnectionError));
+    assert!(
+        tls.summary.contains(
+            "Windows 10's offer was answered with TLS 1.2 with \
+             TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, which this tool speaks too"
+        ),
+        "{}",
+        tls.summary
+    );
+}

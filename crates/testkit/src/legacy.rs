@@ -22,6 +22,8 @@ pub const TLS_RSA_WITH_AES_128_CBC_SHA: u16 = 0x002f;
 pub const TLS_RSA_WITH_AES_256_CBC_SHA: u16 = 0x0035;
 /// `TLS_RSA_WITH_AES_128_GCM_SHA256`: RSA key exchange, AES-GCM.
 pub const TLS_RSA_WITH_AES_128_GCM_SHA256: u16 = 0x009c;
+/// `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`: what rustls and Windows both speak.
+pub const TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256: u16 = 0xc02f;
 /// `TLS_RSA_WITH_RC4_128_SHA`: RC4, which Windows 10 no longer offers.
 pub const TLS_RSA_WITH_RC4_128_SHA: u16 = 0x0005;
 /// `TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA`: forward secret, CBC (TLS 1.0 and later).
@@ -42,6 +44,9 @@ pub enum LegacyProfile {
     Tls10Only,
     /// TLS 1.0–1.2 with `TLS_RSA_WITH_RC4_128_SHA` only: nothing Windows 10 offers.
     Rc4Only,
+    /// TLS 1.2 with `TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`, a suite rustls speaks — but its flight
+    /// lacks the `ServerKeyExchange` that suite needs: a broken server, not a legacy one.
+    EcdheWithoutKeyExchange,
     /// As [`LegacyProfile::RsaKeyExchange`], but it closes the connection right after its
     /// `ServerHello`: the version and suite can be read, the chain cannot.
     HelloThenClose,
@@ -53,6 +58,7 @@ impl LegacyProfile {
     pub fn versions(self) -> (u16, u16) {
         match self {
             Self::RsaKeyExchange | Self::Rc4Only | Self::HelloThenClose => (0x0301, 0x0303),
+            Self::EcdheWithoutKeyExchange => (0x0303, 0x0303),
             Self::Tls10Only => (0x0301, 0x0301),
         }
     }
@@ -62,6 +68,7 @@ impl LegacyProfile {
     pub fn suites(self) -> &'static [u16] {
         match self {
             Self::Rc4Only => &[TLS_RSA_WITH_RC4_128_SHA],
+            Self::EcdheWithoutKeyExchange => &[TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256],
             Self::RsaKeyExchange | Self::HelloThenClose => &[
                 TLS_RSA_WITH_AES_128_CBC_SHA,
                 TLS_RSA_WITH_AES_256_CBC_SHA,

@@ -10,7 +10,7 @@ use tokio_rustls::TlsConnector;
 use wpj_core::{ConnectAttempt, TlsSession};
 
 use crate::connect::connect;
-use crate::inspect::{InspectError, LegacyHandshake, inspect_address};
+use crate::inspect::{InspectError, LegacyHandshake, LegacyVersion, inspect_address};
 use crate::verifier::recording_config;
 
 /// A completed handshake — or, with a server rustls cannot talk to, the inspection handshake's
@@ -110,18 +110,17 @@ async fn as_windows(
     };
     let inspected = match inspect_address(address, sni, timeout).await {
         Ok(i) => i,
-        Err(e) => {
-            return Err(match failure {
-                HandshakeFailure::Protocol(r) => {
-                    HandshakeFailure::Protocol(format!("{r}; Windows 10's offer too: {e}"))
-                }
-                HandshakeFailure::Reset(r) => {
-                    HandshakeFailure::Reset(format!("{r}; Windows 10's offer too: {e}"))
-                }
-                other => other,
-            });
-        }
+        Err(e) => return Err(noted(failure, &format!("Windows 10's offer too: {e}"))),
     };
+    // rustls speaks what the server chose: its failure was not a version or suite mismatch (a bad
+    // handshake signature, say), and a device meets it too.
+    if inspected.version == LegacyVersion::Tls12 && inspected.suite.rustls_speaks() {
+        let chose = format!(
+            "Windows 10's offer was answered with {} with {}, which this tool speaks too",
+            inspected.version, inspected.suite.name
+        );
+        return Err(noted(failure, &chose));
+    }
     let legacy = LegacyHandshake {
         address,
         version: inspected.version,
@@ -141,6 +140,15 @@ async fn as_windows(
             chain,
             legacy: Some(legacy),
         }),
+    }
+}
+
+/// `failure` with what the inspection handshake saw appended to its detail.
+fn noted(failure: HandshakeFailure, note: &str) -> HandshakeFailure {
+    match failure {
+        HandshakeFailure::Protocol(r) => HandshakeFailure::Protocol(format!("{r}; {note}")),
+        HandshakeFailure::Reset(r) => HandshakeFailure::Reset(format!("{r}; {note}")),
+        other => other,
     }
 }
 

@@ -54,6 +54,13 @@ impl WindowsSuite {
     pub fn cbc(self) -> bool {
         self.name.contains("_CBC_")
     }
+
+    /// Whether rustls (ring provider) speaks it in TLS 1.2: ECDHE with AES-GCM. A server that
+    /// picks one of these from Windows' offer did not fail rustls for want of a common suite.
+    #[must_use]
+    pub fn rustls_speaks(self) -> bool {
+        matches!(self.id, 0xc02b | 0xc02c | 0xc02f | 0xc030)
+    }
 }
 
 const fn suite(id: u16, name: &'static str) -> WindowsSuite {
