@@ -220,15 +220,6 @@ pub enum InspectError {
     Malformed(&'static str),
 }
 
-impl InspectError {
-    /// Whether the server refused what Windows offers (an alert, a close or a reset right after
-    /// the hello): a device fails too.
-    #[must_use]
-    pub fn is_refusal(&self) -> bool {
-        matches!(self, Self::Alert { .. } | Self::Closed | Self::Io(_))
-    }
-}
-
 /// Sends Windows 10's `ClientHello` with SNI `sni` on `stream` and reads the server's flight up to
 /// its Certificate message, within `timeout`.
 pub(crate) async fn inspect(
