@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use wpj::{Client, Mode, ResolverView, Resolvers, Settings, Target};
+use wpj::{Client, Mode, ResolverView, Resolvers, Settings, Target, Timing};
 
 /// Options every demo that diagnoses takes.
 #[derive(Debug, Clone, Args)]
@@ -49,6 +49,12 @@ pub(crate) struct DiagnoseOptions {
     /// Time allowed for the whole run, e.g. `30s`.
     #[arg(long, value_parser = parse_duration, default_value = "30s")]
     pub(crate) deadline: Duration,
+    /// `fast`: short bounds (a time-out finding says how long a device would wait); `windows`:
+    /// wait as long as a device (WinHTTP's defaults: a connect until Windows' TCP gives up, about
+    /// 21 s; handshakes and requests 30 s), overriding `--timeout` for network steps and raising
+    /// `--timeout`/`--deadline` to fit.
+    #[arg(long, value_enum, default_value_t = TimingArg::Fast)]
+    pub(crate) timing: TimingArg,
     /// The proxy for every request a device sends through one: discovery, sign-in, CRL and AIA
     /// downloads, federation (default: `HTTPS_PROXY`). A password in it is never shown.
     #[arg(long)]
@@ -81,6 +87,15 @@ pub(crate) fn parse_adfs_node(s: &str) -> Result<(String, IpAddr), String> {
         .parse()
         .map_err(|_| format!("--adfs-node {s:?}: {:?} is not an IP address", ip.trim()))?;
     Ok((name.trim().to_owned(), ip))
+}
+
+/// `--timing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TimingArg {
+    /// Short bounds (the default).
+    Fast,
+    /// WinHTTP's defaults, as on a device.
+    Windows,
 }
 
 /// `--mode`.
@@ -213,6 +228,9 @@ impl DiagnoseOptions {
         settings.network_timeout = self.timeout / 2;
         settings.dns_timeout = (self.timeout / 2).min(Settings::DEFAULT_DNS_TIMEOUT);
         settings.deadline = self.deadline;
+        if self.timing == TimingArg::Windows {
+            settings.use_timing(Timing::Windows);
+        }
         // Only what was given: a lab's settings keep their own "no proxy".
         if self.proxy.is_some() {
             settings.proxy.clone_from(&self.proxy);

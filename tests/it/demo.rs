@@ -122,6 +122,7 @@ fn bad_input_is_one_line_on_stderr_and_exit_2() {
             "dns.example".into(),
         ],
         vec!["contoso.test".into(), "--timeout".into(), "soon".into()],
+        vec!["contoso.test".into(), "--timing".into(), "slow".into()],
         vec!["contoso.test".into(), "--no-system-roots".into()],
         vec!["contoso.test".into(), "--adfs-node".into(), "adfs1".into()],
         vec!["--demo".into(), "no-such-scenario".into()],

@@ -31,6 +31,13 @@ mod fleet;
     feature = "tls",
     feature = "discovery"
 ))]
+mod handshake;
+#[cfg(all(
+    feature = "adfs",
+    feature = "dns",
+    feature = "tls",
+    feature = "discovery"
+))]
 mod hostile;
 #[cfg(all(feature = "dns", feature = "tls"))]
 mod ocsp;

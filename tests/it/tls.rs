@@ -198,7 +198,10 @@ async fn the_tls_step_handshakes_on_the_tcp_steps_connection() {
 }
 
 /// A black hole (nothing accepted, nothing answered: a firewall that drops) is WinHTTP's timeout,
-/// 0x80072EE2, whether the connect timeout or the run's deadline ends the wait.
+/// 0x80072EE2 — Windows' TCP gives up after three SYNs (about 21 s) and WinHTTP reports
+/// `ERROR_WINHTTP_TIMEOUT`, not `CANNOT_CONNECT` (sources on the error page) — whether the connect
+/// timeout or the run's deadline ends the wait; the finding says how long the run waited and how
+/// long a device would.
 #[tokio::test]
 async fn a_black_hole_is_a_timeout_by_connect_timeout_or_by_deadline() {
     let lab = lab("connect-black-hole").await;
@@ -207,6 +210,13 @@ async fn a_black_hole_is_a_timeout_by_connect_timeout_or_by_deadline() {
     let report = diagnose(settings).await;
     let tcp = step(&report, "tcp");
     assert_eq!(tcp.failure, Some(JoinFailure::Timeout), "{}", tcp.summary);
+    assert!(
+        tcp.summary.contains(
+            "no answer to the connection request in 300 ms (a Windows device waits about 21 s"
+        ),
+        "{}",
+        tcp.summary
+    );
     assert!(
         matches!(&tcp.evidence[0], Evidence::Connect(a) if a.outcome == ConnectOutcome::TimedOut),
         "{tcp:?}"

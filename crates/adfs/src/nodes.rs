@@ -70,7 +70,14 @@ async fn examine(
     let node: NodeTls = examine_node(address, cx).await?;
     report.certificate = node.leaf.as_ref().map(describe_certificate);
     report.problems.clone_from(&node.problems);
-    if node.session.is_some() {
+    if let Some(limit) = &node.limit {
+        report.contract = format!("not asked: {limit}");
+    } else if let Some(legacy) = &node.legacy {
+        report.contract = format!(
+            "not asked: a Windows 10 device connects with {legacy}, which this tool's TLS library \
+             cannot"
+        );
+    } else if node.session.is_some() {
         let config = if node.problems.is_empty() {
             verifying_config(net.trust(), &node.chain.intermediates())
         } else {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::check_id::CheckId;
 use crate::finding::{Finding, Outputs};
 use crate::target::Target;
+use crate::timing::Timing;
 
 /// Which registration service the device is expected to find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -233,6 +234,10 @@ pub struct Settings {
     pub adfs_nodes: Vec<(String, std::net::IpAddr)>,
     /// The port of the AD FS health endpoint `/adfs/probe` (plain HTTP, 80 on real farms).
     pub adfs_probe_port: u16,
+    /// How long network steps wait: fast bounds (the default) or a device's (see
+    /// [`Settings::use_timing`]).
+    #[serde(default)]
+    pub timing: Timing,
     /// The longest one check may take.
     #[serde(with = "crate::duration::duration_ms", rename = "check_timeout_ms")]
     pub check_timeout: Duration,
@@ -261,6 +266,7 @@ impl std::fmt::Debug for Settings {
             adfs_probe_port,
             check_timeout,
             deadline,
+            timing,
         } = self;
         f.debug_struct("Settings")
             .field("target", target)
@@ -279,6 +285,7 @@ impl std::fmt::Debug for Settings {
             .field("adfs_probe_port", adfs_probe_port)
             .field("check_timeout", check_timeout)
             .field("deadline", deadline)
+            .field("timing", timing)
             .finish()
     }
 }
@@ -323,8 +330,51 @@ impl Settings {
             no_proxy: None,
             adfs_nodes: Vec::new(),
             adfs_probe_port: 80,
+            timing: Timing::Fast,
             check_timeout: Self::DEFAULT_CHECK_TIMEOUT,
             deadline: Self::DEFAULT_DEADLINE,
+        }
+    }
+
+    /// Sets [`Settings::timing`] and the time-outs that go with it: under [`Timing::Windows`],
+    /// WinHTTP's 30 s send/receive for every handshake and request, one DNS server's answer
+    /// awaited [`Timing::WINDOWS_RESOLVE_BOUND`] (WinHTTP sets none), and a check timeout and
+    /// deadline raised to fit them; under [`Timing::Fast`], the defaults.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use wpj_core::{Settings, Target, Timing};
+    /// let mut s = Settings::new(Target::parse("contoso.com").unwrap());
+    /// s.use_timing(Timing::Windows);
+    /// assert_eq!(s.network_timeout, Duration::from_secs(30));
+    /// assert_eq!(s.connect_timeout(), Duration::from_secs(21));
+    /// ```
+    pub fn use_timing(&mut self, timing: Timing) {
+        self.timing = timing;
+        match timing {
+            Timing::Fast => {
+                self.network_timeout = Self::DEFAULT_NETWORK_TIMEOUT;
+                self.dns_timeout = Self::DEFAULT_DNS_TIMEOUT;
+                self.check_timeout = Self::DEFAULT_CHECK_TIMEOUT;
+                self.deadline = Self::DEFAULT_DEADLINE;
+            }
+            Timing::Windows => {
+                self.network_timeout = Timing::WINHTTP_RECEIVE;
+                self.dns_timeout = Timing::WINDOWS_RESOLVE_BOUND;
+                self.check_timeout = self.check_timeout.max(Timing::WINDOWS_CHECK_TIMEOUT);
+                self.deadline = self.deadline.max(Timing::WINDOWS_DEADLINE);
+            }
+        }
+    }
+
+    /// How long one TCP connect may wait for an answer: [`Settings::network_timeout`], but never
+    /// longer than a Windows device waits under [`Timing::Windows`] ([`Timing::WINDOWS_CONNECT`]:
+    /// its TCP gives up before WinHTTP's connect time-out).
+    #[must_use]
+    pub fn connect_timeout(&self) -> Duration {
+        match self.timing {
+            Timing::Windows => self.network_timeout.min(Timing::WINDOWS_CONNECT),
+            Timing::Fast => self.network_timeout,
         }
     }
 }
@@ -525,7 +575,35 @@ impl Context {
 
 #[cfg(test)]
 mod tests {
-    use super::{Settings, Target};
+    use super::*;
+
+    /// `--timing windows` is visible in the settings' JSON (WinHTTP's 30 s receive, the 21 s a
+    /// device's TCP waits for a connect) and survives a round trip; old JSON without it reads as
+    /// the fast default.
+    #[test]
+    fn windows_timing_is_in_the_settings_json() {
+        let mut s = Settings::new(Target::parse("contoso.com").unwrap());
+        s.use_timing(Timing::Windows);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["timing"], "windows");
+        assert_eq!(json["network_timeout_ms"], 30_000);
+        assert_eq!(json["dns_timeout_ms"], 10_000);
+        assert_eq!(json["check_timeout_ms"], 120_000);
+        assert_eq!(json["deadline_ms"], 300_000);
+        let back: Settings = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(back.timing, Timing::Windows);
+        assert_eq!(back.connect_timeout(), Duration::from_secs(21));
+
+        let mut old = json;
+        old.as_object_mut().unwrap().remove("timing");
+        let old: Settings = serde_json::from_value(old).unwrap();
+        assert_eq!(old.timing, Timing::Fast);
+        assert_eq!(old.connect_timeout(), Duration::from_secs(30));
+
+        s.use_timing(Timing::Fast);
+        assert_eq!(s.network_timeout, Settings::DEFAULT_NETWORK_TIMEOUT);
+        assert_eq!(s.connect_timeout(), Settings::DEFAULT_NETWORK_TIMEOUT);
+    }
 
     fn debug_with_proxy(proxy: &str) -> String {
         let mut settings = Settings::new(Target::parse("contoso.com").expect("a domain"));

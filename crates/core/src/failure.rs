@@ -202,14 +202,18 @@ catalogue! {
             stage: BeforeCredentials,
             description: "a connection to the device registration service could not be established",
             causes: [
-                "a firewall or proxy blocks TCP port 443 to the registration name",
+                "a firewall or proxy refuses TCP port 443 to the registration name (a firewall \
+                    that drops the packets instead gives 0x80072EE2, see timeout)",
                 "no service listens on 443 at the resolved address",
                 "http.sys has no binding on 443 for the registration name (AD FS)",
             ],
             remediation: "Allow TCP 443 from the device to the AD FS farm / proxy (or Entra ID), \
                 and make sure an SSL binding exists for enterpriseregistration.<suffix>:443 \
                 (`netsh http show sslcert`).",
-            source: "KB3045381; WinHTTP error list (winhttp.h)",
+            source: "KB3045381; WinHTTP error list (winhttp.h). Which socket errors become this \
+                code: \"What can cause Wininet to return ERROR_INTERNET_CANNOT_CONNECT?\" \
+                (Microsoft WebTransports blog: WSAENETDOWN, WSAECONNREFUSED, WSAENETUNREACH, \
+                WSAENOTCONN, not WSAETIMEDOUT; written for WinInet, assumed alike for WinHTTP)",
         },
         /// 0x80072F0D: the certificate chain ends in an untrusted root (or an intermediate is
         /// missing).
@@ -381,16 +385,24 @@ catalogue! {
             stage: BeforeCredentials,
             description: "the request timed out",
             causes: [
-                "a firewall drops packets instead of refusing them",
+                "a firewall drops packets instead of refusing them: Windows' TCP sends three SYNs \
+                    (3 + 6 + 12 s) and gives up after about 21 s, before WinHTTP's 60 s connect \
+                    time-out, and WinHTTP reports this code (not 0x80072EFD)",
                 "the server accepts the connection but never completes the handshake or the \
-                    response",
+                    response (WinHTTP waits 30 s, its default receive time-out)",
                 "an overloaded server or proxy",
             ],
             remediation: "Find where the packets stop (a firewall that drops, a stalled load \
                 balancer or proxy) and make the service answer; check the server's health.",
             source: "WinHTTP error list (winhttp.h); Troubleshoot Microsoft Entra hybrid joined \
                 devices (as WININET_E_TIMEOUT); event 102 in the Workplace Join log is inferred \
-                from the seed's discovery failures",
+                from the seed's discovery failures. Unanswered connects: WinHttpSetTimeouts \
+                (connect 60 s, send and receive 30 s; \"TCP/IP can time out while setting up the \
+                socket during the three leg SYN/ACK exchange, regardless of the value of this \
+                parameter\"), TcpInitialRTT and TcpMaxConnectRetransmissions (3 s, two \
+                retransmissions), and the WinHTTP team's account in dotnet/corefx pull request \
+                8502 (ERROR_WINHTTP_TIMEOUT after about 21 s even with the connect time-out \
+                infinite); the same defaults on current Windows 10/11 builds are unconfirmed",
         },
         /// 0x80072EFE: the connection was reset or the TLS versions did not match.
         ConnectionError {

@@ -31,6 +31,7 @@ mod stage;
 mod status;
 mod target;
 mod text;
+mod timing;
 // 1: the failure catalogue; payloads that only need durations.
 mod failure;
 mod http;
@@ -80,6 +81,7 @@ pub use stage::Stage;
 pub use status::Status;
 pub use target::{Target, TargetError};
 pub use text::{Clean, is_unsafe, sanitize};
+pub use timing::{DeviceWait, Timing};
 pub use tls::{
     AiaFetch, AiaOutcome, CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome,
     CrlFetch, CrlOutcome, RevocationInfo, RevocationStatus, TlsSession,

@@ -8,7 +8,9 @@ use wpj_core::{
     HttpExchange, JoinFailure, Problem, ServiceKind, Status, Target,
 };
 use wpj_net::{HttpsClient, Net, NetError, host_of};
-use wpj_tls::{CapturedChain, Reachable, TlsCheck, inspection_config, verifying_config};
+use wpj_tls::{
+    CapturedChain, LegacyHandshake, Reachable, TlsCheck, inspection_config, verifying_config,
+};
 
 use crate::client::{Response, get, request_problem};
 use crate::clock::{self, CLOCK_SKEW_TOLERANCE};
@@ -126,6 +128,17 @@ impl Check for ContractCheck {
         let Some(Reachable(addresses)) = cx.output::<Reachable>() else {
             return Finding::skipped(Self::ID, "not run: no address accepted a connection");
         };
+        if let Some(legacy) = cx.output::<LegacyHandshake>() {
+            // Windows connects; rustls, which every request of this tool goes through, cannot.
+            return Finding::error(
+                Self::ID,
+                format!(
+                    "cannot request the contract: a Windows 10 device connects to {} with {legacy}, \
+                     which this tool's TLS library cannot negotiate ({}); the contract is not checked",
+                    legacy.address, legacy.rustls_error
+                ),
+            );
+        }
         let tls_ok = cx
             .dependency(TlsCheck::ID.as_str())
             .is_some_and(|f| matches!(f.status, Status::Pass | Status::Warn));

@@ -35,6 +35,8 @@ pub enum TlsFault {
     /// Accepts the TCP connection, answers the client's hello with bytes that are not TLS, and
     /// closes it.
     Garbage,
+    /// A server rustls cannot talk to, answered by the minimal responder of [`crate::legacy`].
+    Legacy(crate::legacy_tls::LegacyProfile),
 }
 
 /// How the server answers the contract request.
@@ -431,7 +433,8 @@ impl HttpsServer {
                     TlsFault::None
                     | TlsFault::Tls12Only
                     | TlsFault::Closed
-                    | TlsFault::BlackHole => {}
+                    | TlsFault::BlackHole
+                    | TlsFault::Legacy(_) => {}
                 }
                 let Ok(Ok(mut tls)) =
                     tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
@@ -454,5 +457,10 @@ impl HttpsServer {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// A server made of an accept loop of another module (the legacy responder).
+    pub(crate) fn from_task(addr: SocketAddr, task: TaskGuard) -> Self {
+        Self { addr, _task: task }
     }
 }

@@ -33,6 +33,7 @@ pub mod inspection;
 pub mod lab;
 pub mod latency;
 pub mod legacy;
+pub mod legacy_tls;
 pub mod memory;
 pub mod ocsp;
 mod ocsp_scenarios;

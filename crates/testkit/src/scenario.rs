@@ -14,6 +14,7 @@ use crate::lab::{
     Scope,
 };
 use crate::legacy::{LEGACY_DOMAIN, LegacyChain};
+use crate::legacy_tls::LegacyProfile;
 use crate::pki::Validity;
 
 /// What a correct diagnosis of a scenario concludes.
@@ -272,6 +273,20 @@ impl Scenario {
                 "the server closes the connection right after accepting it",
                 Failure(F::ConnectionError),
                 with(|s| s.tls = TlsFault::CloseAfterAccept),
+            ),
+            scenario(
+                "tls-legacy-rsa-key-exchange",
+                "the server speaks TLS 1.2 with RSA key exchange and CBC suites only: Windows 10 \
+                 connects (a warning: no forward secrecy), this tool cannot request the contract",
+                Warning,
+                with(|s| s.tls = TlsFault::Legacy(LegacyProfile::RsaKeyExchange)),
+            ),
+            scenario(
+                "tls-legacy-tls10-only",
+                "the server speaks TLS 1.0 only: Windows 10 connects (a warning: legacy protocol), \
+                 this tool cannot request the contract",
+                Warning,
+                with(|s| s.tls = TlsFault::Legacy(LegacyProfile::Tls10Only)),
             ),
             scenario(
                 "tls-untrusted-root",

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use tokio::net::TcpStream;
 use wpj_core::{
-    Check, CheckId, ConnectAttempt, ConnectOutcome, Context, Evidence, Finding, JoinFailure,
-    ResolvedAddresses,
+    Check, CheckId, ConnectAttempt, ConnectOutcome, Context, DeviceWait, Evidence, Finding,
+    HumanDuration, JoinFailure, ResolvedAddresses,
 };
 use wpj_dns::DnsCheck;
 
@@ -54,8 +54,10 @@ impl OpenConnections {
 ///
 /// All fail → `Fail` with [`JoinFailure::CannotConnect`] (0x80072EFD, KB3045381), each address with
 /// its own cause — or [`JoinFailure::Timeout`] (0x80072EE2) when every attempt timed out (packets
-/// dropped, as behind a firewall that drops rather than refuses); some fail → `Warn` naming them
-/// (Windows tries addresses in turn, so some devices fail or wait). Each attempt is bounded by [`Settings::network_timeout`](wpj_core::Settings).
+/// dropped, as behind a firewall that drops rather than refuses: Windows' TCP gives up after three
+/// SYNs, about 21 s, and WinHTTP reports `ERROR_WINHTTP_TIMEOUT`, see [`wpj_core::Timing`]); some
+/// fail → `Warn` naming them (Windows tries addresses in turn, so some devices fail or wait). Each
+/// attempt is bounded by [`Settings::connect_timeout`](wpj_core::Settings::connect_timeout).
 #[derive(Debug, Clone, Default)]
 pub struct ConnectCheck;
 
@@ -121,7 +123,7 @@ impl Check for ConnectCheck {
         let (attempts, streams): (Vec<ConnectAttempt>, Vec<Option<TcpStream>>) = join_all(
             addresses
                 .iter()
-                .map(|a| connect(*a, settings.network_timeout)),
+                .map(|a| connect(*a, settings.connect_timeout())),
         )
         .await
         .into_iter()
@@ -147,23 +149,32 @@ impl Check for ConnectCheck {
         let name = &resolved.name;
         let mut finding = if reachable.is_empty() {
             // Dropped packets everywhere are WinHTTP's timeout; a refusal anywhere "cannot connect".
-            let failure = if attempts
+            if attempts
                 .iter()
                 .all(|a| a.outcome == ConnectOutcome::TimedOut)
             {
-                JoinFailure::Timeout
+                Finding::fail(
+                    Self::ID,
+                    JoinFailure::Timeout,
+                    format!(
+                        "no TCP connection to {name} on port {}: no answer to the connection \
+                         request in {} ({})",
+                        settings.port,
+                        HumanDuration(settings.connect_timeout()),
+                        unanswered(settings.connect_timeout())
+                    ),
+                )
             } else {
-                JoinFailure::CannotConnect
-            };
-            Finding::fail(
-                Self::ID,
-                failure,
-                format!(
-                    "no TCP connection to {name} on port {}: {}",
-                    settings.port,
-                    failed.join(", ")
-                ),
-            )
+                Finding::fail(
+                    Self::ID,
+                    JoinFailure::CannotConnect,
+                    format!(
+                        "no TCP connection to {name} on port {}: {}",
+                        settings.port,
+                        failed.join(", ")
+                    ),
+                )
+            }
         } else if !failed.is_empty() {
             Finding::warn(
                 Self::ID,
@@ -185,5 +196,15 @@ impl Check for ConnectCheck {
         };
         finding.evidence = attempts.into_iter().map(Evidence::Connect).collect();
         finding.with_output(Reachable(reachable)).with_output(open)
+    }
+}
+
+/// What a device makes of a connection request nobody answered for `waited`.
+fn unanswered(waited: Duration) -> &'static str {
+    if waited >= DeviceWait::Connect.windows() {
+        "as long as a Windows device waits: its TCP sends three SYNs (3 + 6 + 12 s), then WinHTTP \
+         reports a time-out"
+    } else {
+        DeviceWait::Connect.explain()
     }
 }

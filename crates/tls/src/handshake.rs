@@ -10,15 +10,19 @@ use tokio_rustls::TlsConnector;
 use wpj_core::{ConnectAttempt, TlsSession};
 
 use crate::connect::connect;
+use crate::inspect::{InspectError, LegacyHandshake, LegacyVersion, inspect_address};
 use crate::verifier::recording_config;
 
-/// A completed handshake.
+/// A completed handshake — or, with a server rustls cannot talk to, the inspection handshake's
+/// reading of the chain a Windows 10 device would get.
 #[derive(Debug)]
 pub(crate) struct Handshake {
     pub(crate) session: TlsSession,
     pub(crate) chain: Vec<CertificateDer<'static>>,
     /// The OCSP response stapled for the leaf, if the server sent one.
     pub(crate) stapled_ocsp: Option<Vec<u8>>,
+    /// Set when only the inspection handshake got through.
+    pub(crate) legacy: Option<LegacyHandshake>,
 }
 
 /// Why no handshake completed.
@@ -32,6 +36,9 @@ pub(crate) enum HandshakeFailure {
     Reset(String),
     /// The peers could not agree (versions, ciphers) or the server sent something that is not TLS.
     Protocol(String),
+    /// rustls could not talk to the server, Windows 10's offer was accepted, but the server's
+    /// Certificate message could not be read: the tool's limit, not a device verdict.
+    Uninspectable(LegacyHandshake, InspectError),
 }
 
 /// Completes a TLS handshake with SNI `sni` on `open` (a connection to `address` already made) or
@@ -58,9 +65,17 @@ pub(crate) async fn handshake(
             .await
             .map_err(|e| classify(&e))
     };
-    let tls = tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| HandshakeFailure::TimedOut)??;
+    let started = std::time::Instant::now();
+    let tls = match tokio::time::timeout(timeout, work).await {
+        Err(_) => return Err(HandshakeFailure::TimedOut),
+        Ok(Ok(tls)) => tls,
+        Ok(Err(failure @ (HandshakeFailure::Protocol(_) | HandshakeFailure::Reset(_)))) => {
+            // Within what is left of the same bound.
+            let left = timeout.saturating_sub(started.elapsed());
+            return as_windows(address, sni, left, failure).await;
+        }
+        Ok(Err(failure)) => return Err(failure),
+    };
     let conn = tls.get_ref().1;
     let session = TlsSession {
         address,
@@ -80,7 +95,66 @@ pub(crate) async fn handshake(
         session,
         chain,
         stapled_ocsp,
+        legacy: None,
     })
+}
+
+/// After rustls failed with `failure`: offers what Windows 10 offers on a new connection. The
+/// server's chain when it accepts, else `failure` (a device fails too), with the server's answer.
+async fn as_windows(
+    address: SocketAddr,
+    sni: &str,
+    timeout: Duration,
+    failure: HandshakeFailure,
+) -> Result<Handshake, HandshakeFailure> {
+    let rustls_error = match &failure {
+        HandshakeFailure::Protocol(e) | HandshakeFailure::Reset(e) => e.clone(),
+        _ => return Err(failure),
+    };
+    let inspected = match inspect_address(address, sni, timeout).await {
+        Ok(i) => i,
+        Err(e) => return Err(noted(failure, &format!("Windows 10's offer too: {e}"))),
+    };
+    // rustls speaks what the server chose: its failure was not a version or suite mismatch (a bad
+    // handshake signature, say), and a device meets it too.
+    if inspected.version == LegacyVersion::Tls12 && inspected.suite.rustls_speaks() {
+        let chose = format!(
+            "Windows 10's offer was answered with {} with {}, which this tool speaks too",
+            inspected.version, inspected.suite.name
+        );
+        return Err(noted(failure, &chose));
+    }
+    let legacy = LegacyHandshake {
+        address,
+        version: inspected.version,
+        suite: inspected.suite,
+        rustls_error,
+    };
+    match inspected.chain {
+        Err(e) => Err(HandshakeFailure::Uninspectable(legacy, e)),
+        Ok(chain) => Ok(Handshake {
+            session: TlsSession {
+                address,
+                sni: sni.to_owned(),
+                version: legacy.version.session_name().to_owned(),
+                cipher: legacy.suite.name.to_owned(),
+                alpn: None,
+            },
+            chain,
+            // The inspection handshake asks for no OCSP response.
+            stapled_ocsp: None,
+            legacy: Some(legacy),
+        }),
+    }
+}
+
+/// `failure` with what the inspection handshake saw appended to its detail.
+fn noted(failure: HandshakeFailure, note: &str) -> HandshakeFailure {
+    match failure {
+        HandshakeFailure::Protocol(r) => HandshakeFailure::Protocol(format!("{r}; {note}")),
+        HandshakeFailure::Reset(r) => HandshakeFailure::Reset(format!("{r}; {note}")),
+        other => other,
+    }
 }
 
 fn classify(e: &std::io::Error) -> HandshakeFailure {

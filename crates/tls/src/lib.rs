@@ -6,7 +6,9 @@
 //!   then path building and validation in Windows' terms (AIA followed level by level, the best path
 //!   kept, CN when there is no SAN, SHA-1 and RSA-1024 accepted under private roots with a warning)
 //!   → 0x80072F0D, 0x80072F05, 0x80072F06, 0x80072F89, 0x80072EE2, 0x80072EFE — every problem
-//!   reported, not just the first.
+//!   reported, not just the first. A server rustls cannot talk to (TLS 1.0/1.1 only, RSA key
+//!   exchange only) is inspected with the `ClientHello` Windows 10 sends ([`WINDOWS10_SUITES`]); its
+//!   chain is judged the same way and a [`LegacyHandshake`] says what a device negotiates.
 //! - [`RevocationCheck`] (`revocation`): every non-root certificate, concurrently, in `CryptoAPI`'s
 //!   order — stapled OCSP response, OCSP responders (SHA-1 `CertID`, GET), CRL distribution points —
 //!   until a definitive answer, size-capped and time-bounded, judged good / revoked / unknown →
@@ -45,6 +47,7 @@ mod crl;
 mod farm;
 mod handshake;
 mod host;
+mod inspect;
 mod names;
 mod ocsp;
 mod p7c;
@@ -60,6 +63,7 @@ pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlEntry, CrlList, CrlReadError, CrlTimes, crl_times};
 pub use farm::{describe_certificate, mixed_certificates};
 pub use host::validate_host;
+pub use inspect::{InspectError, LegacyHandshake, LegacyVersion, WINDOWS10_SUITES, WindowsSuite};
 pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path, check_path_stapled};
 pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
 pub use verifier::{inspection_config, verifying_config};

@@ -6,12 +6,13 @@ use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Problem};
+use wpj_core::{Check, CheckId, Context, DeviceWait, Evidence, Finding, JoinFailure, Problem};
 use wpj_net::{Net, NetError};
 
 use crate::connect::{ConnectCheck, OpenConnections, Reachable};
 use crate::farm::{describe_certificate, mixed_certificates};
 use crate::handshake::{HandshakeFailure, handshake};
+use crate::inspect::{InspectError, LegacyHandshake, LegacyVersion};
 use crate::validate::{Assessment, assess};
 
 /// The chain the server presented, and the trusted path built from it (for the revocation step).
@@ -62,7 +63,11 @@ const PRIORITY: [JoinFailure; 4] = [
 /// or SHA-1 / RSA under 2048 bits under a root of the system store → 0x80072F89 (under a private
 /// root they are a `Warn`). Certificates served but not on the path are a `Warn`, even expired.
 /// Every problem is listed as [`Evidence::CertificateProblem`]. A stalled server → 0x80072EE2; a
-/// reset or a protocol mismatch → 0x80072EFE.
+/// reset or a protocol mismatch → 0x80072EFE — unless the server accepts what Windows 10 offers and
+/// rustls does not (TLS 1.0/1.1, RSA key exchange, CBC only): then the chain read by the inspection
+/// handshake is judged as above, a chain a device accepts is a `Warn` naming the version and suite
+/// it negotiates, a chain that cannot be read is the tool's `Error`, and the [`LegacyHandshake`]
+/// output tells later steps that this tool cannot make requests to the server.
 #[derive(Debug, Clone, Default)]
 pub struct TlsCheck;
 
@@ -118,6 +123,9 @@ impl Check for TlsCheck {
                 .insert(0, (address, describe_certificate(c)));
         }
         let mut finding = judge(&assessment, &shake.session.version, &sni);
+        if let Some(legacy) = &shake.legacy {
+            finding = legacy_warning(finding, legacy);
+        }
         if finding.status != wpj_core::Status::Fail {
             finding = others.apply(finding);
         }
@@ -152,14 +160,62 @@ impl Check for TlsCheck {
                     detail: p.detail.clone(),
                 }),
         );
-        finding.with_output(CapturedChain {
+        let finding = finding.with_output(CapturedChain {
             address,
             sni,
             served: shake.chain,
             path: assessment.path,
             stapled_ocsp: shake.stapled_ocsp,
-        })
+        });
+        match shake.legacy {
+            Some(legacy) => finding.with_output(legacy),
+            None => finding,
+        }
     }
+}
+
+/// The finding for a server only the inspection handshake got through to: the chain's verdict
+/// stands (a device connects, then judges it); a chain it accepts is a `Warn` naming what a
+/// Windows 10 device negotiates and what is weak about it.
+fn legacy_warning(finding: Finding, legacy: &LegacyHandshake) -> Finding {
+    let note = Evidence::note(format!(
+        "inspection handshake: this tool's TLS library could not talk to {} ({}); offered what \
+         Windows 10 offers (TLS 1.0 to 1.2, its cipher suites in its order), the server chose {legacy} \
+         and sent its chain in the clear",
+        legacy.address, legacy.rustls_error
+    ));
+    if finding.status == wpj_core::Status::Fail {
+        return finding.with_evidence(note);
+    }
+    let weak = legacy.weaknesses();
+    let mut warned = Finding::warn(
+        TlsCheck::ID,
+        format!(
+            "{}; a Windows 10 device connects with {legacy}: {}; later requests to this server \
+             cannot be made by this tool",
+            finding.summary,
+            if weak.is_empty() {
+                "nothing weak".to_owned()
+            } else {
+                weak.join(", ")
+            }
+        ),
+    )
+    .with_evidence(note);
+    let fix = "Enable TLS 1.2 with ECDHE and AES-GCM suites on the server (Schannel's cipher \
+               suite order on AD FS and the proxy, or the load balancer's TLS profile); keep TLS \
+               1.0/1.1 and RSA key exchange only for clients that need them.";
+    // A warning of the chain's own (an intermediate fetched through AIA) keeps its code and fix.
+    warned.remediation = Some(match finding.remediation {
+        Some(earlier) => format!("{earlier} {fix}"),
+        None => fix.to_owned(),
+    });
+    warned.failure = finding.failure.or(
+        // Devices that disabled TLS 1.0/1.1 get the version mismatch.
+        (legacy.version < LegacyVersion::Tls12).then_some(JoinFailure::ConnectionError),
+    );
+    warned.evidence.extend(finding.evidence);
+    warned
 }
 
 /// What the other nodes behind the name present.
@@ -169,11 +225,16 @@ struct OtherNodes {
     failures: Vec<Problem>,
     /// Nodes presenting a different, valid certificate: address and certificate.
     different: Vec<(SocketAddr, String)>,
+    /// Nodes whose chain the inspection handshake could not read (the tool's limit).
+    uninspected: Vec<String>,
 }
 
 impl OtherNodes {
     /// Folds the other nodes' problems into the first node's (passing) finding.
-    fn apply(self, finding: Finding) -> Finding {
+    fn apply(self, mut finding: Finding) -> Finding {
+        finding
+            .evidence
+            .extend(self.uninspected.iter().map(|u| Evidence::note(u.clone())));
         if let Some(mut failing) = Finding::from_problems(TlsCheck::ID, &self.failures) {
             failing.summary = format!("{}; but {}", finding.summary, failing.summary);
             return failing;
@@ -196,6 +257,10 @@ async fn other_nodes(
     for (address, shake) in addresses.iter().zip(shakes) {
         let shake = match shake {
             Ok(s) => s,
+            Err(HandshakeFailure::Uninspectable(legacy, e)) => {
+                out.uninspected.push(uninspectable(&legacy, &e));
+                continue;
+            }
             Err(failure) => {
                 out.failures
                     .push(handshake_problem(*address, failure, timeout));
@@ -231,6 +296,9 @@ fn handshake_failed(
     failure: HandshakeFailure,
     timeout: std::time::Duration,
 ) -> Finding {
+    if let HandshakeFailure::Uninspectable(legacy, e) = &failure {
+        return Finding::error(TlsCheck::ID, uninspectable(legacy, e));
+    }
     let evidence = match &failure {
         HandshakeFailure::Connect(attempt) => Some(Evidence::Connect(attempt.clone())),
         _ => None,
@@ -260,8 +328,10 @@ fn handshake_problem(
         HandshakeFailure::TimedOut => Problem::new(
             JoinFailure::Timeout,
             format!(
-                "{address} accepted the connection but did not complete a TLS handshake within {}",
-                wpj_core::HumanDuration(timeout)
+                "{address} accepted the connection but did not complete a TLS handshake within \
+                 {}{}",
+                wpj_core::HumanDuration(timeout),
+                shorter_than_a_device(timeout, DeviceWait::Receive)
             ),
         ),
         HandshakeFailure::Reset(e) => Problem::new(
@@ -272,6 +342,29 @@ fn handshake_problem(
             JoinFailure::ConnectionError,
             format!("no TLS session with {address}: {e}"),
         ),
+        // Callers take this one out first (the tool's limit, not a device's failure); should one
+        // not, the device's side of it is the refused connection rustls saw.
+        HandshakeFailure::Uninspectable(legacy, e) => {
+            Problem::new(JoinFailure::ConnectionError, uninspectable(&legacy, &e))
+        }
+    }
+}
+
+/// The text of a chain the inspection handshake could not read.
+fn uninspectable(legacy: &LegacyHandshake, e: &InspectError) -> String {
+    format!(
+        "cannot inspect {}: a Windows 10 device would connect with {legacy} (this tool's TLS \
+         library cannot: {}), but the server's Certificate message could not be read: {e}",
+        legacy.address, legacy.rustls_error
+    )
+}
+
+/// ` (a Windows device waits …)` when the run waited less than a device would.
+fn shorter_than_a_device(waited: std::time::Duration, wait: DeviceWait) -> String {
+    if waited < wait.windows() {
+        format!(" ({})", wait.explain())
+    } else {
+        String::new()
     }
 }
 
@@ -334,6 +427,12 @@ pub struct NodeTls {
     pub problems: Vec<Problem>,
     /// The node, the name asked, the chain it sent and the path built from it.
     pub chain: CapturedChain,
+    /// Set when only the inspection handshake got through (a server rustls cannot talk to): what
+    /// a Windows 10 device negotiates. No request to the node can be made by this tool.
+    pub legacy: Option<LegacyHandshake>,
+    /// Why this tool could not judge the node — its own limit, never a device's failure (the
+    /// inspection handshake could not read the chain).
+    pub limit: Option<String>,
 }
 
 /// Handshakes with `address` using the service's name as SNI ([`Context::service_host`]) and judges
@@ -368,8 +467,14 @@ pub async fn examine_host(
             path: None,
             stapled_ocsp: None,
         },
+        legacy: None,
+        limit: None,
     };
     match handshake(address, None, sni, timeout).await {
+        Err(HandshakeFailure::Uninspectable(legacy, e)) => {
+            node.limit = Some(uninspectable(&legacy, &e));
+            node.legacy = Some(legacy);
+        }
         Err(failure) => node
             .problems
             .push(handshake_problem(address, failure, timeout)),
@@ -385,6 +490,7 @@ pub async fn examine_host(
             node.session = Some(shake.session);
             node.chain.served = shake.chain;
             node.chain.stapled_ocsp = shake.stapled_ocsp;
+            node.legacy = shake.legacy;
         }
     }
     Ok(node)

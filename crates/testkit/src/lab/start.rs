@@ -12,11 +12,11 @@ use crate::dns::DnsServer;
 use crate::hostile::Hostile;
 use crate::http::Response;
 use crate::https::{HttpsServer, TlsFault, server_config_by_sni, server_config_stapling};
-use crate::legacy;
 use crate::ocsp::{OCSP_PATH, OcspFault, OcspResponder, OcspServer};
 use crate::pki::{LEAF_SERIAL, LeafSpec, Pki, PkiSpec};
 use crate::server::BlackHole;
 use crate::web::{Route, WebServer};
+use crate::{legacy, legacy_tls};
 
 use super::entra::entra_server_config;
 use super::pki_routes::pki_routes;
@@ -158,6 +158,11 @@ impl Lab {
                     ChainShape::Legacy(legacy) => (legacy.served()?, legacy.key()?),
                     _ => ([chain, extra.clone()].concat(), key),
                 };
+                if let TlsFault::Legacy(profile) = spec.tls {
+                    let listener = delayed(listener, spec.latency, &mut relays).await?;
+                    https.push(legacy_tls::start(listener, profile, chain)?);
+                    continue;
+                }
                 let config = if spec.flavour == Flavour::Entra {
                     entra_server_config(&spec, &pki, chain, key)?
                 } else if spec.leaf_cn_only {

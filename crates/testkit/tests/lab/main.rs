@@ -6,6 +6,7 @@ mod clients;
 mod crl_forms;
 mod dns;
 mod latency;
+mod legacy_tls;
 mod lifecycle;
 mod ocsp;
 mod pki;
