@@ -15,7 +15,7 @@
 //! caps its life is unconfirmed.
 //!
 //! Structures are `RustCrypto`'s (`x509-ocsp`, `x509-cert`, `der`); signatures go through ring, with
-//! webpki's algorithm list ([`crate::signatures::ALGORITHMS`]).
+//! the algorithms Windows accepts ([`crate::signatures::LEGACY_ALGORITHMS`]).
 
 use base64::Engine as _;
 use const_oid::db::rfc5280::{ID_CE_EXT_KEY_USAGE, ID_KP_OCSP_SIGNING};
@@ -304,24 +304,18 @@ fn inner(alg: &impl Encode) -> Option<Vec<u8>> {
     AnyRef::from_der(&der).ok().map(|any| any.value().to_vec())
 }
 
-/// Whether `signature` over `message` verifies with `key` under `algorithm`.
+/// Whether `signature` over `message` verifies with `key` under `algorithm`
+/// ([`crate::signatures::verify_signed`]).
 fn verifies(
     key: &SubjectPublicKeyInfoOwned,
     algorithm: &AlgorithmIdentifierOwned,
     message: &[u8],
     signature: &[u8],
 ) -> bool {
-    let (Some(key_alg), Some(sig_alg)) = (inner(&key.algorithm), inner(algorithm)) else {
+    let (Ok(key), Some(algorithm)) = (key.to_der(), inner(algorithm)) else {
         return false;
     };
-    let Some(public) = key.subject_public_key.as_bytes() else {
-        return false;
-    };
-    crate::signatures::ALGORITHMS.iter().any(|a| {
-        a.public_key_alg_id().as_ref() == key_alg.as_slice()
-            && a.signature_alg_id().as_ref() == sig_alg.as_slice()
-            && a.verify_signature(public, message, signature).is_ok()
-    })
+    crate::signatures::verify_signed(&key, &algorithm, message, signature).is_ok()
 }
 
 fn time_of(t: &der::asn1::GeneralizedTime) -> OffsetDateTime {

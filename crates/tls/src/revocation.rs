@@ -191,7 +191,7 @@ async fn check_one(
         }
         None => (
             RevocationStatus::Unknown {
-                why: why_unknown(&sources, &ocsp_urls, &crl_urls),
+                why: why_unknown(&sources, &crls, &ocsp_urls, &crl_urls),
             },
             None,
         ),
@@ -356,12 +356,26 @@ async fn crl_attempt(
     (attempt, std::iter::once(fetch).chain(deltas).collect())
 }
 
-/// Why no source gave a definitive answer, in words.
-fn why_unknown(sources: &[RevocationAttempt], ocsp: &[String], crl: &[String]) -> String {
+/// Why no source gave a definitive answer, in words: each source tried, and each delta CRL that
+/// could not be used (`crls`: the downloads, deltas included).
+fn why_unknown(
+    sources: &[RevocationAttempt],
+    crls: &[CrlFetch],
+    ocsp: &[String],
+    crl: &[String],
+) -> String {
     if ocsp.is_empty() && crl.is_empty() && sources.is_empty() {
         return "the certificate names no OCSP responder and no CRL distribution point".to_owned();
     }
-    let reasons: Vec<String> = sources.iter().map(ToString::to_string).collect();
+    let deltas = crls
+        .iter()
+        .filter(|c| c.delta && !c.outcome.is_ok())
+        .map(|c| format!("delta CRL {}: {}", c.url, c.outcome));
+    let reasons: Vec<String> = sources
+        .iter()
+        .map(ToString::to_string)
+        .chain(deltas)
+        .collect();
     let reasons = reasons.join("; ");
     if !crl.is_empty() && crl.iter().all(|u| is_ldap(u)) {
         format!(

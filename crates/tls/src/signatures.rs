@@ -237,3 +237,47 @@ mod tests {
         assert!(VERIFIED.lock().unwrap().contains(&key));
     }
 }
+
+/// Why a signature over a CRL or an OCSP response does not verify.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SignedError {
+    /// The key is unreadable, or no algorithm of the list fits the signature algorithm and the key.
+    Unsupported,
+    /// The signature does not verify with the key.
+    Bad,
+}
+
+/// Verifies `signature` over `message` by the key of `spki` (a DER `SubjectPublicKeyInfo`) under
+/// the signature algorithm whose `AlgorithmIdentifier` content is `algorithm`, with
+/// [`LEGACY_ALGORITHMS`]: CRLs and OCSP responses are signed by a CA of a chain the TLS step has
+/// already judged, algorithms included, against the origin of its root.
+pub(crate) fn verify_signed(
+    spki: &[u8],
+    algorithm: &[u8],
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignedError> {
+    use der::Decode as _;
+    let key =
+        spki::SubjectPublicKeyInfoRef::from_der(spki).map_err(|_| SignedError::Unsupported)?;
+    let key_algorithm = der::Encode::to_der(&key.algorithm)
+        .ok()
+        .and_then(|d| {
+            der::asn1::AnyRef::from_der(&d)
+                .ok()
+                .map(|a| a.value().to_vec())
+        })
+        .ok_or(SignedError::Unsupported)?;
+    let public = key
+        .subject_public_key
+        .as_bytes()
+        .ok_or(SignedError::Unsupported)?;
+    let fitting = LEGACY_ALGORITHMS.iter().find(|a| {
+        a.public_key_alg_id().as_ref() == key_algorithm.as_slice()
+            && a.signature_alg_id().as_ref() == algorithm
+    });
+    fitting
+        .ok_or(SignedError::Unsupported)?
+        .verify_signature(public, message, signature)
+        .map_err(|_| SignedError::Bad)
+}
