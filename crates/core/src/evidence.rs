@@ -12,8 +12,9 @@ use crate::farm::{NodeReport, ProbeAnswer, TokenCertificate};
 use crate::http::{DiscoveryDocument, HttpExchange};
 use crate::logged::LoggedEvent;
 use crate::resolution::{DnsLookup, ServiceKind};
+use crate::revocation::RevocationInfo;
 use crate::status::Status;
-use crate::tls::{AiaFetch, CertificateInfo, ConnectAttempt, CrlFetch, RevocationInfo, TlsSession};
+use crate::tls::{AiaFetch, CertificateInfo, ConnectAttempt, CrlFetch, TlsSession};
 
 /// One observation attached to a [`Finding`](crate::Finding).
 ///

@@ -75,7 +75,7 @@ pub use resolution::{
     ServiceKind,
 };
 pub use revocation::{
-    AttemptOutcome, OcspOutcome, OcspRefusal, RevocationAttempt, RevocationSource,
+    AttemptOutcome, OcspOutcome, OcspRefusal, RevocationAttempt, RevocationInfo, RevocationSource,
 };
 pub use stage::Stage;
 pub use status::Status;
@@ -84,7 +84,7 @@ pub use text::{Clean, is_unsafe, sanitize};
 pub use timing::{DeviceWait, Timing};
 pub use tls::{
     AiaFetch, AiaOutcome, CertificateInfo, CertificateSource, ConnectAttempt, ConnectOutcome,
-    CrlFetch, CrlOutcome, RevocationInfo, RevocationStatus, TlsSession,
+    CrlFetch, CrlOutcome, RevocationStatus, TlsSession,
 };
 
 /// The attribute [`Check`] implementations use (re-exported so that implementing a check needs no

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::duration::duration_ms;
-use crate::tls::{CrlOutcome, RevocationStatus};
+use crate::tls::{CrlFetch, CrlOutcome, RevocationStatus};
 
 /// Where a revocation answer was sought.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -235,6 +235,56 @@ impl fmt::Display for RevocationAttempt {
         }
         if self.decided {
             f.write_str(" [decided]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Revocation of one certificate of the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationInfo {
+    /// Position in the chain (0 = leaf).
+    pub position: usize,
+    /// The certificate's subject.
+    pub subject: String,
+    /// Its serial, uppercase hex.
+    pub serial: String,
+    /// The verdict.
+    pub status: RevocationStatus,
+    /// Every CRL tried.
+    pub crls: Vec<CrlFetch>,
+    /// Every source tried, in the order Windows tries them (stapled response, OCSP URLs, CRL
+    /// distribution points), with what each said. Absent in reports of older versions.
+    #[serde(default)]
+    pub sources: Vec<RevocationAttempt>,
+    /// The source whose answer is the status, when one gave a definitive answer.
+    #[serde(default)]
+    pub decided_by: Option<RevocationSource>,
+}
+
+impl fmt::Display for RevocationInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "revocation of cert #{} ({}): ",
+            self.position, self.subject
+        )?;
+        match &self.status {
+            RevocationStatus::Good => f.write_str("good"),
+            RevocationStatus::Revoked { revoked_at, reason } => {
+                f.write_str("REVOKED")?;
+                if let Some(at) = revoked_at {
+                    write!(f, " on {}", at.date())?;
+                }
+                if let Some(r) = reason {
+                    write!(f, " ({r})")?;
+                }
+                Ok(())
+            }
+            RevocationStatus::Unknown { why } => write!(f, "unknown: {why}"),
+        }?;
+        if let Some(source) = &self.decided_by {
+            write!(f, ", by the {source}")?;
         }
         Ok(())
     }
