@@ -97,7 +97,7 @@ impl LegacyProfile {
     /// The server's choice for `offer`: version and suite, or the alert description to send.
     ///
     /// ```
-    /// use wpj_testkit::legacy::{LegacyProfile, Offer, TLS_RSA_WITH_AES_128_CBC_SHA};
+    /// use wpj_testkit::legacy_tls::{LegacyProfile, Offer, TLS_RSA_WITH_AES_128_CBC_SHA};
     /// let offer = Offer { version: 0x0303, supported_versions: vec![], suites: vec![0xc02f, 0x002f] };
     /// assert_eq!(LegacyProfile::RsaKeyExchange.choose(&offer), Ok((0x0303, TLS_RSA_WITH_AES_128_CBC_SHA)));
     /// assert_eq!(LegacyProfile::Tls10Only.choose(&offer), Ok((0x0301, TLS_RSA_WITH_AES_128_CBC_SHA)));
