@@ -3,22 +3,12 @@
 //! testkit's legacy responder (TLS 1.2 RSA key exchange only, TLS 1.0 only, RC4 only, a chain cut
 //! off after `ServerHello`).
 
-use wpj::{Evidence, Finding, JoinFailure, Report, Status};
+use wpj::{Finding, JoinFailure, Report, Status};
 use wpj_testkit::https::TlsFault;
 use wpj_testkit::legacy_tls::LegacyProfile;
 use wpj_testkit::{Expected, Lab, LabSpec};
 
-use crate::support::{lab, quick, step};
-
-fn session(f: &Finding) -> &wpj::TlsSession {
-    f.evidence
-        .iter()
-        .find_map(|e| match e {
-            Evidence::Tls(s) => Some(s),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no TLS session in {f:?}"))
-}
+use crate::support::{lab, quick, session, step};
 
 fn notes(f: &Finding) -> String {
     f.evidence

@@ -95,3 +95,15 @@ pub(crate) fn nodes(f: &wpj::Finding) -> Vec<&wpj::NodeReport> {
         _ => None,
     })
 }
+
+#[cfg(feature = "tls")]
+/// The TLS session a finding recorded (its first).
+pub(crate) fn session(f: &wpj::Finding) -> &wpj::TlsSession {
+    picked(f, |e| match e {
+        wpj::Evidence::Tls(s) => Some(s),
+        _ => None,
+    })
+    .into_iter()
+    .next()
+    .unwrap_or_else(|| panic!("no TLS session in {f:?}"))
+}

@@ -12,7 +12,7 @@ use wpj_testkit::lab::{CrlFault, Revoked};
 use wpj_testkit::pki::Validity;
 use wpj_testkit::{Lab, LabSpec};
 
-use crate::support::{lab, quick, step};
+use crate::support::{lab, quick, session, step};
 use CertificateSource::{Aia, Served, TrustStore};
 
 /// The DNS, TCP, TLS and revocation steps.
@@ -54,16 +54,6 @@ fn certificates(f: &Finding) -> Vec<&wpj::CertificateInfo> {
             _ => None,
         })
         .collect()
-}
-
-fn session(f: &Finding) -> &wpj::TlsSession {
-    f.evidence
-        .iter()
-        .find_map(|e| match e {
-            Evidence::Tls(s) => Some(s),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("no TLS session in {f:?}"))
 }
 
 fn attempts(f: &Finding) -> Vec<&wpj::ConnectAttempt> {

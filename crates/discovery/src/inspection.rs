@@ -9,15 +9,9 @@
 //! `EnterpriseRegistration.<domain>` CNAME) is never taken for inspection: the comparison is made
 //! for the same host name both ways.
 
-use std::sync::{Arc, Mutex, PoisonError};
-
-use rustls::DigitallySignedStruct;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
 use wpj_core::{Evidence, Finding, JoinFailure, Problem, Status};
 use wpj_net::{FetchError, Net};
-use wpj_tls::verifying_config;
+use wpj_tls::{inspection_recording, verifying_config};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// Where Microsoft asks that TLS inspection be bypassed, and why (the prerequisites of Microsoft
@@ -98,10 +92,10 @@ pub async fn through_proxy(
     direct_issuer: Option<&str>,
 ) -> Option<Inspection> {
     net.proxy().filter(|p| p.applies_to(url))?;
-    let (config, recorder) = recording_config();
+    let (config, recording) = inspection_recording();
     let client = net.https(config).inspection(true).build().ok()?;
     let seen = client.get_status(url).await;
-    let issuer = recorder.leaf_issuer()?;
+    let issuer = recording.chain().first().and_then(|leaf| issuer_of(leaf))?;
     if direct_issuer == Some(issuer.as_str()) {
         return None;
     }
@@ -156,88 +150,4 @@ pub fn warn_of_inspection(mut finding: Finding, inspections: &[Inspection]) -> F
         });
     }
     finding
-}
-
-/// A configuration that records the chain presented and accepts it (handshake signatures are
-/// still verified): to see what a proxy presents, never to trust it.
-fn recording_config() -> (rustls::ClientConfig, Arc<Recorder>) {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let recorder = Arc::new(Recorder {
-        provider: Arc::clone(&provider),
-        chain: Mutex::new(Vec::new()),
-    });
-    let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|e| unreachable!("ring supports the default versions: {e}"));
-    let mut config = builder
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::clone(&recorder) as Arc<dyn ServerCertVerifier>)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    (config, recorder)
-}
-
-/// Records the chain a server presents.
-#[derive(Debug)]
-struct Recorder {
-    provider: Arc<CryptoProvider>,
-    chain: Mutex<Vec<CertificateDer<'static>>>,
-}
-
-impl Recorder {
-    fn leaf_issuer(&self) -> Option<String> {
-        let chain = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
-        chain.first().and_then(|leaf| issuer_of(leaf))
-    }
-}
-
-impl ServerCertVerifier for Recorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut chain = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
-        chain.clear();
-        chain.push(end_entity.clone().into_owned());
-        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }

@@ -66,4 +66,4 @@ pub use host::validate_host;
 pub use inspect::{InspectError, LegacyHandshake, LegacyVersion, WINDOWS10_SUITES, WindowsSuite};
 pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path, check_path_stapled};
 pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
-pub use verifier::{inspection_config, verifying_config};
+pub use verifier::{Recording, inspection_config, inspection_recording, verifying_config};

@@ -192,6 +192,27 @@ pub fn inspection_config() -> rustls::ClientConfig {
     config_with(Judge::Record(Mutex::new((Vec::new(), None)))).0
 }
 
+/// What the server (or a proxy in its place) presented on a connection made with the
+/// configuration of [`inspection_recording`].
+#[derive(Debug, Clone)]
+pub struct Recording(Arc<Verifier>);
+
+impl Recording {
+    /// The chain presented in the last handshake, leaf first (empty before one).
+    #[must_use]
+    pub fn chain(&self) -> Vec<CertificateDer<'static>> {
+        self.0.recorded().0
+    }
+}
+
+/// An [`inspection_config`] that also keeps the chain presented: to see what a server or a proxy
+/// presents, never to trust it.
+#[must_use]
+pub fn inspection_recording() -> (rustls::ClientConfig, Recording) {
+    let (config, verifier) = config_with(Judge::Record(Mutex::new((Vec::new(), None))));
+    (config, Recording(verifier))
+}
+
 /// A verifying client configuration that judges the chain as Windows does: to a root of `store`,
 /// with `extra_intermediates` available as if fetched through AIA, and the name checked.
 #[must_use]

@@ -72,21 +72,23 @@ fn delta_route(delta: Delta, pki: &Pki) -> Result<Route, rcgen::Error> {
 
 const CRL_TYPE: &str = "application/pkix-crl";
 
+/// The CRL of a CA above the issuing CA: it lists the issuing CA when the spec revokes it.
+fn ca_crl(spec: &LabSpec) -> CrlSpec {
+    CrlSpec {
+        revoked: if spec.revoked == Revoked::Intermediate {
+            vec![INTERMEDIATE_SERIAL]
+        } else {
+            Vec::new()
+        },
+        ..CrlSpec::default()
+    }
+}
+
 pub(crate) fn pki_routes(
     spec: &LabSpec,
     pki: &Pki,
 ) -> Result<HashMap<String, Route>, rcgen::Error> {
-    let root_crl = pki.crl(
-        &pki.root,
-        &CrlSpec {
-            revoked: if spec.revoked == Revoked::Intermediate {
-                vec![INTERMEDIATE_SERIAL]
-            } else {
-                Vec::new()
-            },
-            ..CrlSpec::default()
-        },
-    )?;
+    let root_crl = pki.crl(&pki.root, &ca_crl(spec))?;
     let issuing = shaped(
         spec,
         pki,
@@ -135,17 +137,7 @@ pub(crate) fn pki_routes(
         ),
     ]);
     if let Some(policy) = &pki.policy {
-        let policy_crl = pki.crl(
-            policy,
-            &CrlSpec {
-                revoked: if spec.revoked == Revoked::Intermediate {
-                    vec![INTERMEDIATE_SERIAL]
-                } else {
-                    Vec::new()
-                },
-                ..CrlSpec::default()
-            },
-        )?;
+        let policy_crl = pki.crl(policy, &ca_crl(spec))?;
         routes.insert(POLICY_CRL_PATH.to_owned(), Route::ok(CRL_TYPE, policy_crl));
         routes.insert(
             POLICY_CERT_PATH.to_owned(),
