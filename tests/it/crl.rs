@@ -132,3 +132,32 @@ async fn a_crl_out_of_scope_is_no_evidence_and_its_signature_is_still_checked() 
     assert_eq!(failure, Some(JoinFailure::RevocationOffline), "{info:?}");
     assert_eq!(info.crls[0].outcome, CrlOutcome::BadSignature, "{info:?}");
 }
+
+#[tokio::test]
+async fn a_crl_host_published_inside_only_fails_the_devices_outside() {
+    // The run's first view (inside) reads every CRL; the external view cannot resolve the host.
+    let report = diagnose_scenario("crl-host-inside-only").await;
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.failure, Some(JoinFailure::RevocationOffline), "{rev:?}");
+    assert!(
+        rev.summary
+            .contains("devices that use the external DNS view cannot check"),
+        "{}",
+        rev.summary
+    );
+    assert!(
+        rev.summary.contains("pki.contoso.test (NXDOMAIN"),
+        "{}",
+        rev.summary
+    );
+    // Inside, every certificate was checked and is good.
+    assert!(
+        revocations(rev)
+            .iter()
+            .all(|r| r.status == RevocationStatus::Good),
+        "{rev:?}"
+    );
+    // The same split-horizon lab with the host in both views passes.
+    let healthy = diagnose_scenario("healthy-split-horizon").await;
+    assert_eq!(step(&healthy, "revocation").status, Status::Pass);
+}

@@ -706,6 +706,15 @@ impl Scenario {
                     ..LabSpec::entra()
                 },
             ),
+            scenario(
+                "crl-host-inside-only",
+                "split horizon: the CRL host resolves in the internal view only; devices outside cannot check revocation",
+                Failure(F::RevocationOffline),
+                with(|s| {
+                    s.external_view = Some(ExternalView::Proxy);
+                    s.pki_inside_only = true;
+                }),
+            ),
         ];
         all.extend(crate::ocsp_scenarios::ocsp_scenarios());
         all

@@ -53,6 +53,7 @@ mod ocsp;
 mod p7c;
 mod path;
 mod revocation;
+mod revocation_views;
 mod signatures;
 mod tls_check;
 mod validate;

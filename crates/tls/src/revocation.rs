@@ -118,7 +118,9 @@ pub async fn check_path_stapled(
         .map(|position| Subject { position, path })
         .collect();
     let infos = join_all(subjects.iter().map(|s| check_one(s, stapled, &net, now))).await;
-    judge(infos, now, trusted)
+    let unanswered =
+        crate::revocation_views::unanswered_in_other_views(path, &infos, cx, &net).await;
+    crate::revocation_views::with_other_views(judge(infos, now, trusted), &unanswered)
 }
 
 async fn check_one(

@@ -185,6 +185,9 @@ pub struct LabSpec {
     pub dns_fault: Option<DnsFault>,
     /// A second, external view.
     pub external_view: Option<ExternalView>,
+    /// The CRL/AIA/OCSP host (`pki.<domain>`) resolves in the internal view only: devices outside
+    /// cannot check revocation.
+    pub pki_inside_only: bool,
     /// Connection / TLS behaviour.
     pub tls: TlsFault,
     /// Contract behaviour.
@@ -260,6 +263,7 @@ impl Default for LabSpec {
             flavour: Flavour::OnPrem,
             dns_fault: None,
             external_view: None,
+            pki_inside_only: false,
             tls: TlsFault::None,
             contract: ContractFault::None,
             leaf_validity: Validity::Current,

@@ -13,15 +13,24 @@ pub const BLOCKED_IP: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 8);
 
 pub(super) fn internal_zone(spec: &LabSpec) -> Zone {
     let ips = spec.nodes.iter().map(|n| IpAddr::V4(n.ip));
-    zone_pointing_at(spec, ips, spec.dns_fault)
+    let mut zone = zone_pointing_at(spec, ips, spec.dns_fault);
+    zone.add_ip(&spec.crl_host(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+    zone
 }
 
 pub(super) fn external_zone(spec: &LabSpec, view: ExternalView) -> Zone {
-    match view {
-        ExternalView::SameAsInternal => internal_zone(spec),
+    let mut zone = match view {
+        ExternalView::SameAsInternal => {
+            let ips = spec.nodes.iter().map(|n| IpAddr::V4(n.ip));
+            zone_pointing_at(spec, ips, spec.dns_fault)
+        }
         ExternalView::Proxy => zone_pointing_at(spec, [IpAddr::V4(PROXY_IP)], None),
         ExternalView::Fault(fault) => zone_pointing_at(spec, [IpAddr::V4(PROXY_IP)], Some(fault)),
+    };
+    if !spec.pki_inside_only {
+        zone.add_ip(&spec.crl_host(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     }
+    zone
 }
 
 /// The lab zone with the registration and federation names pointing at `ips`.
@@ -61,7 +70,6 @@ fn zone_pointing_at(
             zone.add_ip(&spec.sts_host(), ip);
         }
     }
-    zone.add_ip(&spec.crl_host(), IpAddr::V4(Ipv4Addr::LOCALHOST));
     if spec.stray_cname {
         zone = zone.with_extra_answer(
             &registration,
