@@ -179,3 +179,21 @@ async fn a_broken_server_speaking_modern_suites_is_not_excused_as_legacy() {
         tls.summary
     );
 }
+
+#[tokio::test]
+async fn a_sign_in_host_only_the_inspection_handshake_reaches_is_the_tools_trouble() {
+    // A device connects (TLS 1.2, RSA key exchange) and accepts the chain; this tool cannot make
+    // the requests that follow, so what the host answers is not judged — never a device verdict.
+    let lab = lab("tls-legacy-rsa-key-exchange").await;
+    let settings = quick(&lab);
+    let address = std::net::SocketAddr::from(([127, 0, 0, 1], settings.port));
+    let run = wpj::Context::new(settings);
+    let cx = run.for_check(Vec::new(), None);
+    match wpj::tls::validate_host(address, "enterpriseregistration.contoso.test", &cx).await {
+        Err(wpj::tls::HostTrouble::Own(why)) => {
+            assert!(why.contains("TLS_RSA_WITH_AES_128_CBC_SHA"), "{why}");
+            assert!(why.contains("cannot negotiate"), "{why}");
+        }
+        other => panic!("expected the tool's own trouble, got {other:?}"),
+    }
+}

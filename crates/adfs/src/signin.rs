@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 
 use async_trait::async_trait;
 use wpj_core::{Check, CheckId, Context, Evidence, Finding, JoinFailure, Problem, Stage, Status};
-use wpj_discovery::{ContractCheck, Trouble, sign_in_host, troubled_finding};
+use wpj_discovery::{ContractCheck, Trouble, troubled_finding};
 use wpj_net::{Net, Url, host_of};
 use wpj_tls::verifying_config;
 
@@ -19,7 +19,7 @@ use crate::federation::known_intermediates;
 /// A [`Stage::SignIn`] check: a failure here is what the user sees as "Can't connect to the
 /// service" (KB3045378), and becomes the verdict only when discovery itself gets through.
 /// Endpoints on several hosts, or outside the federation service, are a `Warn`. The chain's
-/// revocation is checked hard-fail, as for the registration name ([`wpj_discovery::sign_in_host`];
+/// revocation is checked hard-fail, as for the registration name ([`wpj_tls::validate_host`];
 /// a revocation check this tool could not finish, like a request its byte budget stopped, makes
 /// the check an `Error`, never a verdict); what needs credentials is not. Skipped for Microsoft
 /// Entra ID (its sign-in hosts are Microsoft's).
@@ -73,7 +73,7 @@ async fn examine(cx: &Context, name: &str, url: &str) -> Result<String, Trouble>
     }
     let port = url.port().unwrap_or(443);
     let address = SocketAddr::new(ips[0], port);
-    let node = sign_in_host(address, name, cx).await?;
+    let node = wpj_tls::validate_host(address, name, cx).await?;
     let mut intermediates = known_intermediates(cx);
     intermediates.extend(node.chain.intermediates());
     let client = net

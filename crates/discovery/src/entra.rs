@@ -15,7 +15,7 @@ use wpj_tls::verifying_config;
 use crate::check::ContractCheck;
 use crate::client::get;
 use crate::inspection::{Inspection, through_proxy, warn_of_inspection};
-use crate::trouble::{Trouble, sign_in_host, troubled_finding};
+use crate::trouble::{Trouble, troubled_finding};
 
 /// Microsoft Entra ID's sign-in host.
 pub const LOGIN_HOST: &str = "login.microsoftonline.com";
@@ -189,7 +189,7 @@ async fn host_chain(
     view: Option<usize>,
 ) -> Result<(String, Option<String>), Trouble> {
     let address = resolve(cx, host, view).await?;
-    let node = sign_in_host(address, host, cx).await?;
+    let node = wpj_tls::validate_host(address, host, cx).await?;
     let issuer = node.leaf.map(|c| c.issuer);
     let by = issuer
         .as_ref()

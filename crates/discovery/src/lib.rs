@@ -56,4 +56,4 @@ pub use inspection::{
     through_proxy, warn_of_inspection,
 };
 pub use service_error::{ServiceError, retry_after};
-pub use trouble::{Trouble, sign_in_host, troubled_finding};
+pub use trouble::{Trouble, troubled_finding};

@@ -2,11 +2,9 @@
 //! never a device verdict (the sign-in checks' counterpart of the contract step's `own_limit` and
 //! the revocation step's `NotRead`).
 
-use std::net::SocketAddr;
-
-use wpj_core::{CheckId, Context, Finding, JoinFailure, Problem, Status};
+use wpj_core::{CheckId, Finding, Problem};
 use wpj_net::{FetchError, NetError};
-use wpj_tls::{NodeTls, check_path, examine_host};
+use wpj_tls::HostTrouble;
 
 use crate::client::request_problem;
 
@@ -48,6 +46,17 @@ impl From<Problem> for Trouble {
     }
 }
 
+impl From<HostTrouble> for Trouble {
+    fn from(trouble: HostTrouble) -> Self {
+        match trouble {
+            HostTrouble::Device(problem) => Self::Device(problem),
+            HostTrouble::Own(why) => Self::Own(why),
+            // A kind added later: not a verdict until it is mapped here.
+            other => Self::Own(other.to_string()),
+        }
+    }
+}
+
 impl From<NetError> for Trouble {
     fn from(e: NetError) -> Self {
         Self::Own(e.to_string())
@@ -73,37 +82,4 @@ pub fn troubled_finding(check: CheckId, troubles: &[Trouble]) -> Option<Finding>
     let mut said: Vec<String> = own.iter().map(ToString::to_string).collect();
     said.extend(problems.iter().map(|p| format!("also seen: {p}")));
     Some(Finding::error(check, said.join("; ")))
-}
-
-/// Handshakes with `host` at `address`, judges its chain for that name as the TLS step does and
-/// checks the chain's revocation as the revocation step does (hard-fail): the node when a device
-/// would accept it, else the first failure a device would log — or [`Trouble::Own`] when the
-/// tool could not tell (its network layer, or a CRL the run's byte budget left unread).
-///
-/// # Errors
-/// What a device would meet, or the tool's own trouble.
-pub async fn sign_in_host(
-    address: SocketAddr,
-    host: &str,
-    cx: &Context,
-) -> Result<NodeTls, Trouble> {
-    let node = examine_host(address, host, cx).await?;
-    let on = format!("{host} ({address})");
-    if let Some(problem) = node.problems.first() {
-        return Err(Trouble::Device(problem.clone().with_prefix(on)));
-    }
-    if let Some(path) = &node.chain.path {
-        let revocation = check_path(path, true, cx).await;
-        match revocation.status {
-            Status::Fail => {
-                let failure = revocation.failure.unwrap_or(JoinFailure::RevocationOffline);
-                return Err(Trouble::Device(
-                    Problem::new(failure, revocation.summary).with_prefix(on),
-                ));
-            }
-            Status::Error => return Err(Trouble::Own(format!("{on}: {}", revocation.summary))),
-            _ => {}
-        }
-    }
-    Ok(node)
 }

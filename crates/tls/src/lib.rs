@@ -63,7 +63,7 @@ mod weak;
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlEntry, CrlList, CrlReadError, CrlTimes, crl_times};
 pub use farm::{describe_certificate, mixed_certificates};
-pub use host::validate_host;
+pub use host::{HostTrouble, validate_host};
 pub use inspect::{InspectError, LegacyHandshake, LegacyVersion, WINDOWS10_SUITES, WindowsSuite};
 pub use revocation::{EXPIRY_WARNING, RevocationCheck, check_path, check_path_stapled};
 pub use tls_check::{CapturedChain, NodeTls, TlsCheck, examine_host, examine_node};
