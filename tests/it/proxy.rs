@@ -138,8 +138,8 @@ async fn through_inspecting_proxy(
 /// The words every recognition of the lab's inspecting proxy says for `host`.
 fn re_signs(proxy: &ForwardProxy, host: &str) -> String {
     format!(
-        "a TLS-inspecting proxy (proxy {}) re-signs {host} with O=wpj testkit, CN=wpj Lab Issuing CA \
-         (TLS inspection) instead of O=wpj testkit, CN=wpj Lab Issuing CA (fabrikam.test); the \
+        "a TLS-inspecting proxy (proxy {}) re-signs {host} under O=wpj testkit, CN=wpj Lab Root CA \
+         (TLS inspection) instead of O=wpj testkit, CN=wpj Lab Root CA (fabrikam.test); the \
          device needs that root in its store or a bypass for these hosts",
         proxy.url()
     )

@@ -15,7 +15,7 @@ use wpj_tls::{
 use crate::client::{Response, get, request_problem};
 use crate::clock::{self, CLOCK_SKEW_TOLERANCE};
 use crate::document::{Judgement, Parsed, judge, parse};
-use crate::inspection::{INSPECTION_REMEDIATION, issuer_of, through_proxy, warn_of_inspection};
+use crate::inspection::{INSPECTION_REMEDIATION, through_proxy, top_issuer, warn_of_inspection};
 use crate::service_error::{ServiceError, retry_after};
 
 /// More redirects than this is a failure (0x80072F7C), as for WinHTTP's default policy.
@@ -285,8 +285,7 @@ async fn entra(cloud: &HttpsClient, cx: &Context, tls_ok: bool) -> Finding {
     if tls_ok {
         let direct = cx
             .output::<CapturedChain>()
-            .and_then(|chain| chain.served.first())
-            .and_then(|leaf| issuer_of(leaf));
+            .and_then(|chain| top_issuer(&chain.served));
         let net = Net::for_run(cx).ok();
         let seen = match &net {
             Some(net) => {

@@ -181,8 +181,8 @@ fn view_names(settings: &Settings) -> Vec<String> {
 }
 
 /// Resolves `host` (in the first view, or in `view`), handshakes with it, judges its chain for
-/// its name and checks the chain's revocation: `Ok` with one line and the issuer of its
-/// certificate, or the failure.
+/// its name and checks the chain's revocation: `Ok` with one line and the CA at the top of the
+/// chain it presents ([`crate::inspection::top_issuer`]), or the failure.
 async fn host_chain(
     cx: &Context,
     host: &str,
@@ -190,11 +190,11 @@ async fn host_chain(
 ) -> Result<(String, Option<String>), Trouble> {
     let address = resolve(cx, host, view).await?;
     let node = wpj_tls::validate_host(address, host, cx).await?;
-    let issuer = node.leaf.map(|c| c.issuer);
-    let by = issuer
-        .as_ref()
-        .map_or_else(String::new, |i| format!(", certificate issued by {i}"));
-    Ok((format!("{host} ({address}) reachable{by}"), issuer))
+    let by = node.leaf.as_ref().map_or_else(String::new, |c| {
+        format!(", certificate issued by {}", c.issuer)
+    });
+    let top = crate::inspection::top_issuer(&node.chain.served);
+    Ok((format!("{host} ({address}) reachable{by}"), top))
 }
 
 /// For each of `hosts` the run's proxy carries, whether it re-signs it (compared with the issuer

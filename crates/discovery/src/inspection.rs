@@ -29,9 +29,10 @@ pub const INSPECTION_SOURCE: &str = "Microsoft Entra hybrid join prerequisites (
 pub struct Inspection {
     /// The host asked for.
     pub host: String,
-    /// The issuer of the certificate the proxy presented for it (the corporate CA).
+    /// The CA at the top of the chain the proxy presented for it ([`top_issuer`]: the corporate
+    /// root).
     pub issuer: String,
-    /// The issuer of the certificate the host presents directly, when it could be reached.
+    /// The CA at the top of the chain the host presents directly, when it could be reached.
     pub direct_issuer: Option<String>,
     /// How the request travelled (`proxy <url>`, credentials redacted).
     pub path: String,
@@ -49,7 +50,7 @@ impl Inspection {
             .as_ref()
             .map_or_else(String::new, |d| format!(" instead of {d}"));
         format!(
-            "a TLS-inspecting proxy ({}) re-signs {} with {}{instead}; the device needs that \
+            "a TLS-inspecting proxy ({}) re-signs {} under {}{instead}; the device needs that \
              root in its store or a bypass for these hosts",
             self.path, self.host, self.issuer
         )
@@ -82,7 +83,8 @@ pub const INSPECTION_REMEDIATION: &str = "Exclude login.microsoftonline.com, \
     certificate), or deploy the proxy's root to every device's Trusted Root store.";
 
 /// Whether `url` (on `host`) goes through a TLS-inspecting proxy: asks it through the run's proxy
-/// over a recording connection and compares the issuer of what it presents with `direct_issuer`
+/// over a recording connection and compares the top issuer ([`top_issuer`]) of what it presents
+/// with `direct_issuer`
 /// (what the host presents when asked directly, if it could be). `None` when the run's proxy
 /// does not carry `url`, the chain is the host's own, or nothing could be seen.
 pub async fn through_proxy(
@@ -95,15 +97,18 @@ pub async fn through_proxy(
     let (config, recording) = inspection_recording();
     let client = net.https(config).inspection(true).build().ok()?;
     let seen = client.get_status(url).await;
-    let issuer = recording.chain().first().and_then(|leaf| issuer_of(leaf))?;
+    let issuer = top_issuer(&recording.chain())?;
     if direct_issuer == Some(issuer.as_str()) {
         return None;
     }
     let verifying = net.https(verifying_config(net.trust(), &[])).build().ok()?;
-    let trusted = !matches!(
-        verifying.get_status(url).await.error,
-        Some(FetchError::Tls(_))
-    );
+    // Trusted when the verifying request got an answer, untrusted when its chain was refused;
+    // anything else (a time-out, this run's budget) says nothing, and nothing is claimed.
+    let trusted = match verifying.get_status(url).await.error {
+        None => true,
+        Some(FetchError::Tls(_)) => false,
+        Some(_) => return None,
+    };
     if direct_issuer.is_none() && trusted {
         // Reached only through the proxy, with a chain the run trusts: nothing to compare with.
         return None;
@@ -115,6 +120,15 @@ pub async fn through_proxy(
         path: seen.path,
         trusted,
     })
+}
+
+/// The issuer of the last certificate of `chain` as presented: the CA at the top of what the
+/// server sends, normally the root's name. Compared rather than the leaf's issuer, which changes
+/// between the front ends of one service (Microsoft's rotate among several issuing CAs under one
+/// root), while a re-signing proxy's chain ends under its own corporate root.
+#[must_use]
+pub fn top_issuer(chain: &[rustls_pki_types::CertificateDer<'_>]) -> Option<String> {
+    chain.last().and_then(|top| issuer_of(top))
 }
 
 /// The issuer of a certificate, as the TLS step writes it (`None` when it does not parse).

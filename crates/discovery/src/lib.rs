@@ -53,7 +53,7 @@ pub use entra::{
 };
 pub use inspection::{
     INSPECTION_REMEDIATION, INSPECTION_SOURCE, Inspection, TRUSTED_CONSEQUENCE, issuer_of,
-    through_proxy, warn_of_inspection,
+    through_proxy, top_issuer, warn_of_inspection,
 };
 pub use service_error::{ServiceError, retry_after};
 pub use trouble::{Trouble, troubled_finding};

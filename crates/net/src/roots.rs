@@ -165,12 +165,19 @@ impl TrustStore {
         .with_no_client_auth()
     }
 
-    /// The root whose subject is `subject` (raw DER of the name, without the SEQUENCE header).
+    /// The root a path ended at: the one with this anchor's subject *and* key (a renewed root
+    /// often keeps its predecessor's name with a new key; both may be trusted).
     #[must_use]
-    pub fn by_subject(&self, subject: &[u8]) -> Option<&CertificateDer<'static>> {
-        self.roots
-            .iter()
-            .find(|der| anchor_from_trusted_cert(der).is_ok_and(|a| a.subject.as_ref() == subject))
+    pub fn by_anchor(
+        &self,
+        anchor: &rustls_pki_types::TrustAnchor<'_>,
+    ) -> Option<&CertificateDer<'static>> {
+        self.roots.iter().find(|der| {
+            anchor_from_trusted_cert(der).is_ok_and(|a| {
+                a.subject.as_ref() == anchor.subject.as_ref()
+                    && a.subject_public_key_info.as_ref() == anchor.subject_public_key_info.as_ref()
+            })
+        })
     }
 }
 

@@ -39,7 +39,7 @@ impl<'a> Parsed<'a> {
         hex(self.cert.raw_serial())
     }
 
-    /// The subject, DER (as webpki and `TrustStore::by_subject` compare names).
+    /// The subject, DER (as webpki compares names).
     pub(crate) fn subject_raw(&self) -> &[u8] {
         self.cert.subject().as_raw()
     }

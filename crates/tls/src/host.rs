@@ -42,6 +42,10 @@ pub async fn validate_host(
     if let Some(problem) = node.problems.first() {
         return Err(HostTrouble::Device(problem.clone().with_prefix(on)));
     }
+    if let Some(limit) = &node.limit {
+        // The inspection handshake got through but could not read the chain: nothing was judged.
+        return Err(HostTrouble::Own(format!("{on}: {limit}")));
+    }
     if let Some(path) = &node.chain.path {
         let revocation =
             check_path_stapled(path, true, node.chain.stapled_ocsp.as_deref(), cx).await;

@@ -354,8 +354,15 @@ async fn read_messages<R: AsyncRead + Unpin>(
     chosen: &mut Option<(LegacyVersion, WindowsSuite)>,
 ) -> Result<Inspected, InspectError> {
     let mut handshake: Vec<u8> = Vec::new();
+    // Every byte read counts, records already consumed and empty ones included: a server that
+    // streams forever meets the cap, not only the time-out.
+    let mut read_total: usize = 0;
     loop {
         let (kind, payload) = read_record(stream).await?;
+        read_total = read_total.saturating_add(5 + payload.len());
+        if read_total > MAX_FLIGHT {
+            return Err(InspectError::TooLarge(MAX_FLIGHT));
+        }
         match kind {
             22 => {
                 if handshake.len() + payload.len() > MAX_FLIGHT {

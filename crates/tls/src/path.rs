@@ -54,7 +54,7 @@ fn verify(
         path.intermediate_certificates()
             .map(|c| c.der().into_owned()),
     );
-    if let Some(root) = store.by_subject(path.anchor().subject.as_ref()) {
+    if let Some(root) = store.by_anchor(path.anchor()) {
         certs.push(root.clone());
     }
     Ok(certs)

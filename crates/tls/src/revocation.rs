@@ -160,15 +160,12 @@ async fn check_one(
                         started,
                     )
                 }
-                (Err(e), _) => skipped(RevocationSource::Stapled, e.to_string()),
+                (Err(e), _) => not_read(RevocationSource::Stapled, e),
                 (Ok(_), None) => continue,
             },
             Step::Ocsp(url) => match &query {
                 Ok(query) => ocsp_attempt(url, query, net, now).await,
-                Err(e) => skipped(
-                    RevocationSource::Ocsp { url: url.clone() },
-                    format!("no OCSP request can be made: {e}"),
-                ),
+                Err(e) => not_read(RevocationSource::Ocsp { url: url.clone() }, e),
             },
             Step::Crl(url) => {
                 let (attempt, fetches) = crl_attempt(url, s, net, now).await;
@@ -282,6 +279,21 @@ fn attempt(
         status,
         bytes,
         elapsed: started.elapsed(),
+        decided: false,
+    }
+}
+
+/// A source this tool could not ask: it cannot read the certificate or its issuer the way the
+/// OCSP request needs (a device can), so nothing is said about what a device gets.
+fn not_read(source: RevocationSource, why: &impl std::fmt::Display) -> RevocationAttempt {
+    RevocationAttempt {
+        source,
+        outcome: AttemptOutcome::Ocsp(OcspOutcome::NotRead(format!(
+            "this tool cannot build the OCSP request: {why}"
+        ))),
+        status: None,
+        bytes: None,
+        elapsed: Duration::ZERO,
         decided: false,
     }
 }
@@ -455,17 +467,35 @@ fn judge(infos: Vec<RevocationInfo>, now: OffsetDateTime, trusted: bool) -> Find
             JoinFailure::CertRevoked,
             format!("{} was revoked{when}{why}{by}", describe(first)),
         )
-    } else if let Some(first) = unknown
-        .iter()
-        .find(|i| i.sources.iter().any(|a| a.outcome.is_own_limit()))
-    {
+    } else if let Some(first) = unknown.iter().find(|i| {
+        i.sources.iter().any(|a| a.outcome.is_own_limit())
+            || i.crls
+                .iter()
+                .any(|c| matches!(c.outcome, CrlOutcome::NotRead(_)))
+    }) {
         // The tool's own limit stopped it: nothing to say about a device.
+        let reason = first
+            .crls
+            .iter()
+            .find_map(|c| match &c.outcome {
+                CrlOutcome::NotRead(why) => Some(why.as_str()),
+                _ => None,
+            })
+            .or_else(|| {
+                first.sources.iter().find_map(|a| match &a.outcome {
+                    AttemptOutcome::Ocsp(OcspOutcome::NotRead(why)) => Some(why.as_str()),
+                    _ => None,
+                })
+            })
+            .unwrap_or("a limit of this tool");
+        let why = format!(
+            "{reason} (a limit of this tool, not something a device meets); diagnose again with \
+             fewer hosts, or fetch the CRL or OCSP response by hand"
+        );
         Finding::error(
             id,
             format!(
-                "the revocation status of {} was not determined: a CRL or OCSP response was not \
-                 read because this run's byte budget was spent (a limit of this tool, not something a device meets); \
-                 diagnose again with fewer hosts, or fetch the CRL by hand",
+                "the revocation status of {} was not determined: {why}",
                 describe(first)
             ),
         )
@@ -485,10 +515,17 @@ fn judge(infos: Vec<RevocationInfo>, now: OffsetDateTime, trusted: bool) -> Find
         let soon: Vec<String> = infos
             .iter()
             .flat_map(|i| &i.crls)
+            .filter(|c| c.outcome.is_ok())
             .filter_map(|c| {
                 let next = c.next_update?;
                 let left = next - now;
-                (left < time::Duration::try_from(EXPIRY_WARNING).unwrap_or(time::Duration::DAY))
+                // A delta CRL lives a day or so and is replaced long before it runs out: it is
+                // "soon" in the last quarter of its own life, a complete CRL in its last day.
+                let warn_below = match (c.delta, c.this_update) {
+                    (true, Some(this)) => (next - this) / 4,
+                    _ => time::Duration::try_from(EXPIRY_WARNING).unwrap_or(time::Duration::DAY),
+                };
+                (left.is_positive() && left < warn_below)
                     .then(|| format!("{} expires {} (in {} h)", c.url, next, left.whole_hours()))
             })
             .collect();

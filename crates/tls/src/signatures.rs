@@ -9,7 +9,8 @@
 //! Only successes are remembered, and the memory is bounded (it starts afresh when full). Windows'
 //! chain engine caches verified chains in the same spirit.
 //!
-//! Used for chains and CRLs only; handshake signatures are fresh each time and go to ring directly.
+//! Used for chains, CRLs and OCSP responses; handshake signatures are fresh each time and go to ring
+//! directly.
 
 use std::collections::HashSet;
 use std::sync::{LazyLock, Mutex, PoisonError};
@@ -250,7 +251,10 @@ pub(crate) enum SignedError {
 /// Verifies `signature` over `message` by the key of `spki` (a DER `SubjectPublicKeyInfo`) under
 /// the signature algorithm whose `AlgorithmIdentifier` content is `algorithm`, with
 /// [`LEGACY_ALGORITHMS`]: CRLs and OCSP responses are signed by a CA of a chain the TLS step has
-/// already judged, algorithms included, against the origin of its root.
+/// already judged, algorithms included, against the origin of its root — or by a delegated OCSP
+/// responder certificate, whose own signature algorithm and key size are not judged against that
+/// origin (a SHA-1 responder certificate under a root of Microsoft's program is accepted here;
+/// whether `CryptoAPI` refuses it is unconfirmed).
 pub(crate) fn verify_signed(
     spki: &[u8],
     algorithm: &[u8],

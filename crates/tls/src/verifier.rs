@@ -74,15 +74,15 @@ fn verify_as_windows(
             None,
             None,
         )
-        .map(|path| path.anchor().subject.as_ref().to_vec())
+        .map(|path| {
+            store
+                .by_anchor(path.anchor())
+                .and_then(|root| store.origin(root))
+        })
     };
     if let Err(strict) = verify(crate::signatures::ALGORITHMS) {
-        let private = verify(crate::signatures::LEGACY_ALGORITHMS).is_ok_and(|subject| {
-            store
-                .by_subject(&subject)
-                .and_then(|root| store.origin(root))
-                == Some(RootOrigin::Private)
-        });
+        let private = verify(crate::signatures::LEGACY_ALGORITHMS)
+            .is_ok_and(|origin| origin == Some(RootOrigin::Private));
         if !private {
             return Err(pki_error(strict));
         }

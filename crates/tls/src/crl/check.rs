@@ -61,7 +61,10 @@ async fn off_workers<T: Send + 'static>(
     };
     let (cert, issuer) = (cert.clone(), issuer.clone());
     tokio::task::spawn_blocking(move || {
-        let unreadable = |what: &str| CrlOutcome::Unverifiable(format!("{what} unreadable"));
+        // A certificate the TLS step read but x509-parser cannot: this tool's limit, not a device's.
+        let unreadable = |what: &str| {
+            CrlOutcome::NotRead(format!("this tool cannot read the {what} to judge the CRL"))
+        };
         let cert = Parsed::new(&cert).ok_or_else(|| unreadable("certificate"))?;
         let issuer = Parsed::new(&issuer).ok_or_else(|| unreadable("issuer"))?;
         let cdps = cert.crl_urls();
@@ -72,11 +75,7 @@ async fn off_workers<T: Send + 'static>(
         })
     })
     .await
-    .unwrap_or_else(|e| {
-        Err(CrlOutcome::Unverifiable(format!(
-            "the CRL check failed: {e}"
-        )))
-    })
+    .unwrap_or_else(|e| Err(CrlOutcome::NotRead(format!("the CRL check failed: {e}"))))
 }
 
 /// What the complete CRL `body` (from one of the certificate's CDP URLs) says about the

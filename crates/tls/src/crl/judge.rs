@@ -109,12 +109,13 @@ pub(crate) fn read_complete(
             "a delta CRL is published where the complete CRL should be".to_owned(),
         ));
     }
-    // A revocation is believed even from a CRL past its `nextUpdate` (it cannot be undone, except
-    // from hold); a clean bill of health is not.
-    let revoked_for_good = entry.is_some_and(|e| e.reason != Some(CERTIFICATE_HOLD));
-    if !revoked_for_good && let Some(next) = crl.next_update.filter(|next| *next < now) {
+    // A CRL past its `nextUpdate` is not used at all, revoked entries included: CryptoAPI, as
+    // RFC 5280 §6.3.3, asks for a fresh one, and without it the status is unknown (0x80072F19) —
+    // as a stale OCSP response is.
+    if let Some(next) = crl.next_update.filter(|next| *next < now) {
         return Err(CrlOutcome::Expired { next_update: next });
     }
+    not_yet_valid(&crl, now)?;
     let mut freshest = crl.freshest_urls();
     if freshest.is_empty() {
         freshest = certificate_freshest_urls(asked.cert);
@@ -173,7 +174,23 @@ pub(crate) fn read_delta(
     if let Some(next) = crl.next_update.filter(|next| *next < now) {
         return Err(CrlOutcome::Expired { next_update: next });
     }
+    not_yet_valid(&crl, now)?;
     Ok(entry)
+}
+
+/// How far ahead of this machine's clock a CRL's `thisUpdate` may be (as for OCSP responses).
+const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
+
+/// A CRL issued in the future (beyond the clock skew allowed) is not time-valid yet: it says
+/// nothing, as an OCSP response with such a `thisUpdate` says nothing.
+fn not_yet_valid(crl: &CrlList<'_>, now: OffsetDateTime) -> Result<(), CrlOutcome> {
+    if crl.this_update > now + CLOCK_SKEW {
+        return Err(CrlOutcome::Unverifiable(format!(
+            "the CRL's thisUpdate {} is in the future (this machine's clock, or the CA's, is wrong)",
+            crl.this_update
+        )));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -97,6 +97,8 @@ pub struct CrlList<'a> {
     pub(crate) signature: &'a [u8],
     /// The issuer `Name`, DER.
     pub(crate) issuer: &'a [u8],
+    /// `thisUpdate`.
+    pub(crate) this_update: OffsetDateTime,
     /// `nextUpdate`, when given.
     pub(crate) next_update: Option<OffsetDateTime>,
     /// The content of `revokedCertificates` (empty when there are none).
@@ -160,7 +162,7 @@ impl<'a> CrlList<'a> {
         }
         expect(fields.next(), SEQUENCE, "signature")?;
         let issuer = expect(fields.next(), SEQUENCE, "issuer")?.raw;
-        time_of(fields.next().ok_or(CrlReadError::Malformed("thisUpdate"))?)?;
+        let this_update = time_of(fields.next().ok_or(CrlReadError::Malformed("thisUpdate"))?)?;
         let next_update = fields
             .next_if(|t| matches!(t.tag, UTC_TIME | GENERALIZED_TIME))
             .map(time_of)
@@ -180,6 +182,7 @@ impl<'a> CrlList<'a> {
             signature_algorithm: algorithm.content,
             signature,
             issuer,
+            this_update,
             next_update,
             entries,
             extensions,
@@ -250,6 +253,9 @@ impl<'a> CrlList<'a> {
     }
 }
 
+/// The most CRL extensions read (RFC 5280 defines seven; CAs add one or two of their own).
+const MAX_CRL_EXTENSIONS: usize = 32;
+
 /// `[0] EXPLICIT Extensions`' content: a SEQUENCE of Extension.
 fn read_extensions(wrapper: &[u8]) -> Result<Vec<X509Extension<'_>>, CrlReadError> {
     const KNOWN_CRITICAL: [&str; 5] = [
@@ -263,6 +269,10 @@ fn read_extensions(wrapper: &[u8]) -> Result<Vec<X509Extension<'_>>, CrlReadErro
     let mut walk = Elements::new(seq.content);
     let mut out: Vec<X509Extension<'_>> = Vec::new();
     for ext in walk.by_ref() {
+        // A real CRL carries a handful; thousands are an attack on the duplicate check below.
+        if out.len() >= MAX_CRL_EXTENSIONS {
+            return Err(CrlReadError::Malformed("crlExtensions (too many)"));
+        }
         let (_, ext) = X509Extension::from_der(ext.raw)
             .map_err(|_| CrlReadError::Malformed("crlExtensions"))?;
         let oid = ext.oid.to_id_string();
