@@ -211,6 +211,7 @@ fn judge_path(
         check_dates(judged, now, out);
     }
     judge_algorithms(path, store, out);
+    check_chain_usage(&on_path, out);
     for der in served.iter().skip(1) {
         let used = path.contains(der) || is_root_of(der, path);
         if used {
@@ -341,6 +342,31 @@ fn check_usage(leaf: &Parsed<'_>, out: &mut Assessment) {
                 leaf.usages().join(", ")
             ),
         });
+    }
+}
+
+/// The intermediates' extended key usages: Windows' chain engine intersects the usages of every
+/// CA certificate that has the extension, so an intermediate restricted to other usages makes the
+/// chain invalid for server authentication (`CERT_TRUST_IS_NOT_VALID_FOR_USAGE`), however the
+/// leaf is marked. The root (the last certificate) is left to the trust store's own properties.
+fn check_chain_usage(on_path: &[Parsed<'_>], out: &mut Assessment) {
+    let Some((_, intermediates)) = on_path.split_last() else {
+        return;
+    };
+    for (position, ca) in intermediates.iter().enumerate().skip(1) {
+        if ca.server_auth() == Some(false) {
+            out.problems.push(Problem {
+                position,
+                failure: JoinFailure::InvalidCert,
+                detail: format!(
+                    "the intermediate {} limits its extended key usage to {}, without server \
+                     authentication: Windows intersects the usages along the chain, so the \
+                     server certificate is not valid for it",
+                    ca.subject(),
+                    ca.usages().join(", ")
+                ),
+            });
+        }
     }
 }
 
@@ -644,6 +670,62 @@ mod aia_tests {
     const NAME: &str = "enterpriseregistration.legacy.test";
     /// How many CAs the ladder has above the leaf's issuer.
     const RUNGS: usize = 12;
+
+    /// An intermediate whose extended key usage is client authentication only: the path is
+    /// trusted, but Windows intersects the usages along the chain, so it is not valid for a server.
+    #[tokio::test]
+    async fn an_intermediate_without_server_auth_makes_the_chain_invalid_for_servers() {
+        let (root_params, root_key, root) = ca("Usage Root", &[], None);
+        let mut issuing = CertificateParams::new(Vec::<String>::new()).unwrap();
+        issuing
+            .distinguished_name
+            .push(DnType::CommonName, "Client-only Issuing CA");
+        issuing.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        issuing.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ClientAuth];
+        let issuing_key = KeyPair::generate().unwrap();
+        let issuing_der = issuing
+            .signed_by(&issuing_key, &Issuer::from_params(&root_params, &root_key))
+            .unwrap()
+            .der()
+            .clone();
+        let mut leaf = CertificateParams::new(vec![NAME.to_owned()]).unwrap();
+        leaf.extended_key_usages = vec![rcgen::ExtendedKeyUsagePurpose::ServerAuth];
+        let leaf = leaf
+            .signed_by(
+                &KeyPair::generate().unwrap(),
+                &Issuer::from_params(&issuing, &issuing_key),
+            )
+            .unwrap()
+            .der()
+            .clone();
+        let (net, _, _) = tests_setup();
+        let store = TrustStore::from_parts(&[], std::slice::from_ref(&root));
+        let a = assess_in(
+            &[leaf, issuing_der],
+            &net,
+            &store,
+            NAME,
+            OffsetDateTime::now_utc(),
+        )
+        .await;
+        let usage: Vec<&Problem> = a
+            .problems
+            .iter()
+            .filter(|p| p.failure == JoinFailure::InvalidCert)
+            .collect();
+        assert_eq!(usage.len(), 1, "{:?}", a.problems);
+        assert_eq!(usage[0].position, 1);
+        assert!(
+            usage[0].detail.contains("Client-only Issuing CA"),
+            "{}",
+            usage[0].detail
+        );
+        assert!(
+            usage[0].detail.contains("to clientAuth"),
+            "{}",
+            usage[0].detail
+        );
+    }
 
     fn tests_setup() -> (Net, TrustStore, TrustStore) {
         super::tests::setup()
