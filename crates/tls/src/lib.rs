@@ -44,6 +44,7 @@ mod aia;
 mod certificate;
 mod connect;
 mod crl;
+mod der;
 mod farm;
 mod handshake;
 mod host;

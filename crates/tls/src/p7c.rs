@@ -2,10 +2,12 @@
 //! (`.p7c`, what AD CS and many Windows CAs publish; RFC 5280 §4.2.2.1 allows both).
 //!
 //! A certs-only bundle is a CMS `ContentInfo` holding a `SignedData` without signers (RFC 5652
-//! §5.1): only its `certificates` field matters here. A small DER walker reads it, with no
-//! dependency beyond the standard library; anything unexpected is "not certificates".
+//! §5.1): only its `certificates` field matters here, cut out with the crate's DER steps
+//! ([`crate::der`]); anything unexpected is "not certificates".
 
 use rustls_pki_types::CertificateDer;
+
+use crate::der::{element, tlv};
 
 /// `id-signedData`, 1.2.840.113549.1.7.2, as DER content octets.
 const SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
@@ -13,32 +15,9 @@ const SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x0
 /// At most this many certificates are taken from one bundle.
 pub(crate) const MAX_BUNDLE_CERTIFICATES: usize = 8;
 
-/// One DER element: its tag and content, and what follows it.
-fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n]
-            .iter()
-            .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
-}
-
-/// The whole element (header and content) at the start of `input`.
+/// The whole element (header and content) at the start of `input`, and what follows it.
 fn whole(input: &[u8]) -> Option<(&[u8], &[u8])> {
-    let (_, _, rest) = element(input)?;
-    Some((&input[..input.len() - rest.len()], rest))
+    tlv(input).map(|t| (t.raw, t.rest))
 }
 
 /// The certificates of a PKCS#7 certs-only bundle; `None` when `body` is not one.

@@ -13,10 +13,10 @@ use x509_parser::prelude::FromDer;
 use x509_parser::revocation_list::RevokedCertificate;
 use x509_parser::time::ASN1Time;
 
-use super::der::{
+use super::urls::distribution_point_urls;
+use crate::der::{
     BIT_STRING, CONTEXT_0, Elements, GENERALIZED_TIME, INTEGER, SEQUENCE, Tlv, UTC_TIME, tlv,
 };
-use super::urls::distribution_point_urls;
 
 /// id-ce-cRLNumber.
 const CRL_NUMBER: &str = "2.5.29.20";

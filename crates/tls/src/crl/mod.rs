@@ -9,7 +9,6 @@
 //! - `check`: one CDP's download judged, and its delta fetched through the run's network layer.
 
 mod check;
-mod der;
 mod judge;
 mod list;
 mod scope;

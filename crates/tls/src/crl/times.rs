@@ -3,7 +3,7 @@
 
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
 
-use super::der::{GENERALIZED_TIME, INTEGER, SEQUENCE, UTC_TIME, element};
+use crate::der::{GENERALIZED_TIME, INTEGER, SEQUENCE, UTC_TIME, element};
 
 /// The validity window a CRL states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

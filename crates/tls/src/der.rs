@@ -1,41 +1,42 @@
-//! The few DER steps the CRL reader needs to cut a CRL into its parts (the signed bytes, the
-//! algorithm, the signature, the entries) without decoding what it does not look at; each part
-//! is then decoded with x509-parser.
+//! The few DER steps that cut a structure into its parts without decoding what is not looked at:
+//! a CRL (the signed bytes, the algorithm, the signature, the entries — each part then decoded
+//! with x509-parser, the entries only on lookup) and a PKCS#7 certs-only bundle (its
+//! certificates, each then parsed as a certificate).
 
 /// `SEQUENCE`.
-pub(super) const SEQUENCE: u8 = 0x30;
+pub(crate) const SEQUENCE: u8 = 0x30;
 /// `INTEGER`.
-pub(super) const INTEGER: u8 = 0x02;
+pub(crate) const INTEGER: u8 = 0x02;
 /// `BIT STRING`.
-pub(super) const BIT_STRING: u8 = 0x03;
+pub(crate) const BIT_STRING: u8 = 0x03;
 /// `UTCTime`.
-pub(super) const UTC_TIME: u8 = 0x17;
+pub(crate) const UTC_TIME: u8 = 0x17;
 /// `GeneralizedTime`.
-pub(super) const GENERALIZED_TIME: u8 = 0x18;
+pub(crate) const GENERALIZED_TIME: u8 = 0x18;
 /// `[0]` constructed, context-specific (the CRL's extensions).
-pub(super) const CONTEXT_0: u8 = 0xA0;
+pub(crate) const CONTEXT_0: u8 = 0xA0;
 
 /// One DER element: (tag, content, rest). `None` when `input` does not start with a whole element
 /// (definite lengths of at most four length bytes).
-pub(super) fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+pub(crate) fn element(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
     tlv(input).map(|t| (t.tag, t.content, t.rest))
 }
 
 /// One DER element with its encoding.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Tlv<'a> {
+pub(crate) struct Tlv<'a> {
     /// The tag byte.
-    pub(super) tag: u8,
+    pub(crate) tag: u8,
     /// The content octets.
-    pub(super) content: &'a [u8],
+    pub(crate) content: &'a [u8],
     /// The whole element, tag and length included.
-    pub(super) raw: &'a [u8],
+    pub(crate) raw: &'a [u8],
     /// What follows it.
-    pub(super) rest: &'a [u8],
+    pub(crate) rest: &'a [u8],
 }
 
 /// The element at the start of `input`.
-pub(super) fn tlv(input: &[u8]) -> Option<Tlv<'_>> {
+pub(crate) fn tlv(input: &[u8]) -> Option<Tlv<'_>> {
     let (&tag, after_tag) = input.split_first()?;
     let (&first, after_len) = after_tag.split_first()?;
     let (len, body) = if first < 0x80 {
@@ -65,14 +66,14 @@ pub(super) fn tlv(input: &[u8]) -> Option<Tlv<'_>> {
 /// The elements of a constructed content, one after the other; stops at the first malformed one
 /// (which [`Elements::malformed`] then reports).
 #[derive(Debug, Clone)]
-pub(super) struct Elements<'a> {
+pub(crate) struct Elements<'a> {
     rest: &'a [u8],
     malformed: bool,
 }
 
 impl<'a> Elements<'a> {
     /// The elements of `content`.
-    pub(super) fn new(content: &'a [u8]) -> Self {
+    pub(crate) fn new(content: &'a [u8]) -> Self {
         Self {
             rest: content,
             malformed: false,
@@ -80,7 +81,7 @@ impl<'a> Elements<'a> {
     }
 
     /// Whether the walk stopped at bytes that are not an element.
-    pub(super) fn malformed(&self) -> bool {
+    pub(crate) fn malformed(&self) -> bool {
         self.malformed
     }
 }
