@@ -51,6 +51,10 @@ impl Timing {
     /// When Windows' TCP abandons an unanswered connect: three SYNs, 3 + 6 + 12 s. It comes before
     /// WinHTTP's own 60 s, so it is how long a device waits for a port that answers nothing.
     pub const WINDOWS_CONNECT: Duration = Duration::from_secs(21);
+    /// How long `CryptoAPI` waits for one CRL or OCSP URL: the default URL retrieval time-out of
+    /// the certificate path validation settings (Group Policy, Network Retrieval); 15 s is the
+    /// commonly documented default, unconfirmed from a Microsoft source.
+    pub const CRYPTOAPI_URL_RETRIEVAL: Duration = Duration::from_secs(15);
     /// WinHTTP sets no time-out on name resolution; the DNS client's own retries end a lookup. Under
     /// [`Timing::Windows`] one DNS server's answer is awaited this long (our bound, not a
     /// documented Windows figure).
@@ -85,6 +89,9 @@ pub enum DeviceWait {
     Connect,
     /// A TLS handshake message or an HTTP response on an open connection.
     Receive,
+    /// A CRL or OCSP download by `CryptoAPI` (not WinHTTP's time-outs: its own URL retrieval
+    /// time-out).
+    Revocation,
 }
 
 impl DeviceWait {
@@ -94,6 +101,7 @@ impl DeviceWait {
         match self {
             Self::Connect => Timing::WINDOWS_CONNECT,
             Self::Receive => Timing::WINHTTP_RECEIVE,
+            Self::Revocation => Timing::CRYPTOAPI_URL_RETRIEVAL,
         }
     }
 
@@ -111,6 +119,11 @@ impl DeviceWait {
                  gives up before WinHTTP's 60 s connect time-out, and WinHTTP reports a time-out"
             }
             Self::Receive => "a Windows device waits 30 s, WinHTTP's default receive time-out",
+            Self::Revocation => {
+                "a Windows device waits up to 15 s for one CRL or OCSP URL, the default URL \
+                 retrieval time-out of its certificate path validation settings (the figure is \
+                 unconfirmed)"
+            }
         }
     }
 }

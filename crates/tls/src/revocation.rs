@@ -11,8 +11,9 @@ use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use wpj_core::{
-    AttemptOutcome, Check, CheckId, Context, CrlFetch, CrlOutcome, Evidence, Finding, JoinFailure,
-    OcspOutcome, RevocationAttempt, RevocationInfo, RevocationSource, RevocationStatus,
+    AttemptOutcome, Check, CheckId, Context, CrlFetch, CrlOutcome, DeviceWait, Evidence, Finding,
+    JoinFailure, OcspOutcome, RevocationAttempt, RevocationInfo, RevocationSource,
+    RevocationStatus,
 };
 use wpj_net::Net;
 
@@ -319,7 +320,7 @@ async fn ocsp_attempt(
     let started = Instant::now();
     let (outcome, bytes) = match net.fetch(&query.get_url(url), net.limits().ocsp).await {
         Err(e) if e.is_own_limit() => (OcspOutcome::NotRead(e.to_string()), None),
-        Err(e) => (OcspOutcome::Unreachable(e.to_string()), None),
+        Err(e) => (OcspOutcome::Unreachable(unreachable(&e, net)), None),
         Ok(body) => (query.judge(&body, now), Some(body.len())),
     };
     attempt(
@@ -342,7 +343,7 @@ async fn crl_attempt(
 ) -> (RevocationAttempt, Vec<CrlFetch>) {
     let started = Instant::now();
     let body = net.fetch(url, net.limits().crl).await;
-    let mut fetch = crate::crl::record(url, &body, started.elapsed(), false);
+    let mut fetch = crate::crl::record(url, &body, started.elapsed(), false, net);
     let mut status = None;
     let mut deltas = Vec::new();
     if let Ok(body) = body {
@@ -368,6 +369,17 @@ async fn crl_attempt(
         decided: false,
     };
     (attempt, std::iter::once(fetch).chain(deltas).collect())
+}
+
+/// Why a CRL or OCSP download failed, in words: when this tool gave up before a device would (its
+/// network time-out is shorter than `CryptoAPI`'s URL retrieval time-out), how long a device
+/// waits.
+pub(crate) fn unreachable(e: &wpj_net::FetchError, net: &Net) -> String {
+    if e.is_timeout() && net.timeout() < DeviceWait::Revocation.windows() {
+        format!("{e} ({})", DeviceWait::Revocation.explain())
+    } else {
+        e.to_string()
+    }
 }
 
 /// Why no source gave a definitive answer, in words: each source tried, and each delta CRL that

@@ -23,6 +23,7 @@ pub(crate) fn record(
     body: &Result<Arc<Vec<u8>>, FetchError>,
     elapsed: Duration,
     delta: bool,
+    net: &Net,
 ) -> CrlFetch {
     let mut fetch = CrlFetch {
         url: url.to_owned(),
@@ -35,7 +36,7 @@ pub(crate) fn record(
     };
     match body {
         Err(e) if e.is_own_limit() => fetch.outcome = CrlOutcome::NotRead(e.to_string()),
-        Err(e) => fetch.outcome = CrlOutcome::Unreachable(e.to_string()),
+        Err(e) => fetch.outcome = CrlOutcome::Unreachable(crate::revocation::unreachable(e, net)),
         Ok(body) => {
             fetch.bytes = Some(body.len());
             if let Some(times) = crl_times(body) {
@@ -107,7 +108,7 @@ pub(crate) async fn judge_download(
     for url in &complete.freshest {
         let started = Instant::now();
         let body = net.fetch(url, net.limits().crl).await;
-        let mut fetch = record(url, &body, started.elapsed(), true);
+        let mut fetch = record(url, &body, started.elapsed(), true, net);
         if let Ok(body) = body {
             let base: Arc<Complete> = Arc::clone(&complete);
             match off_workers(path, position, move |asked| {
