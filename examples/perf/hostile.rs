@@ -3,15 +3,14 @@
 //! against its targets (deadline + 100 ms, 100 MiB).
 
 use std::fmt::Write as _;
-use std::io::{BufRead as _, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use wpj::Report;
 use wpj_testkit::{Expected, Scenario};
 
-use crate::process::{ms, sibling};
+use crate::process::{LabProcess, ms, sibling};
 use crate::{Outcome, progress};
 
 /// A run may end this long after its deadline.
@@ -22,82 +21,25 @@ const MEMORY_TARGET_MIB: u64 = 100;
 const TIME_MARK: &str = "perf-hostile ";
 const TIME_FORMAT: &str = "perf-hostile %e %M";
 
-/// `lab serve SCENARIO --format json` in its own process; stopped when dropped.
-struct Served {
-    child: Child,
-    endpoints: serde_json::Value,
-}
-
-impl Served {
-    fn start(scenario: &str) -> Result<Self, String> {
-        let mut child = Command::new(sibling("lab")?)
-            .args(["serve", scenario, "--format", "json"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .map_err(|e| format!("lab serve: {e}"))?;
-        let stdout = child.stdout.take().ok_or("lab serve: no stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| format!("lab serve: {e}"))?;
-        let endpoints =
-            serde_json::from_str(&line).map_err(|e| format!("lab serve said {line:?}: {e}"))?;
-        Ok(Self { child, endpoints })
+/// `diagnose` (complete plan, JSON) pointed at `served`, under `deadline`, wrapped in GNU time
+/// when there.
+fn diagnose(served: &LabProcess, deadline: Duration, gnu_time: bool) -> Result<Command, String> {
+    let binary = sibling("diagnose")?;
+    let mut command = if gnu_time {
+        let mut c = Command::new("/usr/bin/time");
+        c.args(["-f", TIME_FORMAT]).arg(binary);
+        c
+    } else {
+        Command::new(binary)
+    };
+    let deadline = format!("{}ms", deadline.as_millis());
+    let probe = served.probe_port().map(|p| p.to_string());
+    let mut extra = vec!["--timeout", &deadline, "--deadline", &deadline];
+    if let Some(port) = &probe {
+        extra.extend(["--adfs-probe-port", port]);
     }
-
-    fn field(&self, name: &str) -> String {
-        match &self.endpoints[name] {
-            serde_json::Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }
-    }
-
-    /// `diagnose` (complete plan, JSON) pointed at this lab, under `deadline`, wrapped in GNU time
-    /// when there.
-    fn diagnose(&self, deadline: Duration, gnu_time: bool) -> Result<Command, String> {
-        let diagnose = sibling("diagnose")?;
-        let mut command = if gnu_time {
-            let mut c = Command::new("/usr/bin/time");
-            c.args(["-f", TIME_FORMAT]).arg(diagnose);
-            c
-        } else {
-            Command::new(diagnose)
-        };
-        command.arg(self.field("domain"));
-        if let Some(views) = self.endpoints["dns"].as_array() {
-            for view in views {
-                let (name, addr) = (&view[0], &view[1]);
-                let (Some(name), Some(addr)) = (name.as_str(), addr.as_str()) else {
-                    continue;
-                };
-                command.args(["--dns-server", &format!("{name}={addr}")]);
-            }
-        }
-        let deadline = format!("{}ms", deadline.as_millis());
-        command
-            .arg("--ca-file")
-            .arg(self.field("trust_root_file"))
-            .args(["--no-system-roots", "--port", &self.field("https_port")])
-            .args(["--timeout", &deadline, "--deadline", &deadline])
-            .args(["--plan", "complete", "--format", "json"]);
-        if self.endpoints["probe_port"].is_u64() {
-            command.args(["--adfs-probe-port", &self.field("probe_port")]);
-        }
-        Ok(command)
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        std::thread::sleep(Duration::from_millis(100));
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    command.args(served.diagnose_args("complete", &extra));
+    Ok(command)
 }
 
 /// One run: wall time (measured here), peak RSS (GNU time), the report.
@@ -152,12 +94,12 @@ pub(crate) fn hostile(runs: usize, deadline: Duration) -> Outcome {
     let (mut time_met, mut memory_met) = (0, 0);
     for scenario in &scenarios {
         progress(&format!("hostile: {}", scenario.name));
-        let served = Served::start(scenario.name)?;
+        let served = LabProcess::start(scenario.name, Duration::ZERO)?;
         let mut wall = Duration::ZERO;
         let mut peak: Option<u64> = None;
         let mut outcome = String::new();
         for _ in 0..runs.max(1) {
-            let r = run(&mut served.diagnose(deadline, gnu_time)?)?;
+            let r = run(&mut diagnose(&served, deadline, gnu_time)?)?;
             wall = wall.max(r.wall);
             peak = match (peak, r.maxrss_kib) {
                 (Some(a), Some(b)) => Some(a.max(b)),

@@ -1,6 +1,7 @@
 //! What the measurements share: statistics, the binaries built next to this one, and `lab serve`
 //! in its own process. Programs are asked for JSON, and their JSON is what is read.
 
+use std::ffi::OsString;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -124,6 +125,8 @@ struct Endpoints {
     root_crl_url: String,
     pki_addr: String,
     trust_root_file: PathBuf,
+    /// `/adfs/probe`'s port (on-premises labs).
+    probe_port: Option<u16>,
 }
 
 impl LabProcess {
@@ -135,6 +138,7 @@ impl LabProcess {
             command.args(["--latency-ms", &one_way.as_millis().to_string()]);
         }
         let mut child = command
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -159,19 +163,36 @@ impl LabProcess {
 
     /// `diagnose` pointed at this lab.
     pub(crate) fn diagnose(&self, plan: &str, extra: &[&str]) -> Result<Command, String> {
-        let e = &self.endpoints;
         let mut command = Command::new(sibling("diagnose")?);
-        command.arg(&e.domain);
-        for (view, addr) in &e.dns {
-            command.args(["--dns-server", &format!("{view}={addr}")]);
-        }
-        command
-            .arg("--ca-file")
-            .arg(&e.trust_root_file)
-            .args(["--no-system-roots", "--port", &e.https_port.to_string()])
-            .args(["--plan", plan, "--format", "json"])
-            .args(extra);
+        command.args(self.diagnose_args(plan, extra));
         Ok(command)
+    }
+
+    /// The arguments of [`LabProcess::diagnose`] (for a command that wraps `diagnose`).
+    pub(crate) fn diagnose_args(&self, plan: &str, extra: &[&str]) -> Vec<OsString> {
+        let e = &self.endpoints;
+        let mut args: Vec<OsString> = vec![e.domain.clone().into()];
+        for (view, addr) in &e.dns {
+            args.extend(["--dns-server".into(), format!("{view}={addr}").into()]);
+        }
+        args.extend([
+            "--ca-file".into(),
+            e.trust_root_file.clone().into_os_string(),
+            "--no-system-roots".into(),
+            "--port".into(),
+            e.https_port.to_string().into(),
+            "--plan".into(),
+            plan.into(),
+            "--format".into(),
+            "json".into(),
+        ]);
+        args.extend(extra.iter().map(OsString::from));
+        args
+    }
+
+    /// `/adfs/probe`'s port, for on-premises labs.
+    pub(crate) fn probe_port(&self) -> Option<u16> {
+        self.endpoints.probe_port
     }
 
     /// What an admin types: `dig`, `openssl s_client`, `curl` + `openssl crl` per CRL, `curl`.
