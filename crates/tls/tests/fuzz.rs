@@ -18,7 +18,7 @@ use wpj_core::{Context, JoinFailure, ResolverView, Resolvers, Settings, Status, 
 use wpj_testkit::fuzz::{Mutation, config, mutate, mutation, runtime};
 use wpj_testkit::http::{Response, read_request};
 use wpj_testkit::pki::{
-    CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, crl_with_entries,
+    CrlSpec, ISSUING_CRL_PATH, LEAF_SERIAL, LeafSpec, Pki, PkiSpec, crl_with_entries, der_tlv,
 };
 use wpj_testkit::server::{TaskGuard, serve};
 use wpj_tls::{CrlList, check_path, crl_times};
@@ -197,20 +197,7 @@ fn encode_der(elements: &[Der]) -> Vec<u8> {
             Der::Primitive(tag, content) => (*tag, content.clone()),
             Der::Constructed(tag, children) => (*tag, encode_der(children)),
         };
-        out.push(tag);
-        let len = content.len();
-        if len < 0x80 {
-            out.push(u8::try_from(len).unwrap_or_default());
-        } else {
-            let bytes: Vec<u8> = len
-                .to_be_bytes()
-                .into_iter()
-                .skip_while(|b| *b == 0)
-                .collect();
-            out.push(0x80 | u8::try_from(bytes.len()).unwrap_or_default());
-            out.extend(bytes);
-        }
-        out.extend(content);
+        out.extend(der_tlv(tag, &content));
     }
     out
 }

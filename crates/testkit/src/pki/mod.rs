@@ -718,7 +718,9 @@ fn aia_with_ocsp(ca_issuers: &[&str], ocsp: Option<&str>) -> CustomExtension {
     CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], syntax)
 }
 
-fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+/// One DER element, `tag` then `content` with a minimal definite length.
+#[must_use]
+pub fn der_tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let len = content.len();
     let mut out = vec![tag];
     if len < 0x80 {
