@@ -105,14 +105,7 @@ async fn entra_is_microsofts_endpoint_with_microsofts_certificate() {
     );
 
     let discover = format!("{microsoft}/fabrikam.test/discover?api-version=1.7");
-    let resp = client
-        .get(&discover)
-        .header("Accept", "application/json")
-        .header("ocp-adrs-client-name", "dsreg")
-        .header("ocp-adrs-client-version", "10")
-        .send()
-        .await
-        .expect("discover");
+    let resp = discover_as_dsreg(&client, &discover).await;
     assert_eq!(resp.status(), 200);
     let doc: serde_json::Value = serde_json::from_slice(&resp.bytes().await.unwrap()).unwrap();
     assert_eq!(doc["IdentityProviderService"]["Federated"], false);
@@ -408,14 +401,7 @@ async fn throttled_tenant_discovery_says_when_to_ask_again() {
             wpj_testkit::lab::ENTRA_REGISTRATION_HOST,
             lab.https_port()
         );
-        let resp = http_client(&lab, LOCALHOST)
-            .get(&url)
-            .header("Accept", "application/json")
-            .header("ocp-adrs-client-name", "dsreg")
-            .header("ocp-adrs-client-version", "10")
-            .send()
-            .await
-            .expect("discover");
+        let resp = discover_as_dsreg(&http_client(&lab, LOCALHOST), &url).await;
         assert_eq!(resp.status(), status, "{name}");
         assert_eq!(
             resp.headers()
@@ -452,4 +438,16 @@ async fn throttled_tenant_discovery_says_when_to_ask_again() {
         .expect("contract");
     assert_eq!(resp.status(), 429, "the contract throttles too");
     assert!(resp.headers().get("retry-after").is_none());
+}
+
+/// Tenant discovery at `url`, asked with the headers the Windows 10 dsreg client sends.
+async fn discover_as_dsreg(client: &reqwest::Client, url: &str) -> reqwest::Response {
+    client
+        .get(url)
+        .header("Accept", "application/json")
+        .header("ocp-adrs-client-name", "dsreg")
+        .header("ocp-adrs-client-version", "10")
+        .send()
+        .await
+        .expect("discover")
 }
