@@ -279,3 +279,30 @@ async fn a_stalled_responder_times_out_and_the_crl_that_follows_decides() {
     ));
     assert_eq!(lab.ocsp_requests(), 1);
 }
+
+#[tokio::test]
+async fn sources_the_checks_time_cannot_cover_are_the_tools_limit_not_a_verdict() {
+    // The stalled responder uses the whole network time-out; with a check time-out that leaves no
+    // room for another download, the CRL after it is not asked. A device would go on to it, so
+    // the step is this tool's Error — neither 0x80072F19 nor the runner's time-out.
+    let lab = wpj_testkit::Lab::start(wpj_testkit::LabSpec {
+        ocsp: Some(wpj_testkit::ocsp::OcspFault::Stall),
+        ..wpj_testkit::LabSpec::default()
+    })
+    .await
+    .unwrap();
+    let mut settings = quick(&lab);
+    settings.check_timeout = std::time::Duration::from_secs(5);
+    let report = diagnose(settings).await;
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.status, Status::Error, "{rev:?}");
+    assert_eq!(rev.failure, None, "{rev:?}");
+    let leaf = leaf(&revocations(rev));
+    assert!(
+        leaf.sources.iter().any(|a| matches!(
+            &a.outcome,
+            wpj::AttemptOutcome::Crl(wpj::CrlOutcome::NotRead(why)) if why.contains("not asked")
+        )),
+        "{leaf:?}"
+    );
+}

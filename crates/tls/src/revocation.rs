@@ -118,10 +118,28 @@ pub async fn check_path_stapled(
     let subjects: Vec<Subject<'_>> = (0..path.len().saturating_sub(1))
         .map(|position| Subject { position, path })
         .collect();
-    let infos = join_all(subjects.iter().map(|s| check_one(s, stapled, &net, now))).await;
+    let until = time_left(cx, &net);
+    let infos = join_all(
+        subjects
+            .iter()
+            .map(|s| check_one(s, stapled, &net, now, until)),
+    )
+    .await;
     let unanswered =
         crate::revocation_views::unanswered_in_other_views(path, &infos, cx, &net).await;
     crate::revocation_views::with_other_views(judge(infos, now, trusted), &unanswered)
+}
+
+/// When the last download may start: a download takes up to the run's network time-out, and the
+/// check must still end (with the lookups in the other DNS views) before the check time-out, or
+/// the runner would report a time-out no device has.
+fn time_left(cx: &Context, net: &Net) -> Instant {
+    let settings = cx.settings();
+    let room = settings
+        .check_timeout
+        .saturating_sub(settings.dns_timeout)
+        .saturating_sub(net.timeout());
+    Instant::now() + room
 }
 
 async fn check_one(
@@ -129,6 +147,7 @@ async fn check_one(
     stapled: Option<&[u8]>,
     net: &Net,
     now: OffsetDateTime,
+    last_start: Instant,
 ) -> RevocationInfo {
     let cert = &s.path[s.position];
     let parsed = Parsed::new(cert);
@@ -148,8 +167,13 @@ async fn check_one(
     let mut sources: Vec<RevocationAttempt> = Vec::new();
     let mut crls = Vec::new();
     for step in plan {
+        let late = Instant::now() > last_start;
         let attempt = match step {
             Step::Skip(source, why) => skipped(source, why),
+            // Sources tried one after another can outlast the check (stalled servers): the rest
+            // is this tool's limit, not a device's — a device may still get an answer from them.
+            Step::Ocsp(url) if late => out_of_time(RevocationSource::Ocsp { url: url.clone() }),
+            Step::Crl(url) if late => out_of_time(RevocationSource::Crl { url: url.clone() }),
             Step::Stapled => match (&query, stapled) {
                 (Ok(query), Some(body)) => {
                     let started = Instant::now();
@@ -292,6 +316,25 @@ fn not_read(source: RevocationSource, why: &impl std::fmt::Display) -> Revocatio
         outcome: AttemptOutcome::Ocsp(OcspOutcome::NotRead(format!(
             "this tool cannot build the OCSP request: {why}"
         ))),
+        status: None,
+        bytes: None,
+        elapsed: Duration::ZERO,
+        decided: false,
+    }
+}
+
+/// A source not asked because this check's time would run out first (see [`time_left`]).
+fn out_of_time(source: RevocationSource) -> RevocationAttempt {
+    let why = "not asked: the sources before it used this check's time (a device keeps trying, \
+               within CryptoAPI's own retrieval time-outs)"
+        .to_owned();
+    let outcome = match source {
+        RevocationSource::Crl { .. } => AttemptOutcome::Crl(CrlOutcome::NotRead(why)),
+        _ => AttemptOutcome::Ocsp(OcspOutcome::NotRead(why)),
+    };
+    RevocationAttempt {
+        source,
+        outcome,
         status: None,
         bytes: None,
         elapsed: Duration::ZERO,

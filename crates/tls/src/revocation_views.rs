@@ -10,6 +10,8 @@
 
 use std::collections::HashMap;
 
+use futures_util::future::join_all;
+
 use wpj_core::{
     Context, Evidence, Finding, JoinFailure, ResolverView, Resolvers, RevocationInfo,
     RevocationSource, Status,
@@ -49,64 +51,75 @@ pub(crate) async fn unanswered_in_other_views(
     unanswered
 }
 
+/// The most revocation hosts looked up per view: a chain names a handful; a hostile certificate
+/// listing thousands is judged on its first ones.
+const MAX_HOSTS: usize = 16;
+
 async fn unanswered_in(
     view: &ResolverView,
     path: &[rustls_pki_types::CertificateDer<'static>],
     infos: &[RevocationInfo],
     net: &Net,
 ) -> Vec<Unanswered> {
-    let resolver = net.resolver_in(view);
-    let mut seen: HashMap<String, Option<String>> = HashMap::new();
-    let mut unanswered = Vec::new();
-    for info in infos {
-        if info.decided_by == Some(RevocationSource::Stapled) {
-            continue;
-        }
-        let Some(parsed) = path.get(info.position).and_then(Parsed::new) else {
-            continue;
-        };
-        let urls = parsed.ocsp_urls().into_iter().chain(parsed.crl_urls());
-        let hosts: Vec<String> = urls
-            .filter(|url| !net.proxy().is_some_and(|p| p.applies_to(url)))
-            .filter(|url| {
-                url.get(..7)
-                    .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
-            })
-            .filter_map(|url| host_of(&url))
-            .fold(Vec::new(), |mut hosts, host| {
-                if !hosts.contains(&host) {
+    // Each certificate's http revocation hosts (not for a leaf its staple decided).
+    let asked: Vec<(&RevocationInfo, Vec<String>)> = infos
+        .iter()
+        .filter(|info| info.decided_by != Some(RevocationSource::Stapled))
+        .filter_map(|info| {
+            let parsed = path.get(info.position).and_then(Parsed::new)?;
+            let mut hosts: Vec<String> = Vec::new();
+            for url in parsed.ocsp_urls().into_iter().chain(parsed.crl_urls()) {
+                let direct = !net.proxy().is_some_and(|p| p.applies_to(&url));
+                let http = url
+                    .get(..7)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+                if let Some(host) = host_of(&url).filter(|_| direct && http)
+                    && !hosts.contains(&host)
+                {
                     hosts.push(host);
                 }
-                hosts
-            });
-        if hosts.is_empty() {
-            continue;
-        }
-        let mut failed = Vec::new();
-        for host in &hosts {
-            if !seen.contains_key(host) {
-                let why = resolver
-                    .lookup(host)
-                    .await
-                    .err()
-                    .map(|lookup| lookup.outcome.to_string());
-                seen.insert(host.clone(), why);
             }
-            match seen.get(host) {
-                Some(Some(why)) => failed.push((host.clone(), why.clone())),
-                _ => break,
-            }
+            (!hosts.is_empty()).then_some((info, hosts))
+        })
+        .collect();
+    // Every distinct host once, all at the same time (each lookup bounded by the DNS time-out).
+    let mut distinct: Vec<&String> = asked.iter().flat_map(|(_, hosts)| hosts).collect();
+    distinct.sort();
+    distinct.dedup();
+    distinct.truncate(MAX_HOSTS);
+    let resolver = net.resolver_in(view);
+    let answers = join_all(distinct.iter().map(|host| {
+        let resolver = &resolver;
+        async move {
+            let why = resolver
+                .lookup(host)
+                .await
+                .err()
+                .map(|lookup| lookup.outcome.to_string());
+            ((*host).clone(), why)
         }
-        if failed.len() == hosts.len() {
-            unanswered.push(Unanswered {
+    }))
+    .await;
+    let failed: HashMap<String, String> = answers
+        .into_iter()
+        .filter_map(|(host, why)| Some((host, why?)))
+        .collect();
+    asked
+        .into_iter()
+        .filter_map(|(info, hosts)| {
+            // Unanswered only when every host was looked up and none resolves.
+            let reasons: Option<Vec<(String, String)>> = hosts
+                .iter()
+                .map(|h| failed.get(h).map(|why| (h.clone(), why.clone())))
+                .collect();
+            reasons.map(|hosts| Unanswered {
                 view: view.name.clone(),
                 position: info.position,
                 subject: info.subject.clone(),
-                hosts: failed,
-            });
-        }
-    }
-    unanswered
+                hosts,
+            })
+        })
+        .collect()
 }
 
 /// `finding` (the revocation step's, from the run's first view) with what devices in the other
