@@ -473,6 +473,10 @@ catalogue! {
                 "the certificate lacks the serverAuth extended key usage or digitalSignature key \
                     usage",
                 "the certificate is malformed",
+                "an intermediate CA certificate restricts its extended key usage to other \
+                    purposes (no serverAuth): CryptoAPI intersects the usages along the chain \
+                    (CERT_TRUST_IS_NOT_VALID_FOR_USAGE); that WinHTTP logs this code for it is \
+                    inferred, as for the leaf",
             ],
             remediation: "Issue a certificate from a template for SSL server authentication (EKU \
                 serverAuth).",

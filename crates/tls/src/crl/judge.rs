@@ -109,9 +109,9 @@ pub(crate) fn read_complete(
             "a delta CRL is published where the complete CRL should be".to_owned(),
         ));
     }
-    // A CRL past its `nextUpdate` is not used at all, revoked entries included: CryptoAPI, as
-    // RFC 5280 §6.3.3, asks for a fresh one, and without it the status is unknown (0x80072F19) —
-    // as a stale OCSP response is.
+    // A CRL past its `nextUpdate` is not used at all, revoked entries included: RFC 5280 §6.3.3
+    // asks for a fresh one, and without it the status is unknown (0x80072F19) — as for a stale
+    // OCSP response. That CryptoAPI ignores the revoked entries of such a CRL too is unconfirmed.
     if let Some(next) = crl.next_update.filter(|next| *next < now) {
         return Err(CrlOutcome::Expired { next_update: next });
     }
@@ -182,7 +182,8 @@ pub(crate) fn read_delta(
 const CLOCK_SKEW: time::Duration = time::Duration::minutes(5);
 
 /// A CRL issued in the future (beyond the clock skew allowed) is not time-valid yet: it says
-/// nothing, as an OCSP response with such a `thisUpdate` says nothing.
+/// nothing, as an OCSP response with such a `thisUpdate` says nothing (RFC 5280 validity; how
+/// CryptoAPI treats it is unconfirmed).
 fn not_yet_valid(crl: &CrlList<'_>, now: OffsetDateTime) -> Result<(), CrlOutcome> {
     if crl.this_update > now + CLOCK_SKEW {
         return Err(CrlOutcome::Unverifiable(format!(
