@@ -93,6 +93,7 @@ impl Runner {
         let start = Instant::now();
         let deadline = start + settings.deadline;
         let base = Context::new(Arc::clone(&settings));
+        base.set_plan(plan.ids());
 
         let mut state = Schedule::new(plan);
         let mut running = JoinSet::new();

@@ -431,6 +431,10 @@ pub struct Context {
     shared: RunShared,
 }
 
+/// The checks of the run ([`Context::set_plan`]).
+#[derive(Default)]
+struct PlannedChecks(std::sync::OnceLock<Vec<CheckId>>);
+
 /// Values every check of one run shares (see [`Context::run_shared`]).
 #[derive(Clone, Default)]
 struct RunShared(Arc<std::sync::Mutex<Outputs>>);
@@ -490,6 +494,30 @@ impl Context {
         let value = Arc::new(T::default());
         shared.insert(Arc::clone(&value));
         value
+    }
+
+    /// Records the ids of the checks the run will run (the runner does, before the first check
+    /// starts), so that a check can prepare what a later one needs ([`Context::planned`]).
+    pub fn set_plan(&self, ids: Vec<CheckId>) {
+        let _ = self.run_shared::<PlannedChecks>().0.set(ids);
+    }
+
+    /// Whether the run will run check `id`: `false` when it will not, or when the context was not
+    /// made by a runner that said ([`Context::set_plan`]).
+    ///
+    /// ```
+    /// # let target = wpj_core::Target::parse("contoso.com").unwrap();
+    /// let cx = wpj_core::Context::new(wpj_core::Settings::new(target));
+    /// assert!(!cx.planned("adfs-sign-in"));
+    /// cx.set_plan(vec![wpj_core::CheckId::new_static("adfs-sign-in")]);
+    /// assert!(cx.planned("adfs-sign-in"));
+    /// ```
+    #[must_use]
+    pub fn planned(&self, id: &str) -> bool {
+        self.run_shared::<PlannedChecks>()
+            .0
+            .get()
+            .is_some_and(|ids| ids.iter().any(|i| i.as_str() == id))
     }
 
     /// The run's settings.

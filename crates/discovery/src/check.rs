@@ -163,7 +163,7 @@ impl Check for ContractCheck {
                     .inspection(!tls_ok)
                     .headers(DSREG_HEADERS)
                     .build()?;
-                return Ok(Clients::Entra(cloud));
+                return Ok(Clients::Entra(Box::new(cloud)));
             }
             // One client per node: a device may land on any of them.
             addresses
@@ -212,7 +212,7 @@ enum Clients {
     /// One per node behind `enterpriseregistration.<suffix>` (AD FS).
     Nodes(Vec<HttpsClient>),
     /// Microsoft's endpoint (Entra ID).
-    Entra(HttpsClient),
+    Entra(Box<HttpsClient>),
 }
 
 /// The headers Windows 10 and later send to Microsoft Entra ID's tenant discovery.

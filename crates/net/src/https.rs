@@ -1,21 +1,40 @@
 //! HTTPS requests as a device sends them, every detail kept for evidence.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::body::read_body;
+use bytes::Bytes;
+use http_body_util::Empty;
+use rustls_pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use wpj_dns::HostResolver;
+
+use crate::body::{Body, read_body};
+use crate::connections::{ConnectionTrust, Connections, Kept, http1};
 use crate::error::FetchError;
 use crate::limits::Budget;
 use crate::net::Net;
 use crate::proxy::ProxyConfig;
-use crate::resolve::classify;
+use crate::resolve::{classify, root_cause};
 
 /// An HTTPS client of the run ([`Net::https`]): the run's resolver (or one view's), proxy, timeout
 /// and budget; no redirects followed, no cookies.
+///
+/// Direct requests go over the run's connection to the node and name when there is one (the one
+/// the TLS step made, say: see [`Net::keep`]), else over a new one that is kept for the next
+/// request; requests to one node and name go one after the other. Requests through the proxy (and
+/// `http://` ones) go through reqwest.
 #[derive(Debug, Clone)]
 pub struct HttpsClient {
-    pub(crate) http: reqwest::Client,
+    pub(crate) tls: Arc<rustls::ClientConfig>,
+    pub(crate) resolver: HostResolver,
+    /// The node `host` is sent to, whatever DNS says (only when the request goes direct).
+    pub(crate) pin: Option<(String, Vec<SocketAddr>)>,
+    pub(crate) connections: Arc<Connections>,
+    /// reqwest, for requests through the proxy and `http://` ones: built on first use.
+    pub(crate) reqwest: Arc<OnceLock<Result<reqwest::Client, FetchError>>>,
     pub(crate) proxy: Option<ProxyConfig>,
     pub(crate) inspection: bool,
     pub(crate) timeout: Duration,
@@ -65,6 +84,37 @@ impl Reply {
     pub fn complete(&self) -> Result<&Self, &FetchError> {
         self.error.as_ref().map_or(Ok(self), Err)
     }
+
+    /// Records a response head.
+    fn head(&mut self, status: u16, headers: &http::HeaderMap) {
+        self.status = Some(status);
+        self.headers = headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+    }
+}
+
+/// Why no connection to one address was made.
+enum Unopened {
+    /// No TCP connection: the next address may do.
+    Connect(String),
+    /// Connected, but no TLS session (or no HTTP over it): the request fails.
+    Failed(FetchError),
+}
+
+impl From<Unopened> for FetchError {
+    fn from(u: Unopened) -> Self {
+        match u {
+            Unopened::Connect(e) => Self::Connect(e),
+            Unopened::Failed(e) => e,
+        }
+    }
 }
 
 impl HttpsClient {
@@ -82,17 +132,23 @@ impl HttpsClient {
 
     /// As [`HttpsClient::get`], with the body capped at `cap` bytes.
     pub async fn get_capped(&self, url: &str, accept: Option<&str>, cap: usize) -> Reply {
-        self.request(url, accept, Some(cap)).await
+        self.request(url, accept, cap).await
     }
 
-    /// One GET of `url` for its status and headers only: the body is not read (nothing waits for
-    /// it, nothing of it is spent from the budget).
+    /// One GET of `url` for its status and headers: the body is read as for
+    /// [`HttpsClient::get`] (so that the connection can carry the next request) and not kept.
     pub async fn get_status(&self, url: &str) -> Reply {
-        self.request(url, None, None).await
+        let mut reply = self.request(url, None, self.document_cap).await;
+        reply.body = Vec::new();
+        if matches!(reply.error, Some(FetchError::TooLarge(_))) {
+            // Only the status was asked for.
+            reply.error = None;
+        }
+        reply
     }
 
-    /// One GET; the body read into `cap` bytes, or not at all.
-    async fn request(&self, url: &str, accept: Option<&str>, cap: Option<usize>) -> Reply {
+    /// One GET; the body read into `cap` bytes.
+    async fn request(&self, url: &str, accept: Option<&str>, cap: usize) -> Reply {
         let path = self
             .proxy
             .as_ref()
@@ -110,10 +166,26 @@ impl HttpsClient {
         &self,
         url: &str,
         accept: Option<&str>,
-        cap: Option<usize>,
+        cap: usize,
         reply: &mut Reply,
     ) -> Result<(), FetchError> {
-        let mut request = self.http.get(url);
+        let parsed = crate::Url::parse(url).map_err(|e| FetchError::BadUrl(e.to_string()))?;
+        let proxied = self.proxy.as_ref().is_some_and(|p| p.applies_to(url));
+        if proxied || parsed.scheme() != "https" {
+            return self.send_reqwest(url, accept, cap, reply).await;
+        }
+        self.send_direct(&parsed, accept, cap, reply).await
+    }
+
+    /// Through reqwest (the proxy, or plain HTTP).
+    async fn send_reqwest(
+        &self,
+        url: &str,
+        accept: Option<&str>,
+        cap: usize,
+        reply: &mut Reply,
+    ) -> Result<(), FetchError> {
+        let mut request = self.reqwest()?.get(url);
         if let Some(a) = accept {
             request = request.header(reqwest::header::ACCEPT, a);
         }
@@ -124,29 +196,170 @@ impl HttpsClient {
             .send()
             .await
             .map_err(|e| classify(&e, self.timeout))?;
-        reply.status = Some(response.status().as_u16());
-        reply.headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+        reply.head(response.status().as_u16(), response.headers());
+        read_body(
+            Body::Reqwest(&mut response),
+            cap,
+            &self.budget,
+            self.timeout,
+            &mut reply.body,
+        )
+        .await
+    }
+
+    /// The reqwest client, built on first use.
+    fn reqwest(&self) -> Result<&reqwest::Client, FetchError> {
+        self.reqwest
+            .get_or_init(|| {
+                let mut builder = Net::builder(&self.resolver)
+                    .tls_backend_preconfigured((*self.tls).clone())
+                    .redirect(reqwest::redirect::Policy::none());
+                if let Some((host, addresses)) = &self.pin {
+                    builder = builder.resolve_to_addrs(host, addresses);
+                }
+                if let Some(p) = &self.proxy {
+                    let proxy = p.reqwest().map_err(|e| FetchError::Client(e.to_string()))?;
+                    builder = builder.proxy(proxy);
+                }
+                builder
+                    .build()
+                    .map_err(|e| FetchError::Client(e.to_string()))
             })
-            .collect();
-        match cap {
-            Some(cap) => {
-                read_body(
-                    &mut response,
-                    cap,
-                    &self.budget,
-                    self.timeout,
-                    &mut reply.body,
-                )
-                .await
-            }
-            None => Ok(()),
+            .as_ref()
+            .map_err(Clone::clone)
+    }
+
+    /// Direct: over the run's connection to the node and name, or a new one (kept afterwards),
+    /// trying the addresses in the order DNS gave them as WinHTTP does.
+    async fn send_direct(
+        &self,
+        url: &crate::Url,
+        accept: Option<&str>,
+        cap: usize,
+        reply: &mut Reply,
+    ) -> Result<(), FetchError> {
+        let shown = url.host_str().unwrap_or_default();
+        let name = shown.trim_matches(['[', ']']).to_ascii_lowercase();
+        if name.is_empty() {
+            return Err(FetchError::BadUrl(format!("{url}: no host")));
         }
+        let port = url.port_or_known_default().unwrap_or(443);
+        let ips: Vec<IpAddr> = match &self.pin {
+            Some((host, addresses)) if host.eq_ignore_ascii_case(&name) => {
+                addresses.iter().map(SocketAddr::ip).collect()
+            }
+            _ => self
+                .resolver
+                .lookup(&name)
+                .await
+                .map_err(|lookup| FetchError::Dns(Box::new(lookup)))?,
+        };
+        let mut unreached = Vec::new();
+        for ip in ips {
+            let address = SocketAddr::new(ip, port);
+            let slot = self.connections.slot(address, &name);
+            let mut held = slot.lock().await;
+            // Taken out while in use: a request cut short (time-out) drops it, never keeps it.
+            let mut kept = held.take().filter(|k| k.serves(self.inspection));
+            if let Some(k) = &mut kept
+                && k.sender.ready().await.is_err()
+            {
+                kept = None;
+            }
+            let reused = kept.is_some();
+            let mut kept = match kept {
+                Some(k) => k,
+                None => match self.open(address, &name).await {
+                    Ok(k) => k,
+                    Err(Unopened::Connect(e)) => {
+                        unreached.push(format!("{address}: {e}"));
+                        continue;
+                    }
+                    Err(Unopened::Failed(e)) => return Err(e),
+                },
+            };
+            let sent = kept.sender.send_request(self.head(url, accept)?).await;
+            let mut response = match sent {
+                Ok(r) => r,
+                // The server closed the kept connection meanwhile: once more, on a new one.
+                Err(_) if reused => {
+                    kept = self.open(address, &name).await?;
+                    kept.sender
+                        .send_request(self.head(url, accept)?)
+                        .await
+                        .map_err(|e| FetchError::Other(root_cause(&e)))?
+                }
+                Err(e) => return Err(FetchError::Other(root_cause(&e))),
+            };
+            reply.head(response.status().as_u16(), response.headers());
+            read_body(
+                Body::Kept(response.body_mut()),
+                cap,
+                &self.budget,
+                self.timeout,
+                &mut reply.body,
+            )
+            .await?;
+            *held = Some(kept);
+            return Ok(());
+        }
+        Err(FetchError::Connect(unreached.join(", ")))
+    }
+
+    /// A new connection to `address` for `name`, with the client's TLS configuration.
+    async fn open(&self, address: SocketAddr, name: &str) -> Result<Kept, Unopened> {
+        let tcp = TcpStream::connect(address)
+            .await
+            .map_err(|e| Unopened::Connect(e.to_string()))?;
+        let server_name = ServerName::try_from(name.to_owned())
+            .map_err(|e| Unopened::Failed(FetchError::BadUrl(format!("{name}: {e}"))))?;
+        let tls = TlsConnector::from(Arc::clone(&self.tls))
+            .connect(server_name, tcp)
+            .await
+            .map_err(|e| {
+                Unopened::Failed(
+                    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                        Some(refused) => FetchError::Tls(refused.to_string()),
+                        None => FetchError::Connect(e.to_string()),
+                    },
+                )
+            })?;
+        let sender = http1(tls)
+            .await
+            .map_err(|e| Unopened::Failed(FetchError::Other(root_cause(&e))))?;
+        let trust = if self.inspection {
+            ConnectionTrust::Inspection
+        } else {
+            ConnectionTrust::Verified
+        };
+        Ok(Kept { sender, trust })
+    }
+
+    /// The request head of a GET of `url`, as reqwest would send it.
+    fn head(
+        &self,
+        url: &crate::Url,
+        accept: Option<&str>,
+    ) -> Result<http::Request<Empty<Bytes>>, FetchError> {
+        let mut target = url.path().to_owned();
+        if let Some(query) = url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        let host = url.host_str().unwrap_or_default();
+        let authority = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.to_owned(),
+        };
+        let mut request = http::Request::get(target)
+            .header(http::header::HOST, authority)
+            .header(http::header::USER_AGENT, crate::USER_AGENT)
+            .header(http::header::ACCEPT, accept.unwrap_or("*/*"));
+        for (name, value) in self.headers {
+            request = request.header(*name, *value);
+        }
+        request
+            .body(Empty::new())
+            .map_err(|e| FetchError::BadUrl(e.to_string()))
     }
 }

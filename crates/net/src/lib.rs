@@ -25,6 +25,7 @@
 //! ```
 
 mod body;
+mod connections;
 mod error;
 mod https;
 mod limits;
@@ -34,6 +35,7 @@ mod resolve;
 mod roots;
 mod url;
 
+pub use connections::ConnectionTrust;
 pub use error::{FetchError, NetError};
 pub use https::{HttpsClient, Reply};
 pub use limits::Limits;

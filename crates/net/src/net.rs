@@ -9,7 +9,8 @@ use tokio::sync::OnceCell;
 use wpj_core::{Context, ResolverView, Settings};
 use wpj_dns::HostResolver;
 
-use crate::body::read_body;
+use crate::body::{Body, read_body};
+use crate::connections::{ConnectionTrust, Connections};
 use crate::error::{FetchError, NetError};
 use crate::https::{HttpsClient, Reply};
 use crate::limits::{Budget, Limits};
@@ -55,6 +56,8 @@ pub struct Net {
     probes: OnceLock<Result<reqwest::Client, FetchError>>,
     /// What each download gave, by URL and cap.
     downloaded: Mutex<HashMap<(String, usize), Arc<Download>>>,
+    /// The TLS connections of the run, by node and name ([`Net::keep`]).
+    connections: Arc<Connections>,
 }
 
 /// What one download gave, once it is done.
@@ -114,6 +117,7 @@ impl Net {
             downloads: OnceLock::new(),
             probes: OnceLock::new(),
             downloaded: Mutex::default(),
+            connections: Arc::default(),
             trust,
             resolver,
             proxy,
@@ -157,7 +161,7 @@ impl Net {
     }
 
     /// A reqwest builder resolving through `resolver`, with no proxy and no cookies.
-    fn builder(resolver: &HostResolver) -> reqwest::ClientBuilder {
+    pub(crate) fn builder(resolver: &HostResolver) -> reqwest::ClientBuilder {
         reqwest::Client::builder()
             .dns_resolver(Arc::new(ReqwestResolver(resolver.clone())))
             .user_agent(USER_AGENT)
@@ -245,7 +249,14 @@ impl Net {
                 return Err(FetchError::Status(status));
             }
             let mut body = Vec::new();
-            read_body(&mut response, cap, &self.budget, self.timeout, &mut body).await?;
+            read_body(
+                Body::Reqwest(&mut response),
+                cap,
+                &self.budget,
+                self.timeout,
+                &mut body,
+            )
+            .await?;
             Ok(Arc::new(body))
         };
         tokio::time::timeout(self.timeout, download)
@@ -284,6 +295,20 @@ impl Net {
             headers: &[],
             inspection: false,
         }
+    }
+
+    /// Keeps `tls`, a connection made to `address` with SNI `host` and judged as `trust` says, for
+    /// the run's direct HTTPS requests to that address and name: they go over it, one after the
+    /// other, instead of handshaking again (one connection per node and name, as a device makes).
+    /// Nothing is kept when a connection as trusted is already there or a request is using it.
+    pub async fn keep(
+        &self,
+        address: SocketAddr,
+        host: &str,
+        tls: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
+        trust: ConnectionTrust,
+    ) {
+        self.connections.keep(address, host, tls, trust).await;
     }
 
     /// Starts a reply record for `url` (what [`HttpsClient`] fills in).
@@ -354,26 +379,26 @@ impl HttpsBuilder<'_> {
     /// unusable proxy URL.
     pub fn build(self) -> Result<HttpsClient, NetError> {
         let net = self.net;
-        let resolver = self.resolver.as_ref().unwrap_or(&net.resolver);
-        let mut builder = Net::builder(resolver)
-            .tls_backend_preconfigured(self.tls)
-            .redirect(reqwest::redirect::Policy::none());
-        let pin = self.pin.as_ref().filter(|(host, _)| {
+        let resolver = self.resolver.unwrap_or_else(|| net.resolver.clone());
+        let pin = self.pin.filter(|(host, _)| {
             !net.proxy
                 .as_ref()
                 .is_some_and(|p| p.applies_to(&format!("https://{host}/")))
         });
-        if let Some((host, addresses)) = pin {
-            builder = builder.resolve_to_addrs(host, addresses);
-        }
         if let Some(p) = &net.proxy {
-            builder = builder.proxy(p.reqwest()?);
+            // An unusable proxy is said here, not at the first request.
+            p.reqwest()?;
         }
-        let address = pin.filter(|(_, a)| a.len() == 1).map(|(_, a)| a[0]);
+        let address = pin
+            .as_ref()
+            .filter(|(_, a)| a.len() == 1)
+            .map(|(_, a)| a[0]);
         Ok(HttpsClient {
-            http: builder
-                .build()
-                .map_err(|e| NetError::Client(e.to_string()))?,
+            tls: Arc::new(self.tls),
+            resolver,
+            pin,
+            connections: Arc::clone(&net.connections),
+            reqwest: Arc::default(),
             proxy: net.proxy.clone(),
             inspection: self.inspection,
             timeout: net.timeout,

@@ -11,12 +11,14 @@ use wpj_core::{ConnectAttempt, TlsSession};
 
 use crate::connect::connect;
 use crate::inspect::{InspectError, LegacyHandshake, LegacyVersion, inspect_address};
-use crate::verifier::recording_config;
+use crate::verifier::{EarlyChain, recording_config};
 
 /// A completed handshake — or, with a server rustls cannot talk to, the inspection handshake's
 /// reading of the chain a Windows 10 device would get.
 #[derive(Debug)]
 pub(crate) struct Handshake {
+    /// The connection, ready for requests (none after an inspection handshake).
+    pub(crate) stream: Option<tokio_rustls::client::TlsStream<TcpStream>>,
     pub(crate) session: TlsSession,
     pub(crate) chain: Vec<CertificateDer<'static>>,
     /// The OCSP response stapled for the leaf, if the server sent one.
@@ -26,7 +28,7 @@ pub(crate) struct Handshake {
 }
 
 /// Why no handshake completed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum HandshakeFailure {
     /// The TCP connection itself failed.
     Connect(ConnectAttempt),
@@ -42,14 +44,16 @@ pub(crate) enum HandshakeFailure {
 }
 
 /// Completes a TLS handshake with SNI `sni` on `open` (a connection to `address` already made) or
-/// on a new connection to `address`, within `timeout` in total.
+/// on a new connection to `address`, within `timeout` in total. The chain goes to `early` the
+/// moment the server's first flight brings it (a TLS 1.2 handshake has a round trip to go then).
 pub(crate) async fn handshake(
     address: SocketAddr,
     open: Option<TcpStream>,
     sni: &str,
     timeout: Duration,
+    early: Option<EarlyChain>,
 ) -> Result<Handshake, HandshakeFailure> {
-    let (config, recorder) = recording_config();
+    let (config, recorder) = recording_config(early);
     let server_name = ServerName::try_from(sni.to_owned())
         .map_err(|e| HandshakeFailure::Protocol(format!("invalid server name {sni:?}: {e}")))?;
 
@@ -92,6 +96,7 @@ pub(crate) async fn handshake(
     };
     let (chain, stapled_ocsp) = recorder.recorded();
     Ok(Handshake {
+        stream: Some(tls),
         session,
         chain,
         stapled_ocsp,
@@ -140,6 +145,7 @@ async fn as_windows(
                 cipher: legacy.suite.name.to_owned(),
                 alpn: None,
             },
+            stream: None,
             chain,
             // The inspection handshake asks for no OCSP response.
             stapled_ocsp: None,

@@ -45,6 +45,7 @@ mod certificate;
 mod connect;
 mod crl;
 mod der;
+mod examined;
 mod farm;
 mod handshake;
 mod host;

@@ -4,12 +4,15 @@
 //! definitive answer (good or revoked) — and judged three ways (good, revoked, unknown), hard-fail
 //! as Windows does.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
+use tokio::sync::OnceCell;
 use wpj_core::{
     AttemptOutcome, Check, CheckId, Context, CrlFetch, CrlOutcome, DeviceWait, Evidence, Finding,
     JoinFailure, OcspOutcome, RevocationAttempt, RevocationInfo, RevocationSource,
@@ -104,7 +107,69 @@ pub async fn check_path(path: &[CertificateDer<'static>], trusted: bool, cx: &Co
 /// choice: `CryptoAPI` treats a stapled response like one from its URL cache, and goes online when
 /// a cached response is not time-valid ("What's New in Certificate Revocation in Windows Vista");
 /// failing on a stale staple instead would report a failure Windows does not have.
+///
+/// The run checks a path (with its staple) once: the TLS step starts the check the moment the
+/// server's chain arrives ([`start`]), and whoever asks for it later awaits that one.
 pub async fn check_path_stapled(
+    path: &[CertificateDer<'static>],
+    trusted: bool,
+    stapled: Option<&[u8]>,
+    cx: &Context,
+) -> Finding {
+    let cell = Started::cell(cx, path, trusted, stapled);
+    cell.get_or_init(|| check_now(path, trusted, stapled, cx))
+        .await
+        .clone()
+}
+
+/// The revocation checks of a run, by path, trust and staple: each made once.
+#[derive(Default)]
+struct Started(Mutex<HashMap<StartedKey, Arc<OnceCell<Finding>>>>);
+
+/// A path, whether it ends in a trust anchor, and the leaf's staple.
+type StartedKey = (Vec<CertificateDer<'static>>, bool, Option<Vec<u8>>);
+
+impl Started {
+    /// The run's place for the check of `path`.
+    fn cell(
+        cx: &Context,
+        path: &[CertificateDer<'static>],
+        trusted: bool,
+        stapled: Option<&[u8]>,
+    ) -> Arc<OnceCell<Finding>> {
+        let started = cx.run_shared::<Self>();
+        let mut checks = started.0.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            checks
+                .entry((path.to_vec(), trusted, stapled.map(<[u8]>::to_vec)))
+                .or_default(),
+        )
+    }
+}
+
+/// Starts the revocation check of `path` (as [`check_path_stapled`] makes it) in the background,
+/// unless the run already has: the TLS step calls it the moment the server's chain arrives, so that
+/// the CRL and OCSP fetches overlap the rest of the handshake and the contract request. The task
+/// ends by the check's own bounds, whoever awaits it.
+pub(crate) fn start(
+    path: Vec<CertificateDer<'static>>,
+    trusted: bool,
+    stapled: Option<Vec<u8>>,
+    cx: &Context,
+) {
+    let cell = Started::cell(cx, &path, trusted, stapled.as_deref());
+    if cell.initialized() {
+        return;
+    }
+    let cx = cx.clone();
+    tokio::spawn(async move {
+        cell.get_or_init(|| check_now(&path, trusted, stapled.as_deref(), &cx))
+            .await;
+    });
+}
+
+/// The check of `path`, made now.
+async fn check_now(
     path: &[CertificateDer<'static>],
     trusted: bool,
     stapled: Option<&[u8]>,

@@ -1,19 +1,20 @@
 //! The TLS step: handshake on an inspection connection, then the chain judged as Windows judges it.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
-use time::OffsetDateTime;
 use wpj_core::{Check, CheckId, Context, DeviceWait, Evidence, Finding, JoinFailure, Problem};
 use wpj_net::{Net, NetError};
 
 use crate::connect::{ConnectCheck, OpenConnections, Reachable};
+use crate::examined::{Examined, examined};
 use crate::farm::{describe_certificate, mixed_certificates};
-use crate::handshake::{HandshakeFailure, handshake};
+use crate::handshake::HandshakeFailure;
 use crate::inspect::{InspectError, LegacyHandshake, LegacyVersion};
-use crate::validate::{Assessment, assess};
+use crate::validate::Assessment;
 
 /// The chain the server presented, and the trusted path built from it (for the revocation step).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,29 +101,30 @@ impl Check for TlsCheck {
         // Microsoft Entra ID: the device validates Microsoft's own name, never the customer's.
         let sni = cx.service_host();
         let timeout = settings.network_timeout;
-        let now = OffsetDateTime::now_utc();
         // Every node a device may land on, concurrently; the first address is the one Windows uses.
         // On the connections the TCP step opened, as Windows handshakes on the one it connected.
         let open = cx.output::<OpenConnections>();
         let mut shakes = join_all(addresses.iter().map(|a| {
             let stream = open.and_then(|o| o.take(*a));
-            handshake(*a, stream, &sni, timeout)
+            examined(*a, &sni, stream, cx, &net)
         }))
         .await;
         let first = shakes.remove(0);
         let address = addresses[0];
-        let shake = match first {
-            Ok(h) => h,
-            Err(failure) => return handshake_failed(address, failure, timeout),
+        let (shake, assessment) = match (&first.shake, &first.assessment) {
+            (Ok(h), Some(a)) => (h, a),
+            (Err(failure), _) => return handshake_failed(address, failure.clone(), timeout),
+            (Ok(_), None) => {
+                return Finding::error(Self::ID, "the handshake's chain was not judged");
+            }
         };
-        let assessment = assess(&shake.chain, &net, &sni, now).await;
-        let mut others = other_nodes(&addresses[1..], shakes, &shake.chain, &net, &sni, now).await;
+        let mut others = other_nodes(&addresses[1..], &shakes, &shake.chain, timeout);
         if let (false, Some(c)) = (others.different.is_empty(), assessment.certificates.first()) {
             others
                 .different
                 .insert(0, (address, describe_certificate(c)));
         }
-        let mut finding = judge(&assessment, &shake.session.version, &sni);
+        let mut finding = judge(assessment, &shake.session.version, &sni);
         if let Some(legacy) = &shake.legacy {
             finding = legacy_warning(finding, legacy);
         }
@@ -139,7 +141,7 @@ impl Check for TlsCheck {
                 settings.target.registration_name()
             )));
         }
-        finding.evidence.push(Evidence::Tls(shake.session));
+        finding.evidence.push(Evidence::Tls(shake.session.clone()));
         finding.evidence.extend(
             assessment
                 .certificates
@@ -163,12 +165,12 @@ impl Check for TlsCheck {
         let finding = finding.with_output(CapturedChain {
             address,
             sni,
-            served: shake.chain,
-            path: assessment.path,
-            stapled_ocsp: shake.stapled_ocsp,
+            served: shake.chain.clone(),
+            path: assessment.path.clone(),
+            stapled_ocsp: shake.stapled_ocsp.clone(),
         });
-        match shake.legacy {
-            Some(legacy) => finding.with_output(legacy),
+        match &shake.legacy {
+            Some(legacy) => finding.with_output(legacy.clone()),
             None => finding,
         }
     }
@@ -244,33 +246,30 @@ impl OtherNodes {
 }
 
 /// Judges the chains of the other addresses against the first node's.
-async fn other_nodes(
+fn other_nodes(
     addresses: &[SocketAddr],
-    shakes: Vec<Result<crate::handshake::Handshake, HandshakeFailure>>,
+    shakes: &[Arc<Examined>],
     first_chain: &[CertificateDer<'static>],
-    net: &Net,
-    sni: &str,
-    now: OffsetDateTime,
+    timeout: std::time::Duration,
 ) -> OtherNodes {
-    let timeout = net.timeout();
     let mut out = OtherNodes::default();
-    for (address, shake) in addresses.iter().zip(shakes) {
-        let shake = match shake {
-            Ok(s) => s,
-            Err(HandshakeFailure::Uninspectable(legacy, e)) => {
-                out.uninspected.push(uninspectable(&legacy, &e));
+    for (address, examined) in addresses.iter().zip(shakes) {
+        let (shake, a) = match (&examined.shake, &examined.assessment) {
+            (Ok(s), Some(a)) => (s, a),
+            (Err(HandshakeFailure::Uninspectable(legacy, e)), _) => {
+                out.uninspected.push(uninspectable(legacy, e));
                 continue;
             }
-            Err(failure) => {
+            (Err(failure), _) => {
                 out.failures
-                    .push(handshake_problem(*address, failure, timeout));
+                    .push(handshake_problem(*address, failure.clone(), timeout));
                 continue;
             }
+            (Ok(_), None) => continue,
         };
         if shake.chain.first() == first_chain.first() {
             continue;
         }
-        let a = assess(&shake.chain, net, sni, now).await;
         if let Some(p) = PRIORITY
             .iter()
             .find_map(|f| a.problems.iter().find(|p| p.failure == *f))
@@ -470,27 +469,29 @@ pub async fn examine_host(
         legacy: None,
         limit: None,
     };
-    match handshake(address, None, sni, timeout).await {
-        Err(HandshakeFailure::Uninspectable(legacy, e)) => {
-            node.limit = Some(uninspectable(&legacy, &e));
-            node.legacy = Some(legacy);
+    let examined = examined(address, sni, None, cx, &net).await;
+    match (&examined.shake, &examined.assessment) {
+        (Err(HandshakeFailure::Uninspectable(legacy, e)), _) => {
+            node.limit = Some(uninspectable(legacy, e));
+            node.legacy = Some(legacy.clone());
         }
-        Err(failure) => node
-            .problems
-            .push(handshake_problem(address, failure, timeout)),
-        Ok(shake) => {
-            let a = assess(&shake.chain, &net, sni, OffsetDateTime::now_utc()).await;
+        (Err(failure), _) => {
+            node.problems
+                .push(handshake_problem(address, failure.clone(), timeout));
+        }
+        (Ok(_), None) => node.limit = Some("the handshake's chain was not judged".to_owned()),
+        (Ok(shake), Some(a)) => {
             node.problems = a
                 .problems
                 .iter()
                 .map(|p| Problem::new(p.failure, p.detail.clone()))
                 .collect();
-            node.leaf = a.certificates.into_iter().next();
-            node.chain.path = a.path;
-            node.session = Some(shake.session);
-            node.chain.served = shake.chain;
-            node.chain.stapled_ocsp = shake.stapled_ocsp;
-            node.legacy = shake.legacy;
+            node.leaf = a.certificates.first().cloned();
+            node.chain.path.clone_from(&a.path);
+            node.session = Some(shake.session.clone());
+            node.chain.served.clone_from(&shake.chain);
+            node.chain.stapled_ocsp.clone_from(&shake.stapled_ocsp);
+            node.legacy.clone_from(&shake.legacy);
         }
     }
     Ok(node)

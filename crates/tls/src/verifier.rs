@@ -17,8 +17,9 @@ use crate::names::{NameMatch, match_name};
 /// What the verifier does with the server's chain.
 #[derive(Debug)]
 enum Judge {
-    /// Records it (and the OCSP response stapled for the leaf, if any) and accepts it (inspection).
-    Record(Mutex<Recorded>),
+    /// Records it (and the OCSP response stapled for the leaf, if any), hands it on to the early
+    /// receiver when there is one, and accepts it (inspection).
+    Record(Mutex<Recorded>, Mutex<Option<EarlyChain>>),
     /// Verifies it to the trust store, with extra intermediates (from AIA) Windows would have
     /// fetched, and checks the name. Revocation is the revocation step's business.
     Verify {
@@ -28,7 +29,11 @@ enum Judge {
 }
 
 /// What a recording verifier saw: the chain, and the stapled OCSP response.
-type Recorded = (Vec<CertificateDer<'static>>, Option<Vec<u8>>);
+pub(crate) type Recorded = (Vec<CertificateDer<'static>>, Option<Vec<u8>>);
+
+/// Where a recording verifier sends the chain the moment it arrives (the server's first flight),
+/// before the handshake completes.
+pub(crate) type EarlyChain = tokio::sync::oneshot::Sender<Recorded>;
 
 /// A server certificate verifier; handshake signatures are always verified.
 #[derive(Debug)]
@@ -42,7 +47,7 @@ impl Verifier {
     /// verifying verifier).
     pub(crate) fn recorded(&self) -> Recorded {
         match &self.judge {
-            Judge::Record(seen) => seen.lock().unwrap_or_else(PoisonError::into_inner).clone(),
+            Judge::Record(seen, _) => seen.lock().unwrap_or_else(PoisonError::into_inner).clone(),
             Judge::Verify { .. } => (Vec::new(), None),
         }
     }
@@ -109,13 +114,17 @@ impl ServerCertVerifier for Verifier {
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
         match &self.judge {
-            Judge::Record(seen) => {
+            Judge::Record(seen, early) => {
                 let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
                 let (chain, stapled) = &mut *seen;
                 chain.clear();
                 chain.push(end_entity.clone().into_owned());
                 chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
                 *stapled = (!ocsp_response.is_empty()).then(|| ocsp_response.to_vec());
+                if let Some(early) = early.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    // Nobody waiting any more is fine: the handshake goes on.
+                    let _ = early.send(seen.clone());
+                }
             }
             Judge::Verify { store, extra } => {
                 let mut all: Vec<CertificateDer<'_>> = intermediates.to_vec();
@@ -178,10 +187,18 @@ fn config_with(judge: Judge) -> (rustls::ClientConfig, Arc<Verifier>) {
     (config, verifier)
 }
 
-/// A configuration that records the chain the server presents and accepts it.
-pub(crate) fn recording_config() -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
-    let (config, verifier) = config_with(Judge::Record(Mutex::new((Vec::new(), None))));
+/// A configuration that records the chain the server presents and accepts it; the chain goes to
+/// `early` as soon as it arrives.
+pub(crate) fn recording_config(
+    early: Option<EarlyChain>,
+) -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
+    let (config, verifier) = config_with(recording(early));
     (Arc::new(config), verifier)
+}
+
+/// A recording judge.
+fn recording(early: Option<EarlyChain>) -> Judge {
+    Judge::Record(Mutex::new((Vec::new(), None)), Mutex::new(early))
 }
 
 /// A client configuration for an *inspection* connection: any certificate chain is accepted (the
@@ -189,7 +206,7 @@ pub(crate) fn recording_config() -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
 /// decide that a connection is trustworthy.
 #[must_use]
 pub fn inspection_config() -> rustls::ClientConfig {
-    config_with(Judge::Record(Mutex::new((Vec::new(), None)))).0
+    config_with(recording(None)).0
 }
 
 /// What the server (or a proxy in its place) presented on a connection made with the
@@ -209,7 +226,7 @@ impl Recording {
 /// presents, never to trust it.
 #[must_use]
 pub fn inspection_recording() -> (rustls::ClientConfig, Recording) {
-    let (config, verifier) = config_with(Judge::Record(Mutex::new((Vec::new(), None))));
+    let (config, verifier) = config_with(recording(None));
     (config, Recording(verifier))
 }
 
