@@ -18,6 +18,7 @@ use crate::limits::Budget;
 use crate::net::Net;
 use crate::proxy::ProxyConfig;
 use crate::resolve::{classify, root_cause};
+use crate::sessions::{SessionUse, Sessions};
 
 /// An HTTPS client of the run ([`Net::https`]): the run's resolver (or one view's), proxy, timeout
 /// and budget; no redirects followed, no cookies.
@@ -33,6 +34,7 @@ pub struct HttpsClient {
     /// The node `host` is sent to, whatever DNS says (only when the request goes direct).
     pub(crate) pin: Option<(String, Vec<SocketAddr>)>,
     pub(crate) connections: Arc<Connections>,
+    pub(crate) sessions: Arc<Sessions>,
     /// reqwest, for requests through the proxy and `http://` ones: built on first use.
     pub(crate) reqwest: Arc<OnceLock<Result<reqwest::Client, FetchError>>>,
     pub(crate) proxy: Option<ProxyConfig>,
@@ -306,14 +308,24 @@ impl HttpsClient {
         Err(FetchError::Connect(unreached.join(", ")))
     }
 
-    /// A new connection to `address` for `name`, with the client's TLS configuration.
+    /// A new connection to `address` for `name`, with the client's TLS configuration; it resumes
+    /// the run's session with the node when it may ([`crate::sessions`]).
     async fn open(&self, address: SocketAddr, name: &str) -> Result<Kept, Unopened> {
         let tcp = TcpStream::connect(address)
             .await
             .map_err(|e| Unopened::Connect(e.to_string()))?;
         let server_name = ServerName::try_from(name.to_owned())
             .map_err(|e| Unopened::Failed(FetchError::BadUrl(format!("{name}: {e}"))))?;
-        let tls = TlsConnector::from(Arc::clone(&self.tls))
+        let mut config = (*self.tls).clone();
+        config.resumption = self.sessions.resumption(
+            address,
+            if self.inspection {
+                SessionUse::Inspect
+            } else {
+                SessionUse::Verify
+            },
+        );
+        let tls = TlsConnector::from(Arc::new(config))
             .connect(server_name, tcp)
             .await
             .map_err(|e| {
@@ -330,6 +342,8 @@ impl HttpsClient {
         let trust = if self.inspection {
             ConnectionTrust::Inspection
         } else {
+            // Verified by the handshake (or resumed from a session that was).
+            self.sessions.trust(address, name);
             ConnectionTrust::Verified
         };
         Ok(Kept { sender, trust })

@@ -33,6 +33,7 @@ mod net;
 mod proxy;
 mod resolve;
 mod roots;
+mod sessions;
 mod url;
 
 pub use connections::ConnectionTrust;

@@ -17,6 +17,7 @@ use crate::limits::{Budget, Limits};
 use crate::proxy::ProxyConfig;
 use crate::resolve::{ReqwestResolver, classify};
 use crate::roots::TrustStore;
+use crate::sessions::{SessionUse, Sessions};
 use crate::url::scheme_of;
 
 /// The User-Agent of every request the library makes.
@@ -58,6 +59,8 @@ pub struct Net {
     downloaded: Mutex<HashMap<(String, usize), Arc<Download>>>,
     /// The TLS connections of the run, by node and name ([`Net::keep`]).
     connections: Arc<Connections>,
+    /// The TLS sessions of the run, by node ([`crate::sessions`]).
+    sessions: Arc<Sessions>,
 }
 
 /// What one download gave, once it is done.
@@ -118,6 +121,7 @@ impl Net {
             probes: OnceLock::new(),
             downloaded: Mutex::default(),
             connections: Arc::default(),
+            sessions: Arc::default(),
             trust,
             resolver,
             proxy,
@@ -301,6 +305,7 @@ impl Net {
     /// the run's direct HTTPS requests to that address and name: they go over it, one after the
     /// other, instead of handshaking again (one connection per node and name, as a device makes).
     /// Nothing is kept when a connection as trusted is already there or a request is using it.
+    /// A verified connection's TLS session may be resumed by the run's verifying clients.
     pub async fn keep(
         &self,
         address: SocketAddr,
@@ -308,7 +313,18 @@ impl Net {
         tls: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
         trust: ConnectionTrust,
     ) {
+        if trust == ConnectionTrust::Verified {
+            self.sessions.trust(address, host);
+        }
         self.connections.keep(address, host, tls, trust).await;
+    }
+
+    /// The session resumption setting of a handshake with `address` that records the chain (to be
+    /// judged afterwards): its session is stored for the run's later connections, and it never
+    /// resumes one itself, since a resumed handshake brings no chain.
+    #[must_use]
+    pub fn recording_resumption(&self, address: SocketAddr) -> rustls::client::Resumption {
+        self.sessions.resumption(address, SessionUse::Record)
     }
 
     /// Starts a reply record for `url` (what [`HttpsClient`] fills in).
@@ -398,6 +414,7 @@ impl HttpsBuilder<'_> {
             resolver,
             pin,
             connections: Arc::clone(&net.connections),
+            sessions: Arc::clone(&net.sessions),
             reqwest: Arc::default(),
             proxy: net.proxy.clone(),
             inspection: self.inspection,

@@ -91,7 +91,14 @@ async fn examine(
         Some((chain, assessment))
     };
     let (mut shake, early) = tokio::join!(
-        handshake(address, open, sni, net.timeout(), Some(early_tx)),
+        handshake(
+            address,
+            open,
+            sni,
+            net.timeout(),
+            Some(early_tx),
+            net.recording_resumption(address)
+        ),
         early
     );
     let assessment = match (&mut shake, early) {

@@ -188,11 +188,13 @@ fn config_with(judge: Judge) -> (rustls::ClientConfig, Arc<Verifier>) {
 }
 
 /// A configuration that records the chain the server presents and accepts it; the chain goes to
-/// `early` as soon as it arrives.
+/// `early` as soon as it arrives; sessions are stored as `resumption` says.
 pub(crate) fn recording_config(
     early: Option<EarlyChain>,
+    resumption: rustls::client::Resumption,
 ) -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
-    let (config, verifier) = config_with(recording(early));
+    let (mut config, verifier) = config_with(recording(early));
+    config.resumption = resumption;
     (Arc::new(config), verifier)
 }
 
