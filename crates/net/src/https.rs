@@ -314,6 +314,8 @@ impl HttpsClient {
         let tcp = TcpStream::connect(address)
             .await
             .map_err(|e| Unopened::Connect(e.to_string()))?;
+        // A request is one small write: not held back for the previous one's ACK (as reqwest).
+        let _ = tcp.set_nodelay(true);
         let server_name = ServerName::try_from(name.to_owned())
             .map_err(|e| Unopened::Failed(FetchError::BadUrl(format!("{name}: {e}"))))?;
         let mut config = (*self.tls).clone();

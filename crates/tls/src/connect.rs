@@ -74,7 +74,11 @@ pub(crate) async fn connect(
     let started = Instant::now();
     let result = tokio::time::timeout(timeout, TcpStream::connect(address)).await;
     let (outcome, detail, stream) = match result {
-        Ok(Ok(stream)) => (ConnectOutcome::Connected, None, Some(stream)),
+        Ok(Ok(stream)) => {
+            // The connection carries the run's requests later: small writes go out at once.
+            let _ = stream.set_nodelay(true);
+            (ConnectOutcome::Connected, None, Some(stream))
+        }
         Err(_) => (ConnectOutcome::TimedOut, None, None),
         Ok(Err(e)) => {
             let outcome = match e.kind() {
