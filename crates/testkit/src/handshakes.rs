@@ -52,10 +52,12 @@ pub fn full_handshakes(seen: &[HandshakeSeen]) -> BTreeMap<ServerKey, usize> {
     counts
 }
 
-/// The handshakes one server completed, in order: the SNI and whether it resumed. Shared with
-/// the server's connection tasks.
+/// One handshake as a server records it: the SNI, and whether it resumed.
+type Recorded = (Option<String>, bool);
+
+/// The handshakes one server completed, in order. Shared with the server's connection tasks.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct HandshakeLog(Arc<Mutex<Vec<(Option<String>, bool)>>>);
+pub(crate) struct HandshakeLog(Arc<Mutex<Vec<Recorded>>>);
 
 impl HandshakeLog {
     /// Records the handshake `connection` completed.

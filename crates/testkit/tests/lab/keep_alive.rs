@@ -116,7 +116,7 @@ async fn exchange(tls: &mut TlsStream<TcpStream>, host: &str, path: &str, extra:
     }
 }
 
-/// Whether the server closed the connection (end of stream, with or without close_notify).
+/// Whether the server closed the connection (end of stream, with or without `close_notify`).
 async fn closed_by_server(tls: &mut TlsStream<TcpStream>) -> bool {
     let mut byte = [0u8; 1];
     matches!(
