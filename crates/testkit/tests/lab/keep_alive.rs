@@ -290,3 +290,26 @@ async fn an_http10_request_closes_its_connection() {
     assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text}");
     assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
 }
+
+/// A connection is answered at most `MAX_REQUESTS_PER_CONNECTION` times: the last answer says
+/// `Connection: close`, and the connection ends after it.
+#[tokio::test]
+async fn a_connection_is_answered_a_bounded_number_of_times() {
+    use wpj_testkit::https::MAX_REQUESTS_PER_CONNECTION;
+    let lab = lab("healthy-onprem").await;
+    let config = resuming_config(&lab);
+    let name = lab.registration_name();
+    let mut tls = connect(&config, node(&lab), &name).await;
+    for n in 1..=MAX_REQUESTS_PER_CONNECTION {
+        let answer = exchange(&mut tls, &name, CONTRACT, "").await;
+        assert_eq!(answer.status, 200, "request {n}");
+        let last = n == MAX_REQUESTS_PER_CONNECTION;
+        assert_eq!(
+            answer.header("connection"),
+            last.then_some("close"),
+            "request {n}"
+        );
+    }
+    assert!(closed_by_server(&mut tls).await);
+    assert_eq!(lab.handshakes().len(), 1);
+}
