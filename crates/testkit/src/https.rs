@@ -305,7 +305,7 @@ fn openid_configuration(service: &Service) -> String {
 async fn serve_requests<S: AsyncRead + AsyncWrite + Unpin>(tls: &mut S, site: &Site) {
     let mut reader = RequestReader::default();
     for served in 1..=MAX_REQUESTS_PER_CONNECTION {
-        // The first request within the head's time, later ones within the idle time.
+        // Each request head within the idle time: after the handshake, or after the last answer.
         let Some(request) = reader.next(tls, IDLE_TIMEOUT).await else {
             // A connection that never sent a request is dropped, as it always was; one that
             // did is closed cleanly (close_notify), as a server ending an idle connection does.
