@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bash scripts/perf.sh                       # builds everything, runs all of it, then the criterion benches
-//! target/release/examples/perf latency       # one diagnosis vs the 6-RTT bound and vs dig/openssl/curl
+//! target/release/examples/perf latency       # TLS 1.3 and 1.2: each plan vs its round-trip bound, and vs dig/openssl/curl
 //! target/release/examples/perf black-hole    # a target that answers nothing: overshoot past the deadline
 //! target/release/examples/perf fleet         # 100 … 100,000 domains, and UPN lists: rate and peak memory
 //! target/release/examples/perf crl           # CRL parse + lookup vs `openssl crl -noout`
@@ -50,7 +50,8 @@ struct Args {
 enum Measure {
     /// Every measurement with its defaults.
     All,
-    /// One diagnosis against the 6-round-trip bound and against the shell sequence.
+    /// One diagnosis (standard and complete plans, TLS 1.3 and TLS 1.2 services) against its
+    /// round-trip bound, and against the shell sequence.
     Latency {
         /// Runs per figure (the median is reported).
         #[arg(long, default_value_t = 10)]

@@ -11,6 +11,13 @@ mod adfs;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]
 #[path = "../../examples/common/mod.rs"]
 mod common;
+#[cfg(all(
+    feature = "adfs",
+    feature = "dns",
+    feature = "tls",
+    feature = "discovery"
+))]
+mod connections;
 #[cfg(feature = "tls")]
 mod crl;
 #[cfg(all(feature = "dns", feature = "tls", feature = "discovery"))]

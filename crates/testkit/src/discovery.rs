@@ -305,6 +305,7 @@ mod tests {
                 .map(|a| ("accept".into(), a.into()))
                 .into_iter()
                 .collect(),
+            http10: false,
         }
     }
 

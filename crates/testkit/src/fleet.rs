@@ -56,7 +56,7 @@ pub struct FleetLab {
     tls_config: Arc<ServerConfig>,
     stalled: Vec<String>,
     stall_server: Option<HttpsServer>,
-    _https: HttpsServer,
+    https: HttpsServer,
     _web: Vec<WebServer>,
 }
 
@@ -166,7 +166,7 @@ impl FleetLab {
             tls_config: config,
             stalled: Vec::new(),
             stall_server: None,
-            _https: https,
+            https,
             _web: web,
         })
     }
@@ -212,6 +212,13 @@ impl FleetLab {
         });
         self.stalled.push(domain);
         Ok(())
+    }
+
+    /// Every TLS handshake the fleet's listener completed so far, in order (the stalled
+    /// listener completes none).
+    #[must_use]
+    pub fn handshakes(&self) -> Vec<crate::handshakes::HandshakeSeen> {
+        self.https.handshakes()
     }
 
     /// The domains added with [`stall`](Self::stall).

@@ -1,7 +1,13 @@
-//! A deliberately small HTTP/1.1 server side: read one request head, write one response, close.
+//! A deliberately small HTTP/1.1 server side: read request heads, write responses.
 //!
-//! The lab's servers answer one request per connection (`Connection: close`), which every client
-//! handles and which keeps misbehaviour (stalls, drips, oversized bodies) easy to script.
+//! Two ways of using a connection:
+//! - one request, one answer with `Connection: close`, then close ([`Response::write_to`]): the
+//!   plain-HTTP servers (CRL/AIA host, OCSP, `/adfs/probe`) and every answer that scripts
+//!   misbehaviour (stalls, drips, oversized or endless bodies), which keeps those easy to script;
+//! - persistent connections as IIS and AD FS keep them ([`RequestReader`] reads one request after
+//!   another, [`Response::write_kept_to`] answers with `Content-Length` and no `Connection: close`):
+//!   the registration and federation service ([`crate::https`]). A connection ends when the client
+//!   asks ([`Request::keeps_connection`]), closes, or sends nothing for [`IDLE_TIMEOUT`].
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -12,6 +18,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 const MAX_HEAD: usize = 16 * 1024;
 /// How long a client may take to send its request head.
 const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a persistent connection may stay idle between two requests before the server closes it.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// One parsed request head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +32,9 @@ pub struct Request {
     pub query: String,
     /// Headers in order, names lowercased.
     pub headers: Vec<(String, String)>,
+    /// The request line's version said `HTTP/1.0` (whose connections close after one answer
+    /// unless the client asks for `keep-alive`).
+    pub http10: bool,
 }
 
 impl Request {
@@ -34,6 +45,31 @@ impl Request {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the client lets the connection stay open after the answer (RFC 9112 §9.3): an
+    /// HTTP/1.1 request without `Connection: close`, or an HTTP/1.0 one with `Connection:
+    /// keep-alive`; and a `GET` without a body (the servers read no bodies, so a request that
+    /// carries one, or a `HEAD` that must be answered without one, ends its connection).
+    #[must_use]
+    pub fn keeps_connection(&self) -> bool {
+        let token = |wanted: &str| {
+            self.headers
+                .iter()
+                .filter(|(n, _)| n == "connection")
+                .flat_map(|(_, v)| v.split(','))
+                .any(|t| t.trim().eq_ignore_ascii_case(wanted))
+        };
+        let has_body = self.header("transfer-encoding").is_some()
+            || self
+                .header("content-length")
+                .is_some_and(|l| l.trim() != "0");
+        let persistent = if self.http10 {
+            token("keep-alive")
+        } else {
+            !token("close")
+        };
+        persistent && self.method == "GET" && !has_body
     }
 
     /// The value of one query parameter.
@@ -69,7 +105,15 @@ pub async fn read_head<S: AsyncRead + Unpin>(
     stream: &mut S,
     limit: Duration,
 ) -> Option<(Vec<u8>, Vec<u8>)> {
-    let mut buf = Vec::with_capacity(1024);
+    read_head_after(stream, Vec::with_capacity(1024), limit).await
+}
+
+/// [`read_head`] that starts with `buf`, bytes of the stream already read.
+async fn read_head_after<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    mut buf: Vec<u8>,
+    limit: Duration,
+) -> Option<(Vec<u8>, Vec<u8>)> {
     let mut chunk = [0u8; 1024];
     let read = async {
         loop {
@@ -91,6 +135,29 @@ pub async fn read_head<S: AsyncRead + Unpin>(
     Some((buf, rest))
 }
 
+/// Reads the requests of one persistent connection, one after another, keeping what the client
+/// sent beyond a request head (the next request, when it pipelines) for the next call.
+#[derive(Debug, Default)]
+pub struct RequestReader {
+    pending: Vec<u8>,
+}
+
+impl RequestReader {
+    /// The next request head, read within `limit` (the first request's time, or the idle time
+    /// between requests); `None` when the client closed, sent something that is not a request, or
+    /// nothing in time.
+    pub async fn next<S: AsyncRead + Unpin>(
+        &mut self,
+        stream: &mut S,
+        limit: Duration,
+    ) -> Option<Request> {
+        let (head, rest) =
+            read_head_after(stream, std::mem::take(&mut self.pending), limit).await?;
+        self.pending = rest;
+        parse_head(std::str::from_utf8(&head).ok()?)
+    }
+}
+
 fn find_head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n")
 }
@@ -100,7 +167,8 @@ fn parse_head(head: &str) -> Option<Request> {
     let mut parts = lines.next()?.split(' ');
     let method = parts.next()?.to_owned();
     let target = parts.next()?;
-    if !parts.next()?.starts_with("HTTP/1.") {
+    let version = parts.next()?;
+    if !version.starts_with("HTTP/1.") {
         return None;
     }
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -113,6 +181,7 @@ fn parse_head(head: &str) -> Option<Request> {
         path: path.to_owned(),
         query: query.to_owned(),
         headers,
+        http10: version == "HTTP/1.0",
     })
 }
 
@@ -174,6 +243,11 @@ impl Response {
     /// without announcing its end).
     #[must_use]
     pub fn head_for(&self, length: Option<u64>) -> Vec<u8> {
+        self.head_with(length, true)
+    }
+
+    /// The status line and headers, with `Connection: close` when `close`.
+    fn head_with(&self, length: Option<u64>, close: bool) -> Vec<u8> {
         let mut head = format!("HTTP/1.1 {} {}\r\n", self.status, reason(self.status));
         for (n, v) in &self.headers {
             let _ = write!(head, "{n}: {v}\r\n");
@@ -193,7 +267,10 @@ impl Response {
             Some(len) => write!(head, "Content-Length: {len}\r\n"),
             None => write!(head, "Transfer-Encoding: chunked\r\n"),
         };
-        head.push_str("Connection: close\r\nServer: wpj-testkit\r\n\r\n");
+        if close {
+            head.push_str("Connection: close\r\n");
+        }
+        head.push_str("Server: wpj-testkit\r\n\r\n");
         head.into_bytes()
     }
 
@@ -201,6 +278,18 @@ impl Response {
     pub async fn write_to<S: AsyncWrite + Unpin>(&self, stream: &mut S) -> std::io::Result<()> {
         stream.write_all(&self.head(self.body.len())).await?;
         stream.write_all(&self.body).await?;
+        stream.flush().await
+    }
+
+    /// Writes the whole response for a connection that stays open (`Content-Length`, no
+    /// `Connection: close`), and flushes.
+    pub async fn write_kept_to<S: AsyncWrite + Unpin>(
+        &self,
+        stream: &mut S,
+    ) -> std::io::Result<()> {
+        let mut bytes = self.head_with(Some(self.body.len() as u64), false);
+        bytes.extend_from_slice(&self.body);
+        stream.write_all(&bytes).await?;
         stream.flush().await
     }
 

@@ -1,4 +1,7 @@
 //! The registration service: TLS (tokio-rustls) + HTTP/1.1 serving the discovery contract, with faults.
+//!
+//! Connections are persistent (keep-alive), as IIS and AD FS keep them, and every completed
+//! handshake is recorded: see [`HttpsServer`].
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -6,13 +9,15 @@ use std::time::Duration;
 
 use rustls::ServerConfig;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 use crate::discovery::{
     ApiVersion, Service, contract_response, document_json, entra_discover_response, user_realm_json,
 };
-use crate::http::{Request, Response, read_request};
+use crate::handshakes::{HandshakeLog, HandshakeSeen};
+use crate::http::{IDLE_TIMEOUT, Request, RequestReader, Response};
 use crate::server::{TaskGuard, serve};
 use crate::web::{Route, answer};
 
@@ -195,6 +200,16 @@ impl Site {
         }
     }
 
+    /// Whether its answers leave the connection open: not when the site scripts misbehaviour
+    /// (hostile answers, a slow or oversized contract), whose answers close as they always did.
+    fn keeps_connections(&self) -> bool {
+        self.hostile == crate::hostile::Hostile::None
+            && !matches!(
+                self.contract,
+                ContractFault::SlowBody | ContractFault::OversizedBody
+            )
+    }
+
     fn contract(&self, request: &Request, same_host: &str) -> Route {
         match self.contract {
             ContractFault::None => Route::Respond(contract_response(request, &self.service)),
@@ -281,6 +296,38 @@ fn openid_configuration(service: &Service) -> String {
         "{{\"issuer\":\"{issuer}\",\"authorization_endpoint\":\"{issuer}/oauth2/authorize/\",\
          \"token_endpoint\":\"{issuer}/oauth2/token/\",\"jwks_uri\":\"{issuer}/discovery/keys\"}}"
     )
+}
+
+/// Answers the requests of one TLS connection: one after another while both sides keep it
+/// ([`Request::keeps_connection`], [`Site::keeps_connections`]), at most
+/// [`MAX_REQUESTS_PER_CONNECTION`]; the last answer carries `Connection: close`, then the
+/// connection closes.
+async fn serve_requests<S: AsyncRead + AsyncWrite + Unpin>(tls: &mut S, site: &Site) {
+    let mut reader = RequestReader::default();
+    for served in 1..=MAX_REQUESTS_PER_CONNECTION {
+        // Each request head within the idle time: after the handshake, or after the last answer.
+        let Some(request) = reader.next(tls, IDLE_TIMEOUT).await else {
+            // A connection that never sent a request is dropped, as it always was; one that
+            // did is closed cleanly (close_notify), as a server ending an idle connection does.
+            if served > 1 {
+                let _ = tls.shutdown().await;
+            }
+            return;
+        };
+        let route = site.route(&request);
+        match route {
+            Route::Respond(response)
+                if served < MAX_REQUESTS_PER_CONNECTION
+                    && request.keeps_connection()
+                    && site.keeps_connections() =>
+            {
+                if response.write_kept_to(tls).await.is_err() {
+                    return;
+                }
+            }
+            route => return answer(tls, route).await,
+        }
+    }
 }
 
 /// Waits for the client's first bytes, then answers 4 KiB that are not TLS and closes.
@@ -381,11 +428,24 @@ impl rustls::server::ResolvesServerCert for BySni {
 }
 
 /// A running TLS + HTTP node; stops when dropped.
+///
+/// Connections are persistent, as IIS and AD FS keep them: one request after another on the same
+/// TLS connection ([`MAX_REQUESTS_PER_CONNECTION`] at most), each answered with `Content-Length`
+/// and no `Connection: close`, until the client sends `Connection: close`, closes, or stays idle
+/// for [`IDLE_TIMEOUT`]. An answer that scripts misbehaviour — a stall, a drip, an oversized or
+/// endless body, anything of a [`Hostile`](crate::hostile::Hostile) site — is sent with
+/// `Connection: close` and the connection closes after it, as before; so are the connection-level
+/// faults of [`TlsFault`]. Every completed handshake is recorded ([`HttpsServer::handshakes`]).
 #[derive(Debug)]
 pub struct HttpsServer {
     addr: SocketAddr,
+    reached_at: SocketAddr,
+    handshakes: HandshakeLog,
     _task: TaskGuard,
 }
+
+/// The most requests one connection is answered before the server closes it.
+pub const MAX_REQUESTS_PER_CONNECTION: usize = 100;
 
 /// Which [`Site`] a connection gets, by the SNI the client sent.
 pub type SiteBySni = Arc<dyn Fn(Option<&str>) -> Option<Arc<Site>> + Send + Sync>;
@@ -417,9 +477,12 @@ impl HttpsServer {
     ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let acceptor = TlsAcceptor::from(config);
+        let handshakes = HandshakeLog::default();
+        let log = handshakes.clone();
         let task = serve(listener, move |stream, _| {
             let acceptor = acceptor.clone();
             let sites = Arc::clone(&sites);
+            let log = log.clone();
             async move {
                 match fault {
                     TlsFault::CloseAfterAccept => return,
@@ -436,21 +499,45 @@ impl HttpsServer {
                     | TlsFault::BlackHole
                     | TlsFault::Legacy(_) => {}
                 }
+                // Answers on a kept connection follow other small writes (TLS 1.3 session tickets,
+                // the previous answer): without this, Nagle's algorithm holds each until the client's
+                // delayed ACK (40 ms on Linux), as nginx avoids by setting it on keep-alive
+                // connections.
+                let _ = stream.set_nodelay(true);
                 let Ok(Ok(mut tls)) =
                     tokio::time::timeout(Duration::from_secs(10), acceptor.accept(stream)).await
                 else {
                     return;
                 };
+                log.record(tls.get_ref().1);
                 let Some(site) = sites(tls.get_ref().1.server_name()) else {
                     return;
                 };
-                let Some(request) = read_request(&mut tls).await else {
-                    return;
-                };
-                answer(&mut tls, site.route(&request)).await;
+                serve_requests(&mut tls, &site).await;
             }
         });
-        Ok(Self { addr, _task: task })
+        Ok(Self {
+            addr,
+            reached_at: addr,
+            handshakes,
+            _task: task,
+        })
+    }
+
+    /// The same server, its handshakes recorded as seen at `addr`: the address clients connect
+    /// to when that is not the listener's own (a [`DelayRelay`](crate::latency::DelayRelay) in
+    /// front of it).
+    #[must_use]
+    pub fn reached_at(mut self, addr: SocketAddr) -> Self {
+        self.reached_at = addr;
+        self
+    }
+
+    /// Every TLS handshake the server has completed so far, in order, as seen at the address
+    /// clients reach it at ([`HttpsServer::reached_at`]; by default the listener's).
+    #[must_use]
+    pub fn handshakes(&self) -> Vec<HandshakeSeen> {
+        self.handshakes.seen_at(self.reached_at)
     }
 
     /// The address it listens on.
@@ -461,6 +548,11 @@ impl HttpsServer {
 
     /// A server made of an accept loop of another module (the legacy responder).
     pub(crate) fn from_task(addr: SocketAddr, task: TaskGuard) -> Self {
-        Self { addr, _task: task }
+        Self {
+            addr,
+            reached_at: addr,
+            handshakes: HandshakeLog::default(),
+            _task: task,
+        }
     }
 }

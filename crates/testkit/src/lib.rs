@@ -26,6 +26,7 @@ pub mod discovery;
 pub mod dns;
 pub mod fleet;
 pub mod fuzz;
+pub mod handshakes;
 pub mod hostile;
 pub mod http;
 pub mod https;

@@ -456,6 +456,7 @@ mod tests {
                 .iter()
                 .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
                 .collect(),
+            http10: false,
         };
         assert_eq!(
             origin_target(&request(

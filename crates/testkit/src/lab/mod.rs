@@ -11,12 +11,14 @@ mod spec;
 mod start;
 mod zones;
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use wpj_core::ResolverView;
 
 use crate::dns::DnsServer;
+use crate::handshakes::{HandshakeSeen, ServerKey, full_handshakes};
 use crate::https::HttpsServer;
 use crate::latency::DelayRelay;
 use crate::ocsp::OcspServer;
@@ -45,7 +47,7 @@ pub struct Lab {
     pki: Pki,
     trust_root_pem: String,
     startup: Duration,
-    _https: Vec<HttpsServer>,
+    https: Vec<HttpsServer>,
     web: Vec<WebServer>,
     ocsp: Option<OcspServer>,
     ocsp_url: Option<String>,
@@ -186,6 +188,26 @@ impl Lab {
             return 0;
         }
         self.web.first().map_or(0, |w| w.hits(path))
+    }
+
+    /// Every TLS handshake the registration service's servers (each node, and the proxy of a
+    /// split-horizon lab) completed so far, each server's in order. The address is the one clients
+    /// connect to: the node's, or under [`LabSpec::latency`] the delaying relay's in front of it.
+    /// Handshakes through a proxy's tunnel are seen at the node the proxy connected to; the legacy
+    /// responder ([`crate::legacy_tls`]) records none.
+    #[must_use]
+    pub fn handshakes(&self) -> Vec<HandshakeSeen> {
+        self.https
+            .iter()
+            .flat_map(HttpsServer::handshakes)
+            .collect()
+    }
+
+    /// How many full handshakes each (address, SNI) of [`Lab::handshakes`] got (0 for one that
+    /// saw only resumed sessions).
+    #[must_use]
+    pub fn full_handshakes(&self) -> BTreeMap<ServerKey, usize> {
+        full_handshakes(&self.handshakes())
     }
 
     /// How long [`Lab::start`] took.

@@ -188,13 +188,13 @@ impl Lab {
                         staple.clone(),
                     )?
                 };
+                // Handshakes are counted where clients connect: the relay, under latency.
+                let reached_at = listener.local_addr()?;
                 let listener = delayed(listener, spec.latency, &mut relays).await?;
-                https.push(HttpsServer::start(
-                    listener,
-                    config,
-                    spec.tls,
-                    Arc::new(site),
-                )?);
+                https.push(
+                    HttpsServer::start(listener, config, spec.tls, Arc::new(site))?
+                        .reached_at(reached_at),
+                );
             }
             https_port
         };
@@ -273,7 +273,7 @@ impl Lab {
             pki,
             trust_root_pem,
             startup: Duration::ZERO,
-            _https: https,
+            https,
             web,
             ocsp,
             ocsp_url,

@@ -5,6 +5,7 @@ mod adfs;
 mod clients;
 mod crl_forms;
 mod dns;
+mod keep_alive;
 mod latency;
 mod legacy_tls;
 mod lifecycle;
