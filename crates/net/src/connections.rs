@@ -75,17 +75,33 @@ impl Connections {
         )
     }
 
-    /// Keeps `tls` for `address` and `host`, unless a request holds the slot or a connection as
+    /// Holds the slot of `address` and `host` for a connection being made, unless a request
+    /// holds it.
+    pub(crate) fn reserve(&self, address: SocketAddr, host: &str) -> Reservation {
+        let slot = self.slot(address, host);
+        Reservation {
+            address,
+            host: host.to_owned(),
+            held: slot.try_lock_owned().ok(),
+        }
+    }
+
+    /// Keeps `tls` in the slot `reservation` names, unless a request holds it or a connection as
     /// trusted is already there.
     pub(crate) async fn keep(
         &self,
-        address: SocketAddr,
-        host: &str,
+        reservation: Reservation,
         tls: TlsStream<TcpStream>,
         trust: ConnectionTrust,
     ) {
-        let slot = self.slot(address, host);
-        let Ok(mut held) = slot.try_lock() else {
+        let held = match reservation.held {
+            Some(held) => Some(held),
+            None => self
+                .slot(reservation.address, &reservation.host)
+                .try_lock_owned()
+                .ok(),
+        };
+        let Some(mut held) = held else {
             return;
         };
         let better = held.as_ref().is_none_or(|k| {
@@ -95,6 +111,41 @@ impl Connections {
         if better && let Ok(sender) = http1(tls).await {
             *held = Some(Kept { sender, trust });
         }
+    }
+}
+
+/// The place of a connection being made to a node and name ([`Net::reserve`](crate::Net::reserve)):
+/// while it is held, the run's requests to that node and name wait for the connection instead of
+/// making their own. Dropped without [`Net::keep`](crate::Net::keep) (the handshake failed), it
+/// lets them go.
+#[must_use = "requests to the node and name wait until the reservation is kept or dropped"]
+pub struct Reservation {
+    address: SocketAddr,
+    host: String,
+    held: Option<tokio::sync::OwnedMutexGuard<Option<Kept>>>,
+}
+
+impl Reservation {
+    /// The node.
+    #[must_use]
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// The name (SNI).
+    #[must_use]
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+}
+
+impl std::fmt::Debug for Reservation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reservation")
+            .field("address", &self.address)
+            .field("host", &self.host)
+            .field("held", &self.held.is_some())
+            .finish()
     }
 }
 

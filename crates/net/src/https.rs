@@ -1,13 +1,15 @@
 //! HTTPS requests as a device sends them, every detail kept for evidence.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Empty;
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
+use tokio::sync::OnceCell;
 use tokio_rustls::TlsConnector;
 use wpj_dns::HostResolver;
 
@@ -35,6 +37,7 @@ pub struct HttpsClient {
     pub(crate) pin: Option<(String, Vec<SocketAddr>)>,
     pub(crate) connections: Arc<Connections>,
     pub(crate) sessions: Arc<Sessions>,
+    pub(crate) replies: Arc<Replies>,
     /// reqwest, for requests through the proxy and `http://` ones: built on first use.
     pub(crate) reqwest: Arc<OnceLock<Result<reqwest::Client, FetchError>>>,
     pub(crate) proxy: Option<ProxyConfig>,
@@ -45,6 +48,22 @@ pub struct HttpsClient {
     pub(crate) budget: Arc<Budget>,
     pub(crate) document_cap: usize,
 }
+
+/// The replies of a run's requests: the same GET (URL, `Accept`, cap, trust, node, headers) is
+/// sent once per run, and every check that asks gets its reply — the AD FS nodes check asks each
+/// node what the contract step already asked it, as a device would get it once.
+#[derive(Debug, Default)]
+pub(crate) struct Replies(Mutex<HashMap<ReplyKey, Arc<OnceCell<Reply>>>>);
+
+/// What makes two requests the same.
+type ReplyKey = (
+    String,
+    Option<String>,
+    usize,
+    bool,
+    Option<SocketAddr>,
+    &'static [(&'static str, &'static str)],
+);
 
 /// What one request got: everything seen, complete or not.
 #[derive(Debug, Clone)]
@@ -149,8 +168,31 @@ impl HttpsClient {
         reply
     }
 
-    /// One GET; the body read into `cap` bytes.
+    /// One GET; the body read into `cap` bytes; once per run ([`Replies`]).
     async fn request(&self, url: &str, accept: Option<&str>, cap: usize) -> Reply {
+        let key = (
+            url.to_owned(),
+            accept.map(str::to_owned),
+            cap,
+            self.inspection,
+            self.address,
+            self.headers,
+        );
+        let cell = Arc::clone(
+            self.replies
+                .0
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key)
+                .or_default(),
+        );
+        cell.get_or_init(|| self.request_now(url, accept, cap))
+            .await
+            .clone()
+    }
+
+    /// One GET, sent now.
+    async fn request_now(&self, url: &str, accept: Option<&str>, cap: usize) -> Reply {
         let path = self
             .proxy
             .as_ref()

@@ -36,7 +36,7 @@ mod roots;
 mod sessions;
 mod url;
 
-pub use connections::ConnectionTrust;
+pub use connections::{ConnectionTrust, Reservation};
 pub use error::{FetchError, NetError};
 pub use https::{HttpsClient, Reply};
 pub use limits::Limits;

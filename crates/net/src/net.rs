@@ -10,9 +10,9 @@ use wpj_core::{Context, ResolverView, Settings};
 use wpj_dns::HostResolver;
 
 use crate::body::{Body, read_body};
-use crate::connections::{ConnectionTrust, Connections};
+use crate::connections::{ConnectionTrust, Connections, Reservation};
 use crate::error::{FetchError, NetError};
-use crate::https::{HttpsClient, Reply};
+use crate::https::{HttpsClient, Replies, Reply};
 use crate::limits::{Budget, Limits};
 use crate::proxy::ProxyConfig;
 use crate::resolve::{ReqwestResolver, classify};
@@ -61,6 +61,8 @@ pub struct Net {
     connections: Arc<Connections>,
     /// The TLS sessions of the run, by node ([`crate::sessions`]).
     sessions: Arc<Sessions>,
+    /// The replies of the run's HTTPS requests.
+    replies: Arc<Replies>,
 }
 
 /// What one download gave, once it is done.
@@ -122,6 +124,7 @@ impl Net {
             downloaded: Mutex::default(),
             connections: Arc::default(),
             sessions: Arc::default(),
+            replies: Arc::default(),
             trust,
             resolver,
             proxy,
@@ -301,22 +304,30 @@ impl Net {
         }
     }
 
-    /// Keeps `tls`, a connection made to `address` with SNI `host` and judged as `trust` says, for
-    /// the run's direct HTTPS requests to that address and name: they go over it, one after the
-    /// other, instead of handshaking again (one connection per node and name, as a device makes).
+    /// Reserves the place of a connection about to be made to `address` with SNI `host` (the TLS
+    /// step's handshake): until it is kept ([`Net::keep`]) or dropped, the run's direct HTTPS
+    /// requests to that address and name wait for it instead of handshaking themselves. Nothing
+    /// is held when a request is using the place already.
+    pub fn reserve(&self, address: SocketAddr, host: &str) -> Reservation {
+        self.connections.reserve(address, host)
+    }
+
+    /// Keeps `tls`, the connection made for `reservation` and judged as `trust` says, for the
+    /// run's direct HTTPS requests to that address and name: they go over it, one after the other,
+    /// instead of handshaking again (one connection per node and name, as a device makes).
     /// Nothing is kept when a connection as trusted is already there or a request is using it.
     /// A verified connection's TLS session may be resumed by the run's verifying clients.
     pub async fn keep(
         &self,
-        address: SocketAddr,
-        host: &str,
+        reservation: Reservation,
         tls: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
         trust: ConnectionTrust,
     ) {
         if trust == ConnectionTrust::Verified {
-            self.sessions.trust(address, host);
+            self.sessions
+                .trust(reservation.address(), reservation.host());
         }
-        self.connections.keep(address, host, tls, trust).await;
+        self.connections.keep(reservation, tls, trust).await;
     }
 
     /// The session resumption setting of a handshake with `address` that records the chain (to be
@@ -415,6 +426,7 @@ impl HttpsBuilder<'_> {
             pin,
             connections: Arc::clone(&net.connections),
             sessions: Arc::clone(&net.sessions),
+            replies: Arc::clone(&net.replies),
             reqwest: Arc::default(),
             proxy: net.proxy.clone(),
             inspection: self.inspection,

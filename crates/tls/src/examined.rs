@@ -82,6 +82,8 @@ async fn examine(
     net: &Arc<Net>,
 ) -> Arc<Examined> {
     let now = OffsetDateTime::now_utc();
+    // Requests to this node and name wait for this connection rather than make their own.
+    let reservation = net.reserve(address, sni);
     let (early_tx, early_rx) = tokio::sync::oneshot::channel::<Recorded>();
     let early = async {
         // Nothing arrives when the handshake fails first.
@@ -119,7 +121,7 @@ async fn examine(
         } else {
             ConnectionTrust::Inspection
         };
-        net.keep(address, sni, stream, trust).await;
+        net.keep(reservation, stream, trust).await;
     }
     Arc::new(Examined { shake, assessment })
 }
