@@ -137,3 +137,39 @@ impl ClientSessionStore for NodeSessions {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name() -> ServerName<'static> {
+        ServerName::try_from("sts.contoso.com").unwrap()
+    }
+
+    fn may_resume(sessions: &Sessions, address: SocketAddr, use_: SessionUse) -> bool {
+        NodeSessions {
+            address,
+            cache: Arc::new(ClientSessionMemoryCache::new(1)),
+            trusted: Arc::clone(&sessions.trusted),
+            use_,
+        }
+        .may_resume(&name())
+    }
+
+    #[test]
+    fn a_session_is_offered_only_where_its_chain_could_have_been_trusted() {
+        let sessions = Sessions::default();
+        let node: SocketAddr = "127.0.0.2:443".parse().unwrap();
+        let other: SocketAddr = "127.0.0.3:443".parse().unwrap();
+        // Before any judgement: inspection connections only; a recording one never.
+        assert!(!may_resume(&sessions, node, SessionUse::Verify));
+        assert!(may_resume(&sessions, node, SessionUse::Inspect));
+        assert!(!may_resume(&sessions, node, SessionUse::Record));
+        // Judged trustworthy on this node, for this name (case aside).
+        sessions.trust(node, "STS.contoso.com");
+        assert!(may_resume(&sessions, node, SessionUse::Verify));
+        assert!(!may_resume(&sessions, node, SessionUse::Record));
+        // Not on another node of the same name.
+        assert!(!may_resume(&sessions, other, SessionUse::Verify));
+    }
+}

@@ -160,3 +160,64 @@ async fn a_certificate_refused_through_a_proxys_tunnel_is_a_tls_failure() {
     );
     assert_eq!(reply.path, format!("proxy {}", proxy.url()));
 }
+
+/// The contract URL of `lab`, with `n` as an extra query parameter (a distinct request each time:
+/// the run sends the same request once).
+fn contract(lab: &Lab, n: usize) -> String {
+    format!(
+        "https://{}:{}/EnrollmentServer/contract?api-version=1.0&n={n}",
+        lab.registration_name(),
+        lab.https_port()
+    )
+}
+
+/// The lab's full and resumed handshakes.
+fn handshakes(lab: &Lab) -> (usize, usize) {
+    let seen = lab.handshakes();
+    let resumed = seen.iter().filter(|h| h.resumed).count();
+    (seen.len() - resumed, resumed)
+}
+
+#[tokio::test]
+async fn requests_to_one_node_and_name_go_over_one_connection() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let client = net.https(net.trust().client_config()).build().unwrap();
+    for n in 0..3 {
+        let reply = client.get(&contract(&lab, n), None).await;
+        assert_eq!(reply.status, Some(200), "{:?}", reply.error);
+    }
+    // A second client of the run, asking the same node and name: the same connection.
+    let other = net.https(net.trust().client_config()).build().unwrap();
+    assert_eq!(other.get(&contract(&lab, 3), None).await.status, Some(200));
+    assert_eq!(handshakes(&lab), (1, 0), "{:?}", lab.handshakes());
+}
+
+#[tokio::test]
+async fn the_same_request_is_sent_once_per_run() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let client = net.https(net.trust().client_config()).build().unwrap();
+    let first = client.get(&contract(&lab, 0), None).await;
+    let again = client.get(&contract(&lab, 0), None).await;
+    assert_eq!(first.body, again.body);
+    assert_eq!(
+        first.elapsed, again.elapsed,
+        "the reply was shared, not asked again"
+    );
+    assert_eq!(net.bytes_read(), first.body.len() as u64);
+}
+
+#[tokio::test]
+async fn a_new_connection_to_a_node_resumes_the_runs_session() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let client = net.https(net.trust().client_config()).build().unwrap();
+    // The lab closes a connection after this many answers: the next request needs a new one.
+    let limit = wpj_testkit::https::MAX_REQUESTS_PER_CONNECTION;
+    for n in 0..=limit {
+        let reply = client.get(&contract(&lab, n), None).await;
+        assert_eq!(reply.status, Some(200), "request {n}: {:?}", reply.error);
+    }
+    assert_eq!(handshakes(&lab), (1, 1), "{:?}", lab.handshakes());
+}
