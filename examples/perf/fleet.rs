@@ -28,9 +28,10 @@ pub(crate) async fn fleet(
          certificate per domain by SNI, shared CRL host and probe) on the same cores. Rate = domains \
          / wall time of the `fleet` process (start-up included); first row = when its first row \
          arrived on the pipe; memory = its peak RSS (maxrss, from GNU time); lab CPU = this process's own CPU \
-         time while `fleet` ran (serving the lab, reading the rows).\n"
+         time while `fleet` ran (serving the lab, reading the rows); TLS handshakes = what the lab's \
+         HTTPS server completed, full + resumed, per domain.\n"
     );
-    out += "| domains | wall time | domains/s | first row | fleet CPU per domain | lab CPU per domain | peak memory | healthy rows |\n|---|---|---|---|---|---|---|---|\n";
+    out += "| domains | wall time | domains/s | first row | fleet CPU per domain | lab CPU per domain | TLS handshakes per domain | peak memory | healthy rows |\n|---|---|---|---|---|---|---|---|---|\n";
     let binary = sibling("fleet")?;
     let dir = std::env::temp_dir().join(format!("wpj-perf-fleet-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -44,14 +45,18 @@ pub(crate) async fn fleet(
         write_list(&list, lab.domains().iter().map(String::as_str))?;
         progress(&format!("fleet: diagnosing {size} domains"));
         let run = fleet_run(&binary, &lab, &list, &dir, concurrency).await?;
+        let handshakes = lab.handshakes();
+        let resumed = handshakes.iter().filter(|h| h.resumed).count();
         let _ = writeln!(
             out,
-            "| {size} | {:.2} s | {:.0} | {} | {} | {} | {} | {}/{size} |",
+            "| {size} | {:.2} s | {:.0} | {} | {} | {} | {:.2} + {:.2} | {} | {}/{size} |",
             run.wall.as_secs_f64(),
             size as f64 / run.wall.as_secs_f64(),
             run.first_row.map_or_else(|| "none".to_owned(), ms),
             per_domain(run.cpu, size),
             per_domain(run.lab_cpu, size),
+            (handshakes.len() - resumed) as f64 / size as f64,
+            resumed as f64 / size as f64,
             run.peak,
             run.healthy,
         );
