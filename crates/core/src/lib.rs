@@ -38,6 +38,7 @@ mod http;
 mod resolution;
 // 2: what names a failure.
 mod logged;
+mod once_map;
 mod parse;
 mod problem;
 mod revocation;
@@ -67,6 +68,7 @@ pub use farm::{NodeReport, ProbeAnswer, TokenCertificate};
 pub use finding::{Finding, Outputs};
 pub use http::{DiscoveryDocument, HttpExchange};
 pub use logged::{LogSource, LoggedEvent};
+pub use once_map::OnceMap;
 pub use parse::{CodeRef, ParseCodeError};
 pub use problem::Problem;
 pub use report::{Report, SCHEMA_VERSION, Verdict};

@@ -1,13 +1,11 @@
 //! Resolving other names (CRL and AIA hosts, federation service names) the way the run resolves the
 //! registration name: through the same servers, so the diagnosis sees what the device sees.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::OnceCell;
-use wpj_core::{Context, DnsLookup, DnsOutcome, ResolverView, Settings};
+use wpj_core::{Context, DnsLookup, DnsOutcome, OnceMap, ResolverView, Settings};
 
 use crate::query::query_server;
 use crate::views::{NoServers, views};
@@ -28,7 +26,7 @@ pub struct HostResolver {
 
 /// The answers of one run, by name (see [`HostResolver::for_run`]).
 #[derive(Debug, Default)]
-pub struct LookupMemo(Mutex<HashMap<String, Arc<OnceCell<Answer>>>>);
+pub struct LookupMemo(OnceMap<String, Answer>);
 
 type Answer = Result<Vec<IpAddr>, DnsLookup>;
 
@@ -71,14 +69,7 @@ impl HostResolver {
         let Some(memo) = &self.memo else {
             return self.ask(&name).await;
         };
-        let cell = Arc::clone(
-            memo.0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(name.clone())
-                .or_default(),
-        );
-        cell.get_or_init(|| self.ask(&name)).await.clone()
+        memo.0.get_or_init(name.clone(), || self.ask(&name)).await
     }
 
     /// Asks the view's servers about `name`.

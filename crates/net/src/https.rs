@@ -1,16 +1,15 @@
 //! HTTPS requests as a device sends them, every detail kept for evidence.
 
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::Empty;
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
-use tokio::sync::OnceCell;
 use tokio_rustls::TlsConnector;
+use wpj_core::OnceMap;
 use wpj_dns::HostResolver;
 
 use crate::body::{Body, read_body};
@@ -53,7 +52,7 @@ pub struct HttpsClient {
 /// sent once per run, and every check that asks gets its reply — the AD FS nodes check asks each
 /// node what the contract step already asked it, as a device would get it once.
 #[derive(Debug, Default)]
-pub(crate) struct Replies(Mutex<HashMap<ReplyKey, Arc<OnceCell<Reply>>>>);
+pub(crate) struct Replies(OnceMap<ReplyKey, Reply>);
 
 /// What makes two requests the same.
 type ReplyKey = (
@@ -178,17 +177,10 @@ impl HttpsClient {
             self.address,
             self.headers,
         );
-        let cell = Arc::clone(
-            self.replies
-                .0
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(key)
-                .or_default(),
-        );
-        cell.get_or_init(|| self.request_now(url, accept, cap))
+        self.replies
+            .0
+            .get_or_init(key, || self.request_now(url, accept, cap))
             .await
-            .clone()
     }
 
     /// One GET, sent now.
@@ -261,13 +253,7 @@ impl HttpsClient {
                 if let Some((host, addresses)) = &self.pin {
                     builder = builder.resolve_to_addrs(host, addresses);
                 }
-                if let Some(p) = &self.proxy {
-                    let proxy = p.reqwest().map_err(|e| FetchError::Client(e.to_string()))?;
-                    builder = builder.proxy(proxy);
-                }
-                builder
-                    .build()
-                    .map_err(|e| FetchError::Client(e.to_string()))
+                Net::finish(builder, self.proxy.as_ref())
             })
             .as_ref()
             .map_err(Clone::clone)

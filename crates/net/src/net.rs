@@ -1,12 +1,10 @@
 //! [`Net`]: the one network layer of a run.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
-use tokio::sync::OnceCell;
-use wpj_core::{Context, ResolverView, Settings};
+use wpj_core::{Context, OnceMap, ResolverView, Settings};
 use wpj_dns::HostResolver;
 
 use crate::body::{Body, read_body};
@@ -56,7 +54,7 @@ pub struct Net {
     /// Probes: direct, no redirects (built on first use).
     probes: OnceLock<Result<reqwest::Client, FetchError>>,
     /// What each download gave, by URL and cap.
-    downloaded: Mutex<HashMap<(String, usize), Arc<Download>>>,
+    downloaded: OnceMap<(String, usize), Download>,
     /// The TLS connections of the run, by node and name ([`Net::keep`]).
     connections: Arc<Connections>,
     /// The TLS sessions of the run, by node ([`crate::sessions`]).
@@ -66,7 +64,7 @@ pub struct Net {
 }
 
 /// What one download gave, once it is done.
-type Download = OnceCell<Result<Arc<Vec<u8>>, FetchError>>;
+type Download = Result<Arc<Vec<u8>>, FetchError>;
 
 /// The run's [`Net`], made by the first check that asks.
 #[derive(Default)]
@@ -121,7 +119,7 @@ impl Net {
         Ok(Self {
             downloads: OnceLock::new(),
             probes: OnceLock::new(),
-            downloaded: Mutex::default(),
+            downloaded: OnceMap::default(),
             connections: Arc::default(),
             sessions: Arc::default(),
             replies: Arc::default(),
@@ -138,16 +136,10 @@ impl Net {
     fn downloads(&self) -> Result<&reqwest::Client, FetchError> {
         self.downloads
             .get_or_init(|| {
-                let mut builder = Self::builder(&self.resolver)
+                let builder = Self::builder(&self.resolver)
                     .tls_backend_preconfigured(self.trust.client_config())
                     .redirect(reqwest::redirect::Policy::limited(DOWNLOAD_REDIRECTS));
-                if let Some(p) = &self.proxy {
-                    let proxy = p.reqwest().map_err(|e| FetchError::Client(e.to_string()))?;
-                    builder = builder.proxy(proxy);
-                }
-                builder
-                    .build()
-                    .map_err(|e| FetchError::Client(e.to_string()))
+                Self::finish(builder, self.proxy.as_ref())
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -165,6 +157,20 @@ impl Net {
             })
             .as_ref()
             .map_err(Clone::clone)
+    }
+
+    /// The client `builder` makes, through `proxy` when there is one.
+    pub(crate) fn finish(
+        mut builder: reqwest::ClientBuilder,
+        proxy: Option<&ProxyConfig>,
+    ) -> Result<reqwest::Client, FetchError> {
+        if let Some(p) = proxy {
+            let proxy = p.reqwest().map_err(|e| FetchError::Client(e.to_string()))?;
+            builder = builder.proxy(proxy);
+        }
+        builder
+            .build()
+            .map_err(|e| FetchError::Client(e.to_string()))
     }
 
     /// A reqwest builder resolving through `resolver`, with no proxy and no cookies.
@@ -229,14 +235,9 @@ impl Net {
     /// # Errors
     /// Any [`FetchError`]: `ldap://` and other schemes are [`FetchError::Scheme`].
     pub async fn fetch(&self, url: &str, cap: usize) -> Result<Arc<Vec<u8>>, FetchError> {
-        let cell = Arc::clone(
-            self.downloaded
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry((url.to_owned(), cap))
-                .or_default(),
-        );
-        cell.get_or_init(|| self.download(url, cap)).await.clone()
+        self.downloaded
+            .get_or_init((url.to_owned(), cap), || self.download(url, cap))
+            .await
     }
 
     async fn download(&self, url: &str, cap: usize) -> Result<Arc<Vec<u8>>, FetchError> {

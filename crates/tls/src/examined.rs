@@ -10,17 +10,15 @@
 //! same moment: an AD FS certificate names its federation service, which the contract is about to
 //! send the device to.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use tokio::net::TcpStream;
-use tokio::sync::OnceCell;
-use wpj_core::{Context, ServiceKind};
+use wpj_core::{Context, OnceMap, ServiceKind};
 use wpj_net::{ConnectionTrust, Net};
 
 use crate::handshake::{Handshake, HandshakeFailure, handshake};
@@ -43,12 +41,9 @@ pub(crate) struct Examined {
     pub(crate) assessment: Option<Assessment>,
 }
 
-/// One handshake of the run: made by the first to ask, awaited by the others.
-type Once = Arc<OnceCell<Arc<Examined>>>;
-
 /// The run's handshakes, by address and name (lowercase).
 #[derive(Default)]
-struct Examinations(Mutex<HashMap<(SocketAddr, String), Once>>);
+struct Examinations(OnceMap<(SocketAddr, String), Arc<Examined>>);
 
 /// The handshake with `address` for `sni` and the judgement of its chain: made once per run, on
 /// `open` (a connection the TCP step made) when the first to ask has one.
@@ -59,18 +54,12 @@ pub(crate) async fn examined(
     cx: &Context,
     net: &Arc<Net>,
 ) -> Arc<Examined> {
-    let cell = Arc::clone(
-        cx.run_shared::<Examinations>()
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry((address, sni.to_ascii_lowercase()))
-            .or_default(),
-    );
-    Arc::clone(
-        cell.get_or_init(|| examine(address, sni, open, cx, net))
-            .await,
-    )
+    cx.run_shared::<Examinations>()
+        .0
+        .get_or_init((address, sni.to_ascii_lowercase()), || {
+            examine(address, sni, open, cx, net)
+        })
+        .await
 }
 
 /// The handshake, the chain judged as it arrives, and the connection kept.

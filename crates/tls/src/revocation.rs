@@ -4,18 +4,16 @@
 //! definitive answer (good or revoked) — and judged three ways (good, revoked, unknown), hard-fail
 //! as Windows does.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use futures_util::future::join_all;
 use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
-use tokio::sync::OnceCell;
 use wpj_core::{
     AttemptOutcome, Check, CheckId, Context, CrlFetch, CrlOutcome, DeviceWait, Evidence, Finding,
-    JoinFailure, OcspOutcome, RevocationAttempt, RevocationInfo, RevocationSource,
+    JoinFailure, OcspOutcome, OnceMap, RevocationAttempt, RevocationInfo, RevocationSource,
     RevocationStatus,
 };
 use wpj_net::Net;
@@ -116,15 +114,15 @@ pub async fn check_path_stapled(
     stapled: Option<&[u8]>,
     cx: &Context,
 ) -> Finding {
-    let cell = Started::cell(cx, path, trusted, stapled);
-    cell.get_or_init(|| check_now(path, trusted, stapled, cx))
+    Started::cell(cx, path, trusted, stapled)
+        .get_or_init(|| check_now(path, trusted, stapled, cx))
         .await
         .clone()
 }
 
 /// The revocation checks of a run, by path, trust and staple: each made once.
 #[derive(Default)]
-struct Started(Mutex<HashMap<StartedKey, Arc<OnceCell<Finding>>>>);
+struct Started(OnceMap<StartedKey, Finding>);
 
 /// A path, whether it ends in a trust anchor, and the leaf's staple.
 type StartedKey = (Vec<CertificateDer<'static>>, bool, Option<Vec<u8>>);
@@ -136,14 +134,10 @@ impl Started {
         path: &[CertificateDer<'static>],
         trusted: bool,
         stapled: Option<&[u8]>,
-    ) -> Arc<OnceCell<Finding>> {
-        let started = cx.run_shared::<Self>();
-        let mut checks = started.0.lock().unwrap_or_else(PoisonError::into_inner);
-        Arc::clone(
-            checks
-                .entry((path.to_vec(), trusted, stapled.map(<[u8]>::to_vec)))
-                .or_default(),
-        )
+    ) -> Arc<tokio::sync::OnceCell<Finding>> {
+        cx.run_shared::<Self>()
+            .0
+            .cell((path.to_vec(), trusted, stapled.map(<[u8]>::to_vec)))
     }
 }
 
