@@ -107,7 +107,7 @@ pub async fn check_path(path: &[CertificateDer<'static>], trusted: bool, cx: &Co
 /// failing on a stale staple instead would report a failure Windows does not have.
 ///
 /// The run checks a path (with its staple) once: the TLS step starts the check the moment the
-/// server's chain arrives ([`start`]), and whoever asks for it later awaits that one.
+/// server's chain arrives, and whoever asks for it later awaits that one.
 pub async fn check_path_stapled(
     path: &[CertificateDer<'static>],
     trusted: bool,
