@@ -282,9 +282,10 @@ async fn a_stalled_responder_times_out_and_the_crl_that_follows_decides() {
 
 #[tokio::test]
 async fn sources_the_checks_time_cannot_cover_are_the_tools_limit_not_a_verdict() {
-    // The stalled responder uses the whole network time-out; with a check time-out that leaves no
-    // room for another download, the CRL after it is not asked. A device would go on to it, so
-    // the step is this tool's Error — neither 0x80072F19 nor the runner's time-out.
+    // The stalled responder holds its download past the check's own time (a check time-out no
+    // longer than the network time-out): the download is cut short and the CRL after it is not
+    // asked. A device would wait and go on to it, so the step is this tool's Error — neither
+    // 0x80072F19 nor the runner's time-out.
     let lab = wpj_testkit::Lab::start(wpj_testkit::LabSpec {
         ocsp: Some(wpj_testkit::ocsp::OcspFault::Stall),
         ..wpj_testkit::LabSpec::default()
@@ -292,17 +293,30 @@ async fn sources_the_checks_time_cannot_cover_are_the_tools_limit_not_a_verdict(
     .await
     .unwrap();
     let mut settings = quick(&lab);
-    settings.check_timeout = std::time::Duration::from_secs(5);
+    settings.check_timeout = settings.network_timeout;
     let report = diagnose(settings).await;
     let rev = step(&report, "revocation");
     assert_eq!(rev.status, Status::Error, "{rev:?}");
     assert_eq!(rev.failure, None, "{rev:?}");
     let leaf = leaf(&revocations(rev));
-    assert!(
-        leaf.sources.iter().any(|a| matches!(
-            &a.outcome,
-            wpj::AttemptOutcome::Crl(wpj::CrlOutcome::NotRead(why)) if why.contains("not asked")
-        )),
-        "{leaf:?}"
-    );
+    let not_in_time = |a: &RevocationAttempt| match &a.outcome {
+        AttemptOutcome::Crl(CrlOutcome::NotRead(why))
+        | AttemptOutcome::Ocsp(OcspOutcome::NotRead(why)) => why.contains("this check's time"),
+        _ => false,
+    };
+    assert!(leaf.sources.iter().any(not_in_time), "{leaf:?}");
+}
+
+#[tokio::test]
+async fn a_short_check_time_still_asks_each_certificates_sources() {
+    // `diagnose --timeout 3s`: the check's time equals a network time-out plus a DNS time-out.
+    // A download that answers at once is asked and decides (it once was "not asked").
+    let lab = lab("ocsp-only-good").await;
+    let mut settings = quick(&lab);
+    settings.check_timeout = std::time::Duration::from_secs(3);
+    settings.network_timeout = std::time::Duration::from_millis(1500);
+    settings.dns_timeout = std::time::Duration::from_millis(1500);
+    let report = diagnose(settings).await;
+    let rev = step(&report, "revocation");
+    assert_eq!(rev.status, Status::Pass, "{rev:?}");
 }

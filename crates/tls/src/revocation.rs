@@ -13,8 +13,8 @@ use rustls_pki_types::CertificateDer;
 use time::OffsetDateTime;
 use wpj_core::{
     AttemptOutcome, Check, CheckId, Context, CrlFetch, CrlOutcome, DeviceWait, Evidence, Finding,
-    JoinFailure, OcspOutcome, OnceMap, RevocationAttempt, RevocationInfo, RevocationSource,
-    RevocationStatus,
+    JoinFailure, OcspOutcome, OnceMap, Resolvers, RevocationAttempt, RevocationInfo,
+    RevocationSource, RevocationStatus,
 };
 use wpj_net::Net;
 
@@ -177,7 +177,7 @@ async fn check_now(
     let subjects: Vec<Subject<'_>> = (0..path.len().saturating_sub(1))
         .map(|position| Subject { position, path })
         .collect();
-    let until = time_left(cx, &net);
+    let until = time_left(cx);
     let infos = join_all(
         subjects
             .iter()
@@ -189,15 +189,22 @@ async fn check_now(
     crate::revocation_views::with_other_views(judge(infos, now, trusted), &unanswered)
 }
 
-/// When the last download may start: a download takes up to the run's network time-out, and the
-/// check must still end (with the lookups in the other DNS views) before the check time-out, or
-/// the runner would report a time-out no device has.
-fn time_left(cx: &Context, net: &Net) -> Instant {
+/// When this check's downloads must be over: the check must end (with the lookups in the other DNS
+/// views, when there are some) before its time-out, or the runner would report a time-out no device
+/// has. A tenth of the check's time is kept for judging what was read. A download still running
+/// then is cut short, and the sources after it are not asked: this tool's limit, not a device's.
+fn time_left(cx: &Context) -> Instant {
     let settings = cx.settings();
+    let other_views = matches!(&settings.resolvers, Resolvers::Views(v) if v.len() > 1);
+    let lookups = if other_views {
+        settings.dns_timeout
+    } else {
+        Duration::ZERO
+    };
     let room = settings
         .check_timeout
-        .saturating_sub(settings.dns_timeout)
-        .saturating_sub(net.timeout());
+        .saturating_sub(lookups)
+        .saturating_sub(settings.check_timeout / 10);
     Instant::now() + room
 }
 
@@ -226,7 +233,7 @@ async fn check_one(
     let mut sources: Vec<RevocationAttempt> = Vec::new();
     let mut crls = Vec::new();
     for step in plan {
-        let late = Instant::now() > last_start;
+        let late = Instant::now() >= last_start;
         let attempt = match step {
             Step::Skip(source, why) => skipped(source, why),
             // Sources tried one after another can outlast the check (stalled servers): the rest
@@ -248,11 +255,23 @@ async fn check_one(
                 (Ok(_), None) => continue,
             },
             Step::Ocsp(url) => match &query {
-                Ok(query) => ocsp_attempt(url, query, net, now).await,
+                Ok(query) => {
+                    tokio::time::timeout_at(last_start.into(), ocsp_attempt(url, query, net, now))
+                        .await
+                        .unwrap_or_else(|_| cut_short(RevocationSource::Ocsp { url: url.clone() }))
+                }
                 Err(e) => not_read(RevocationSource::Ocsp { url: url.clone() }, e),
             },
             Step::Crl(url) => {
-                let (attempt, fetches) = crl_attempt(url, s, net, now).await;
+                let (attempt, fetches) =
+                    tokio::time::timeout_at(last_start.into(), crl_attempt(url, s, net, now))
+                        .await
+                        .unwrap_or_else(|_| {
+                            (
+                                cut_short(RevocationSource::Crl { url: url.clone() }),
+                                Vec::new(),
+                            )
+                        });
                 crls.extend(fetches);
                 attempt
             }
@@ -382,11 +401,27 @@ fn not_read(source: RevocationSource, why: &impl std::fmt::Display) -> Revocatio
     }
 }
 
-/// A source not asked because this check's time would run out first (see [`time_left`]).
+/// A source not asked because the sources before it used this check's time (see [`time_left`]).
 fn out_of_time(source: RevocationSource) -> RevocationAttempt {
-    let why = "not asked: the sources before it used this check's time (a device keeps trying, \
-               within CryptoAPI's own retrieval time-outs)"
-        .to_owned();
+    not_in_time(
+        source,
+        "not asked: the sources before it used this check's time (a device keeps trying, within \
+         CryptoAPI's own retrieval time-outs)",
+    )
+}
+
+/// A source whose download this check's time cut short (see [`time_left`]).
+fn cut_short(source: RevocationSource) -> RevocationAttempt {
+    not_in_time(
+        source,
+        "not read: this check's time ran out during the download (a device keeps waiting, within \
+         CryptoAPI's own retrieval time-outs)",
+    )
+}
+
+/// A source this check's time did not cover: this tool's limit.
+fn not_in_time(source: RevocationSource, why: &str) -> RevocationAttempt {
+    let why = why.to_owned();
     let outcome = match source {
         RevocationSource::Crl { .. } => AttemptOutcome::Crl(CrlOutcome::NotRead(why)),
         _ => AttemptOutcome::Ocsp(OcspOutcome::NotRead(why)),
