@@ -145,3 +145,16 @@ async fn each_node_of_a_farm_gets_one_full_handshake() {
         .count();
     assert_eq!(nodes, 2, "both nodes are handshaked with: {servers:?}");
 }
+
+#[test]
+fn the_checks_that_make_the_tls_step_handshake_early_are_in_the_complete_plan() {
+    // By id: a renamed check would silently turn the early handshake off.
+    let ids: Vec<String> = Plan::complete()
+        .ids()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for id in wpj_tls::EARLY_HANDSHAKE_CHECKS {
+        assert!(ids.iter().any(|i| i == id), "{id} is not in {ids:?}");
+    }
+}

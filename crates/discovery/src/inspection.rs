@@ -95,7 +95,7 @@ pub async fn through_proxy(
 ) -> Option<Inspection> {
     net.proxy().filter(|p| p.applies_to(url))?;
     let (config, recording) = inspection_recording();
-    let client = net.https(config).inspection(true).build().ok()?;
+    let client = net.https(config).inspection(true).fresh().build().ok()?;
     let seen = client.get_status(url).await;
     let issuer = top_issuer(&recording.chain())?;
     if direct_issuer == Some(issuer.as_str()) {

@@ -48,6 +48,12 @@ impl HostResolver {
         Ok(resolver)
     }
 
+    /// The name of the view it asks.
+    #[must_use]
+    pub fn view_name(&self) -> &str {
+        &self.view.name
+    }
+
     /// A resolver asking only `view`'s servers, with this one's timeout. It remembers nothing (the
     /// run's memory holds the first view's answers).
     #[must_use]

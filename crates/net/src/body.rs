@@ -7,7 +7,7 @@ use http_body_util::BodyExt;
 
 use crate::error::FetchError;
 use crate::limits::Budget;
-use crate::resolve::{classify, root_cause};
+use crate::resolve::{classify, classify_hyper};
 
 /// A body being received: from reqwest (downloads, requests through a proxy) or from a connection
 /// of the run ([`crate::connections`]).
@@ -34,7 +34,7 @@ impl Body<'_> {
             Self::Kept(b) => loop {
                 match b.frame().await {
                     None => return Ok(None),
-                    Some(Err(e)) => return Err(FetchError::Other(root_cause(&e))),
+                    Some(Err(e)) => return Err(classify_hyper(&e)),
                     // Trailers carry no body bytes.
                     Some(Ok(frame)) => {
                         if let Ok(data) = frame.into_data() {

@@ -9,7 +9,7 @@ use http_body_util::Empty;
 use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
-use wpj_core::OnceMap;
+use wpj_core::{HumanDuration, OnceMap};
 use wpj_dns::HostResolver;
 
 use crate::body::{Body, read_body};
@@ -18,8 +18,7 @@ use crate::error::FetchError;
 use crate::limits::Budget;
 use crate::net::Net;
 use crate::proxy::ProxyConfig;
-use crate::resolve::{classify, root_cause};
-use crate::sessions::{SessionUse, Sessions};
+use crate::resolve::{classify, classify_hyper};
 
 /// An HTTPS client of the run ([`Net::https`]): the run's resolver (or one view's), proxy, timeout
 /// and budget; no redirects followed, no cookies.
@@ -35,8 +34,9 @@ pub struct HttpsClient {
     /// The node `host` is sent to, whatever DNS says (only when the request goes direct).
     pub(crate) pin: Option<(String, Vec<SocketAddr>)>,
     pub(crate) connections: Arc<Connections>,
-    pub(crate) sessions: Arc<Sessions>,
     pub(crate) replies: Arc<Replies>,
+    /// Every request is sent (never answered from [`Replies`]).
+    pub(crate) fresh: bool,
     /// reqwest, for requests through the proxy and `http://` ones: built on first use.
     pub(crate) reqwest: Arc<OnceLock<Result<reqwest::Client, FetchError>>>,
     pub(crate) proxy: Option<ProxyConfig>,
@@ -48,19 +48,22 @@ pub struct HttpsClient {
     pub(crate) document_cap: usize,
 }
 
-/// The replies of a run's requests: the same GET (URL, `Accept`, cap, trust, node, headers) is
-/// sent once per run, and every check that asks gets its reply — the AD FS nodes check asks each
-/// node what the contract step already asked it, as a device would get it once.
+/// The replies of a run's requests: the same GET (URL, `Accept`, cap, trust, nodes, DNS view,
+/// headers) is sent once per run, and every check that asks gets its reply — the AD FS nodes check
+/// asks each node what the contract step already asked it, as a device would get it once. Clients
+/// built [`fresh`](crate::HttpsBuilder::fresh) send every request.
 #[derive(Debug, Default)]
 pub(crate) struct Replies(OnceMap<ReplyKey, Reply>);
 
-/// What makes two requests the same.
+/// What makes two requests the same: URL, `Accept`, cap, inspection, the nodes a pin sends the
+/// host to, the DNS view, the headers.
 type ReplyKey = (
     String,
     Option<String>,
     usize,
     bool,
-    Option<SocketAddr>,
+    Option<(String, Vec<SocketAddr>)>,
+    String,
     &'static [(&'static str, &'static str)],
 );
 
@@ -120,21 +123,12 @@ impl Reply {
     }
 }
 
-/// Why no connection to one address was made.
+/// Why a request to one address got no answer.
 enum Unopened {
-    /// No TCP connection: the next address may do.
-    Connect(String),
-    /// Connected, but no TLS session (or no HTTP over it): the request fails.
+    /// No TCP connection (and whether the attempt timed out): the next address may do.
+    Connect(String, bool),
+    /// Connected, but no TLS session, no HTTP over it, or no complete answer: the request fails.
     Failed(FetchError),
-}
-
-impl From<Unopened> for FetchError {
-    fn from(u: Unopened) -> Self {
-        match u {
-            Unopened::Connect(e) => Self::Connect(e),
-            Unopened::Failed(e) => e,
-        }
-    }
 }
 
 impl HttpsClient {
@@ -155,13 +149,14 @@ impl HttpsClient {
         self.request(url, accept, cap).await
     }
 
-    /// One GET of `url` for its status and headers: the body is read as for
-    /// [`HttpsClient::get`] (so that the connection can carry the next request) and not kept.
+    /// One GET of `url` for its status and headers. The body is read as for [`HttpsClient::get`]
+    /// (counted in the budget, within the time-out, so that the connection can carry the next
+    /// request) and not kept; once the status is in, nothing that happens to the body is an error.
     pub async fn get_status(&self, url: &str) -> Reply {
         let mut reply = self.request(url, None, self.document_cap).await;
         reply.body = Vec::new();
-        if matches!(reply.error, Some(FetchError::TooLarge(_))) {
-            // Only the status was asked for.
+        if reply.status.is_some() {
+            // Only the status was asked for: what became of the body does not matter.
             reply.error = None;
         }
         reply
@@ -169,12 +164,16 @@ impl HttpsClient {
 
     /// One GET; the body read into `cap` bytes; once per run ([`Replies`]).
     async fn request(&self, url: &str, accept: Option<&str>, cap: usize) -> Reply {
+        if self.fresh {
+            return self.request_now(url, accept, cap).await;
+        }
         let key = (
             url.to_owned(),
             accept.map(str::to_owned),
             cap,
             self.inspection,
-            self.address,
+            self.pin.clone(),
+            self.resolver.view_name().to_owned(),
             self.headers,
         );
         self.replies
@@ -183,16 +182,15 @@ impl HttpsClient {
             .await
     }
 
-    /// One GET, sent now.
+    /// One GET, sent now. The run's network time-out bounds the exchange; waiting for a
+    /// connection another request is using is bounded apart ([`HttpsClient::send_direct`]).
     async fn request_now(&self, url: &str, accept: Option<&str>, cap: usize) -> Reply {
         let path = self
             .proxy
             .as_ref()
             .map_or_else(|| "direct".to_owned(), |p| p.path_to(url));
         let mut reply = Net::reply(url, path, self.address);
-        let outcome = tokio::time::timeout(self.timeout, self.send(url, accept, cap, &mut reply))
-            .await
-            .unwrap_or(Err(FetchError::TimedOut(self.timeout)));
+        let outcome = self.send(url, accept, cap, &mut reply).await;
         reply.error = outcome.err();
         reply.elapsed = reply.started.elapsed();
         reply
@@ -208,7 +206,9 @@ impl HttpsClient {
         let parsed = crate::Url::parse(url).map_err(|e| FetchError::BadUrl(e.to_string()))?;
         let proxied = self.proxy.as_ref().is_some_and(|p| p.applies_to(url));
         if proxied || parsed.scheme() != "https" {
-            return self.send_reqwest(url, accept, cap, reply).await;
+            return tokio::time::timeout(self.timeout, self.send_reqwest(url, accept, cap, reply))
+                .await
+                .unwrap_or(Err(FetchError::TimedOut(self.timeout)));
         }
         self.send_direct(&parsed, accept, cap, reply).await
     }
@@ -260,7 +260,14 @@ impl HttpsClient {
     }
 
     /// Direct: over the run's connection to the node and name, or a new one (kept afterwards),
-    /// trying the addresses in the order DNS gave them as WinHTTP does.
+    /// trying the addresses in the order DNS gave them as WinHTTP does, each connection attempt
+    /// bounded by its share of the time-out (an unreachable first address leaves time for the
+    /// next).
+    ///
+    /// A request waits for the node's connection while another request (or the TLS step's
+    /// handshake) holds it, at most the network time-out; then it makes a connection of its own,
+    /// not kept. Its own time-out starts once it has a connection to use or make, so a slow
+    /// answer to another request is never this one's time-out.
     async fn send_direct(
         &self,
         url: &crate::Url,
@@ -284,78 +291,133 @@ impl HttpsClient {
                 .await
                 .map_err(|lookup| FetchError::Dns(Box::new(lookup)))?,
         };
+        if ips.is_empty() {
+            return Err(FetchError::Connect(format!(
+                "{name}: no address to connect to"
+            )));
+        }
+        let attempt_bound = self.timeout / u32::try_from(ips.len()).unwrap_or(u32::MAX);
         let mut unreached = Vec::new();
+        let mut all_timed_out = true;
         for ip in ips {
             let address = SocketAddr::new(ip, port);
             let slot = self.connections.slot(address, &name);
-            let mut held = slot.lock().await;
-            // Taken out while in use: a request cut short (time-out) drops it, never keeps it.
-            let mut kept = held.take().filter(|k| k.serves(self.inspection));
-            if let Some(k) = &mut kept
-                && k.sender.ready().await.is_err()
-            {
-                kept = None;
-            }
-            let reused = kept.is_some();
-            let mut kept = match kept {
-                Some(k) => k,
-                None => match self.open(address, &name).await {
-                    Ok(k) => k,
-                    Err(Unopened::Connect(e)) => {
-                        unreached.push(format!("{address}: {e}"));
-                        continue;
-                    }
-                    Err(Unopened::Failed(e)) => return Err(e),
-                },
-            };
-            let sent = kept.sender.send_request(self.head(url, accept)?).await;
-            let mut response = match sent {
-                Ok(r) => r,
-                // The server closed the kept connection meanwhile: once more, on a new one.
-                Err(_) if reused => {
-                    kept = self.open(address, &name).await?;
-                    kept.sender
-                        .send_request(self.head(url, accept)?)
-                        .await
-                        .map_err(|e| FetchError::Other(root_cause(&e)))?
+            let mut held = tokio::time::timeout(self.timeout, slot.lock_owned())
+                .await
+                .ok();
+            // Taken out while in use (a request cut short drops it, never keeps it); left in
+            // place when this request may not use it.
+            let kept = held
+                .as_mut()
+                .filter(|h| h.as_ref().is_some_and(|k| k.serves(self.inspection)))
+                .and_then(|h| h.take());
+            let exchange =
+                self.exchange(url, accept, cap, address, &name, kept, attempt_bound, reply);
+            match tokio::time::timeout(self.timeout, exchange).await {
+                Err(_) => return Err(FetchError::TimedOut(self.timeout)),
+                Ok(Err(Unopened::Connect(e, timed_out))) => {
+                    all_timed_out &= timed_out;
+                    unreached.push(format!("{address}: {e}"));
                 }
-                Err(e) => return Err(FetchError::Other(root_cause(&e))),
-            };
-            reply.head(response.status().as_u16(), response.headers());
-            read_body(
-                Body::Kept(response.body_mut()),
-                cap,
-                &self.budget,
-                self.timeout,
-                &mut reply.body,
-            )
-            .await?;
-            *held = Some(kept);
-            return Ok(());
+                Ok(Err(Unopened::Failed(e))) => return Err(e),
+                Ok(Ok(kept)) => {
+                    if let Some(held) = &mut held {
+                        **held = Some(kept);
+                    }
+                    return Ok(());
+                }
+            }
+        }
+        if all_timed_out {
+            return Err(FetchError::TimedOut(self.timeout));
         }
         Err(FetchError::Connect(unreached.join(", ")))
     }
 
-    /// A new connection to `address` for `name`, with the client's TLS configuration; it resumes
-    /// the run's session with the node when it may ([`crate::sessions`]).
-    async fn open(&self, address: SocketAddr, name: &str) -> Result<Kept, Unopened> {
-        let tcp = TcpStream::connect(address)
-            .await
-            .map_err(|e| Unopened::Connect(e.to_string()))?;
+    /// One request over `kept` (checked to be still open) or a new connection to `address`; the
+    /// connection, for the next request, once the answer is read whole.
+    #[allow(clippy::too_many_arguments)] // one request's parts, passed through from send_direct
+    async fn exchange(
+        &self,
+        url: &crate::Url,
+        accept: Option<&str>,
+        cap: usize,
+        address: SocketAddr,
+        name: &str,
+        kept: Option<Kept>,
+        attempt_bound: Duration,
+        reply: &mut Reply,
+    ) -> Result<Kept, Unopened> {
+        let mut kept = kept;
+        if let Some(k) = &mut kept
+            && k.sender.ready().await.is_err()
+        {
+            kept = None;
+        }
+        let reused = kept.is_some();
+        let mut conn = match kept.take() {
+            Some(k) => k,
+            None => self.open(address, name, attempt_bound).await?,
+        };
+        let failed = |e: FetchError| Unopened::Failed(e);
+        let sent = conn
+            .sender
+            .send_request(self.head(url, accept).map_err(failed)?)
+            .await;
+        let mut response = match sent {
+            Ok(r) => r,
+            // The server closed the kept connection meanwhile: once more, on a new one.
+            Err(_) if reused => {
+                conn = self.open(address, name, attempt_bound).await?;
+                conn.sender
+                    .send_request(self.head(url, accept).map_err(failed)?)
+                    .await
+                    .map_err(|e| failed(classify_hyper(&e)))?
+            }
+            Err(e) => return Err(failed(classify_hyper(&e))),
+        };
+        reply.head(response.status().as_u16(), response.headers());
+        read_body(
+            Body::Kept(response.body_mut()),
+            cap,
+            &self.budget,
+            self.timeout,
+            &mut reply.body,
+        )
+        .await
+        .map_err(failed)?;
+        Ok(conn)
+    }
+
+    /// A new connection to `address` for `name`, with the client's TLS configuration, its TCP
+    /// connection bounded by `bound`. It resumes the client's own earlier session with the node
+    /// when the server allows (the configuration's session store, shared by the client's
+    /// connections; rustls resumes a session only under the verifier that made it, so a client
+    /// never resumes what another client accepted).
+    async fn open(
+        &self,
+        address: SocketAddr,
+        name: &str,
+        bound: Duration,
+    ) -> Result<Kept, Unopened> {
+        let tcp = match tokio::time::timeout(bound, TcpStream::connect(address)).await {
+            Err(_) => {
+                return Err(Unopened::Connect(
+                    format!(
+                        "no answer to the connection request in {}",
+                        HumanDuration(bound)
+                    ),
+                    true,
+                ));
+            }
+            Ok(Err(e)) => return Err(Unopened::Connect(e.to_string(), false)),
+            Ok(Ok(tcp)) => tcp,
+        };
         // A request is one small write: not held back for the previous one's ACK (as reqwest).
         let _ = tcp.set_nodelay(true);
         let server_name = ServerName::try_from(name.to_owned())
             .map_err(|e| Unopened::Failed(FetchError::BadUrl(format!("{name}: {e}"))))?;
-        let mut config = (*self.tls).clone();
-        config.resumption = self.sessions.resumption(
-            address,
-            if self.inspection {
-                SessionUse::Inspect
-            } else {
-                SessionUse::Verify
-            },
-        );
-        let tls = TlsConnector::from(Arc::new(config))
+        let tls = TlsConnector::from(Arc::clone(&self.tls))
             .connect(server_name, tcp)
             .await
             .map_err(|e| {
@@ -368,12 +430,11 @@ impl HttpsClient {
             })?;
         let sender = http1(tls)
             .await
-            .map_err(|e| Unopened::Failed(FetchError::Other(root_cause(&e))))?;
+            .map_err(|e| Unopened::Failed(classify_hyper(&e)))?;
         let trust = if self.inspection {
             ConnectionTrust::Inspection
         } else {
-            // Verified by the handshake (or resumed from a session that was).
-            self.sessions.trust(address, name);
+            // Verified by the handshake (or resumed from a session of this client's, which was).
             ConnectionTrust::Verified
         };
         Ok(Kept { sender, trust })

@@ -33,7 +33,6 @@ mod net;
 mod proxy;
 mod resolve;
 mod roots;
-mod sessions;
 mod url;
 
 pub use connections::{ConnectionTrust, Reservation};

@@ -15,7 +15,6 @@ use crate::limits::{Budget, Limits};
 use crate::proxy::ProxyConfig;
 use crate::resolve::{ReqwestResolver, classify};
 use crate::roots::TrustStore;
-use crate::sessions::{SessionUse, Sessions};
 use crate::url::scheme_of;
 
 /// The User-Agent of every request the library makes.
@@ -57,8 +56,6 @@ pub struct Net {
     downloaded: OnceMap<(String, usize), Download>,
     /// The TLS connections of the run, by node and name ([`Net::keep`]).
     connections: Arc<Connections>,
-    /// The TLS sessions of the run, by node ([`crate::sessions`]).
-    sessions: Arc<Sessions>,
     /// The replies of the run's HTTPS requests.
     replies: Arc<Replies>,
 }
@@ -121,7 +118,6 @@ impl Net {
             probes: OnceLock::new(),
             downloaded: OnceMap::default(),
             connections: Arc::default(),
-            sessions: Arc::default(),
             replies: Arc::default(),
             trust,
             resolver,
@@ -302,6 +298,7 @@ impl Net {
             resolver: None,
             headers: &[],
             inspection: false,
+            fresh: false,
         }
     }
 
@@ -317,26 +314,13 @@ impl Net {
     /// run's direct HTTPS requests to that address and name: they go over it, one after the other,
     /// instead of handshaking again (one connection per node and name, as a device makes).
     /// Nothing is kept when a connection as trusted is already there or a request is using it.
-    /// A verified connection's TLS session may be resumed by the run's verifying clients.
     pub async fn keep(
         &self,
         reservation: Reservation,
         tls: tokio_rustls::client::TlsStream<tokio::net::TcpStream>,
         trust: ConnectionTrust,
     ) {
-        if trust == ConnectionTrust::Verified {
-            self.sessions
-                .trust(reservation.address(), reservation.host());
-        }
         self.connections.keep(reservation, tls, trust).await;
-    }
-
-    /// The session resumption setting of a handshake with `address` that records the chain (to be
-    /// judged afterwards): its session is stored for the run's later connections, and it never
-    /// resumes one itself, since a resumed handshake brings no chain.
-    #[must_use]
-    pub fn recording_resumption(&self, address: SocketAddr) -> rustls::client::Resumption {
-        self.sessions.resumption(address, SessionUse::Record)
     }
 
     /// Starts a reply record for `url` (what [`HttpsClient`] fills in).
@@ -368,6 +352,7 @@ pub struct HttpsBuilder<'n> {
     resolver: Option<HostResolver>,
     headers: &'static [(&'static str, &'static str)],
     inspection: bool,
+    fresh: bool,
 }
 
 impl HttpsBuilder<'_> {
@@ -400,11 +385,18 @@ impl HttpsBuilder<'_> {
         self
     }
 
-    /// The client.
+    /// Sends every request, even one the run already sent: for a client whose connections
+    /// record what they see (an inspection recording), which a shared reply would leave empty.
+    pub fn fresh(mut self) -> Self {
+        self.fresh = true;
+        self
+    }
+
+    /// The client. (A TLS configuration reqwest refuses, for requests through the proxy, shows in
+    /// those requests' replies as [`FetchError::Client`].)
     ///
     /// # Errors
-    /// [`NetError::Client`] when reqwest refuses the configuration; [`NetError::Proxy`] for an
-    /// unusable proxy URL.
+    /// [`NetError::Proxy`] for an unusable proxy URL.
     pub fn build(self) -> Result<HttpsClient, NetError> {
         let net = self.net;
         let resolver = self.resolver.unwrap_or_else(|| net.resolver.clone());
@@ -426,8 +418,8 @@ impl HttpsBuilder<'_> {
             resolver,
             pin,
             connections: Arc::clone(&net.connections),
-            sessions: Arc::clone(&net.sessions),
             replies: Arc::clone(&net.replies),
+            fresh: self.fresh,
             reqwest: Arc::default(),
             proxy: net.proxy.clone(),
             inspection: self.inspection,

@@ -77,6 +77,12 @@ fn named_cause(e: &(dyn StdError + 'static)) -> Option<FetchError> {
     None
 }
 
+/// What an error of hyper's (a request over one of the run's connections) means, in the library's
+/// terms: a TLS failure after the handshake (an alert) is a TLS failure, as through reqwest.
+pub(crate) fn classify_hyper(e: &hyper::Error) -> FetchError {
+    named_cause(e).unwrap_or_else(|| FetchError::Other(root_cause(e)))
+}
+
 /// What a reqwest error means, in the library's terms. `timeout` is the bound that was set.
 pub(crate) fn classify(e: &reqwest::Error, timeout: Duration) -> FetchError {
     if let Some(found) = named_cause(e) {

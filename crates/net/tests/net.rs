@@ -1,5 +1,7 @@
 //! The network layer against a real lab on loopback: its DNS, its CRL host.
 
+use std::sync::Arc;
+
 use wpj_core::Settings;
 use wpj_net::{FetchError, Limits, Net};
 use wpj_testkit::{Lab, Scenario};
@@ -220,4 +222,81 @@ async fn a_new_connection_to_a_node_resumes_the_runs_session() {
         assert_eq!(reply.status, Some(200), "request {n}: {:?}", reply.error);
     }
     assert_eq!(handshakes(&lab), (1, 1), "{:?}", lab.handshakes());
+}
+
+/// A URL on the lab's registration host and HTTPS port.
+fn on_registration_host(lab: &Lab, path: &str) -> String {
+    format!(
+        "https://{}:{}{path}",
+        lab.registration_name(),
+        lab.https_port()
+    )
+}
+
+#[tokio::test]
+async fn what_an_https_request_cannot_get_says_why_in_its_type() {
+    let lab = lab().await;
+    let net = Net::new(&settings(&lab), Limits::default()).unwrap();
+    let client = net.https(net.trust().client_config()).build().unwrap();
+    // A name the run's DNS does not know.
+    let nowhere = format!(
+        "https://nowhere.{}:{}/",
+        lab.settings().target.suffix(),
+        lab.https_port()
+    );
+    let err = client.get(&nowhere, None).await.error.unwrap();
+    assert!(matches!(err, FetchError::Dns(_)), "{err:?}");
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let refused = format!("https://{}:{port}/", lab.registration_name());
+    let err = client.get(&refused, None).await.error.unwrap();
+    assert!(matches!(err, FetchError::Connect(_)), "{err:?}");
+    assert_eq!(err.failure(), wpj_core::JoinFailure::CannotConnect);
+    // A chain the client does not trust: the lab's root is not among the system's.
+    let system_only = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(rustls::RootCertStore::empty())
+    .with_no_client_auth();
+    let untrusting = net.https(system_only).build().unwrap();
+    let err = untrusting
+        .get(&contract(&lab, 0), None)
+        .await
+        .error
+        .unwrap();
+    assert!(matches!(err, FetchError::Tls(_)), "{err:?}");
+    assert_eq!(err.failure(), wpj_core::JoinFailure::SecureFailure);
+}
+
+#[tokio::test]
+async fn a_request_waiting_for_a_busy_connection_is_not_timed_out_by_the_other_answer() {
+    // The contract drips (one byte every 200 ms) far past the time-out; a request to the same
+    // node and name that waits for that connection gets its own answer, not a time-out.
+    let lab = Scenario::find("slow-body")
+        .expect("scenario")
+        .start()
+        .await
+        .expect("lab starts");
+    let mut settings = settings(&lab);
+    settings.network_timeout = std::time::Duration::from_secs(1);
+    let net = Net::new(&settings, Limits::default()).unwrap();
+    let client = net.https(net.trust().client_config()).build().unwrap();
+    let slow = contract(&lab, 0);
+    let other = on_registration_host(&lab, "/no-such-page");
+    let (slow, other) = tokio::join!(client.get(&slow, None), async {
+        // Asked while the slow answer holds the connection.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        client.get(&other, None).await
+    });
+    assert!(
+        matches!(slow.error, Some(FetchError::TimedOut(_))),
+        "{:?}",
+        slow.error
+    );
+    assert_eq!(other.error, None);
+    assert_eq!(other.status, Some(404));
 }

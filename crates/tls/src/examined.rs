@@ -26,8 +26,9 @@ use crate::validate::{Assessment, assess};
 use crate::verifier::Recorded;
 
 /// The checks that go on to the hosts the discovery document names (`wpj-adfs`' sign-in and
-/// federation checks): only when the run has one is the federation service handshaked early.
-const SIGN_IN_CHECKS: [&str; 2] = ["adfs-sign-in", "adfs-federation"];
+/// federation checks, by id): only when the run has one is the federation service handshaked
+/// early.
+pub const EARLY_HANDSHAKE_CHECKS: [&str; 2] = ["adfs-sign-in", "adfs-federation"];
 
 /// At most this many other names of the registration certificate are handshaked with early.
 const EARLY_NAMES: usize = 3;
@@ -82,14 +83,7 @@ async fn examine(
         Some((chain, assessment))
     };
     let (mut shake, early) = tokio::join!(
-        handshake(
-            address,
-            open,
-            sni,
-            net.timeout(),
-            Some(early_tx),
-            net.recording_resumption(address)
-        ),
+        handshake(address, open, sni, net.timeout(), Some(early_tx)),
         early
     );
     let assessment = match (&mut shake, early) {
@@ -126,16 +120,18 @@ fn start_next(
     assessment: &Assessment,
     stapled: Option<Vec<u8>>,
 ) {
+    if !sni.eq_ignore_ascii_case(&cx.service_host()) {
+        // Another name (the federation service, early): its revocation is checked when a check
+        // asks, so that a name no check asks about costs no downloads.
+        return;
+    }
     match &assessment.path {
         Some(path) => crate::revocation::start(path.clone(), true, stapled, cx),
         None if served.len() > 1 => crate::revocation::start(served.to_vec(), false, stapled, cx),
         None => {}
     }
-    let onward = SIGN_IN_CHECKS.iter().any(|id| cx.planned(id));
-    if !onward
-        || cx.service() == Some(ServiceKind::Entra)
-        || !sni.eq_ignore_ascii_case(&cx.service_host())
-    {
+    let onward = EARLY_HANDSHAKE_CHECKS.iter().any(|id| cx.planned(id));
+    if !onward || cx.service() == Some(ServiceKind::Entra) {
         return;
     }
     let names = assessment
@@ -150,7 +146,7 @@ fn start_next(
                 .collect()
         });
     for name in names {
-        let (cx, net) = (cx.clone(), Arc::clone(net));
+        let (owned, net) = (cx.clone(), Arc::clone(net));
         // Boxed: the task examines again, which may start tasks of its own.
         let early: Pin<Box<dyn Future<Output = ()> + Send>> = Box::pin(async move {
             let Some(ip) = net
@@ -162,9 +158,23 @@ fn start_next(
             else {
                 return;
             };
-            let address = SocketAddr::new(ip, cx.settings().port);
-            examined(address, &name, None, &cx, &net).await;
+            let address = SocketAddr::new(ip, owned.settings().port);
+            examined(address, &name, None, &owned, &net).await;
         });
-        tokio::spawn(early);
+        spawn_within_run(cx, early);
     }
+}
+
+/// Runs `work` on its own, ended at the latest by the deadline of the check that started it (the
+/// run's deadline bounds that one), so that nothing started early outlives the run.
+pub(crate) fn spawn_within_run(cx: &Context, work: impl Future<Output = ()> + Send + 'static) {
+    let deadline = cx.deadline();
+    tokio::spawn(async move {
+        match deadline {
+            Some(at) => {
+                let _ = tokio::time::timeout_at(at.into(), work).await;
+            }
+            None => work.await,
+        }
+    });
 }

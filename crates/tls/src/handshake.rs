@@ -46,17 +46,15 @@ pub(crate) enum HandshakeFailure {
 /// Completes a TLS handshake with SNI `sni` on `open` (a connection to `address` already made) or
 /// on a new connection to `address`, within `timeout` in total. The chain goes to `early` the
 /// moment the server's first flight brings it (a TLS 1.2 handshake has a round trip to go then).
-/// The session is stored as `resumption` says (a recording handshake never resumes one: it must
-/// see the chain).
+/// It never resumes a session: it must see the chain.
 pub(crate) async fn handshake(
     address: SocketAddr,
     open: Option<TcpStream>,
     sni: &str,
     timeout: Duration,
     early: Option<EarlyChain>,
-    resumption: rustls::client::Resumption,
 ) -> Result<Handshake, HandshakeFailure> {
-    let (config, recorder) = recording_config(early, resumption);
+    let (config, recorder) = recording_config(early);
     let server_name = ServerName::try_from(sni.to_owned())
         .map_err(|e| HandshakeFailure::Protocol(format!("invalid server name {sni:?}: {e}")))?;
 

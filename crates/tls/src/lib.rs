@@ -64,6 +64,7 @@ mod weak;
 
 pub use connect::{ConnectCheck, Reachable};
 pub use crl::{CrlEntry, CrlList, CrlReadError, CrlTimes, crl_times};
+pub use examined::EARLY_HANDSHAKE_CHECKS;
 pub use farm::{describe_certificate, mixed_certificates};
 pub use host::{HostTrouble, validate_host};
 pub use inspect::{InspectError, LegacyHandshake, LegacyVersion, WINDOWS10_SUITES, WindowsSuite};

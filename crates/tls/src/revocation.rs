@@ -144,7 +144,8 @@ impl Started {
 /// Starts the revocation check of `path` (as [`check_path_stapled`] makes it) in the background,
 /// unless the run already has: the TLS step calls it the moment the server's chain arrives, so that
 /// the CRL and OCSP fetches overlap the rest of the handshake and the contract request. The task
-/// ends by the check's own bounds, whoever awaits it.
+/// ends by the check's own bounds, whoever awaits it, and at the latest by the deadline of the
+/// check that started it.
 pub(crate) fn start(
     path: Vec<CertificateDer<'static>>,
     trusted: bool,
@@ -155,9 +156,9 @@ pub(crate) fn start(
     if cell.initialized() {
         return;
     }
-    let cx = cx.clone();
-    tokio::spawn(async move {
-        cell.get_or_init(|| check_now(&path, trusted, stapled.as_deref(), &cx))
+    let owned = cx.clone();
+    crate::examined::spawn_within_run(cx, async move {
+        cell.get_or_init(|| check_now(&path, trusted, stapled.as_deref(), &owned))
             .await;
     });
 }

@@ -188,13 +188,12 @@ fn config_with(judge: Judge) -> (rustls::ClientConfig, Arc<Verifier>) {
 }
 
 /// A configuration that records the chain the server presents and accepts it; the chain goes to
-/// `early` as soon as it arrives; sessions are stored as `resumption` says.
+/// `early` as soon as it arrives. It never resumes a session: a resumed handshake brings no chain.
 pub(crate) fn recording_config(
     early: Option<EarlyChain>,
-    resumption: rustls::client::Resumption,
 ) -> (Arc<rustls::ClientConfig>, Arc<Verifier>) {
     let (mut config, verifier) = config_with(recording(early));
-    config.resumption = resumption;
+    config.resumption = rustls::client::Resumption::disabled();
     (Arc::new(config), verifier)
 }
 
