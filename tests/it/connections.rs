@@ -33,9 +33,9 @@ async fn lab_of(name: &str, one_way: Option<Duration>) -> Lab {
     .expect("lab starts")
 }
 
-/// Runs the complete plan against scenario `name`'s lab and asserts that every (address, SNI) the
-/// lab's servers saw got exactly one full handshake (resumed ones allowed), naming each one that
-/// got another count, and that the names in `names` were among them.
+/// Runs the complete plan against scenario `name`'s lab, which must be diagnosed healthy, and
+/// asserts that every (address, SNI) the lab's servers saw got exactly one full handshake (resumed
+/// ones allowed), naming each one that got another count.
 async fn one_full_handshake_per_server_and_name(name: &str) {
     let _servers = counted(name, None, Expect::Healthy, &[]).await;
 }

@@ -497,7 +497,8 @@ impl Context {
     }
 
     /// Records the ids of the checks the run will run (the runner does, before the first check
-    /// starts), so that a check can prepare what a later one needs ([`Context::planned`]).
+    /// starts), so that a check can prepare what a later one needs ([`Context::planned`]). The
+    /// first call of a run counts; later ones change nothing.
     pub fn set_plan(&self, ids: Vec<CheckId>) {
         let _ = self.run_shared::<PlannedChecks>().0.set(ids);
     }

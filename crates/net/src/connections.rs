@@ -23,8 +23,9 @@ use tokio_rustls::client::TlsStream;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ConnectionTrust {
-    /// The chain was judged as Windows judges it (to the run's roots, for the name) and a device
-    /// accepts it: any request to that address and name may use the connection.
+    /// The chain was judged as Windows judges it (to the run's roots, for the name: path, dates,
+    /// usage, algorithms — not revocation, which is its own step) and a device accepts it: any
+    /// request to that address and name may use the connection.
     Verified,
     /// The chain was accepted only to look past a failure: only inspection clients
     /// ([`HttpsBuilder::inspection`](crate::HttpsBuilder::inspection)) use the connection.
