@@ -5,8 +5,9 @@
 //! [`Net`](crate::Net) with [`Net::keep`](crate::Net::keep), and every later direct HTTPS request
 //! to the same address and name — the contract, a node's contract, the sign-in page, federation
 //! metadata — goes over it, one after the other (HTTP/1.1 keep-alive, no pipelining). A new
-//! connection is made only when there is none, when the server closed it, or when the kept one was
-//! accepted only for inspection and the request must verify.
+//! connection is made only when there is none, when the server closed it, when the kept one was
+//! accepted only for inspection and the request must verify, or when a request waited a whole
+//! network time-out for the connection another request held (that one is not kept).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
