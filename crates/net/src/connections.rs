@@ -127,20 +127,6 @@ pub struct Reservation {
     held: Option<tokio::sync::OwnedMutexGuard<Option<Kept>>>,
 }
 
-impl Reservation {
-    /// The node.
-    #[must_use]
-    pub fn address(&self) -> SocketAddr {
-        self.address
-    }
-
-    /// The name (SNI).
-    #[must_use]
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-}
-
 impl std::fmt::Debug for Reservation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reservation")

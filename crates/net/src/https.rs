@@ -42,7 +42,6 @@ pub struct HttpsClient {
     pub(crate) proxy: Option<ProxyConfig>,
     pub(crate) inspection: bool,
     pub(crate) timeout: Duration,
-    pub(crate) address: Option<SocketAddr>,
     pub(crate) headers: &'static [(&'static str, &'static str)],
     pub(crate) budget: Arc<Budget>,
     pub(crate) document_cap: usize,
@@ -132,6 +131,14 @@ enum Unopened {
 }
 
 impl HttpsClient {
+    /// The one address the client sends its host to, when it is pinned to exactly one.
+    fn pinned_address(&self) -> Option<SocketAddr> {
+        match &self.pin {
+            Some((_, addresses)) if addresses.len() == 1 => Some(addresses[0]),
+            _ => None,
+        }
+    }
+
     /// Whether the client's exchanges are made over an inspection connection.
     #[must_use]
     pub fn inspection(&self) -> bool {
@@ -189,7 +196,7 @@ impl HttpsClient {
             .proxy
             .as_ref()
             .map_or_else(|| "direct".to_owned(), |p| p.path_to(url));
-        let mut reply = Net::reply(url, path, self.address);
+        let mut reply = Net::reply(url, path, self.pinned_address());
         let outcome = self.send(url, accept, cap, &mut reply).await;
         reply.error = outcome.err();
         reply.elapsed = reply.started.elapsed();

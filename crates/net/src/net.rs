@@ -145,11 +145,11 @@ impl Net {
     fn probes(&self) -> Result<&reqwest::Client, FetchError> {
         self.probes
             .get_or_init(|| {
-                Self::builder(&self.resolver)
+                let builder = Self::builder(&self.resolver)
                     .tls_backend_preconfigured(self.trust.client_config())
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .map_err(|e| FetchError::Client(e.to_string()))
+                    .redirect(reqwest::redirect::Policy::none());
+                // Probes go direct, whatever the run's proxy.
+                Self::finish(builder, None)
             })
             .as_ref()
             .map_err(Clone::clone)
@@ -409,10 +409,6 @@ impl HttpsBuilder<'_> {
             // An unusable proxy is said here, not at the first request.
             p.reqwest()?;
         }
-        let address = pin
-            .as_ref()
-            .filter(|(_, a)| a.len() == 1)
-            .map(|(_, a)| a[0]);
         Ok(HttpsClient {
             tls: Arc::new(self.tls),
             resolver,
@@ -424,7 +420,6 @@ impl HttpsBuilder<'_> {
             proxy: net.proxy.clone(),
             inspection: self.inspection,
             timeout: net.timeout,
-            address,
             headers: self.headers,
             budget: Arc::clone(net.budget()),
             document_cap: net.limits.document,
